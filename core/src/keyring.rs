@@ -1,0 +1,352 @@
+//! The keyring: every webhook key a receiver currently accepts, by key id, so a rotation
+//! never drops a webhook. Each key's AES-GCM state is built once, when the key is added.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock};
+
+use aes_gcm::{Aes256Gcm, KeyInit};
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use zeroize::Zeroizing;
+
+use crate::decided::{ENV_SECRET_PREFIX, KEY_SEQUENCE_MIN_DIGITS, MAX_KEY_ID_LEN};
+use crate::error::WebhookError;
+use crate::secret::WebhookSecret;
+
+/// A set of webhook keys, `key_id → secret`, safe to share between threads.
+///
+/// Cloning is cheap and shares the keys: a receiver built from a clone sees keys added
+/// later (that is how a running receiver picks up a rotated key). Only the AES-GCM state is
+/// kept (wiped on drop); `Debug` lists key ids and prints `[REDACTED]` for the secrets.
+#[derive(Clone, Default)]
+pub struct Keyring {
+    keys: Arc<RwLock<BTreeMap<String, Arc<Aes256Gcm>>>>,
+}
+
+impl Keyring {
+    /// An empty keyring.
+    pub fn new() -> Self {
+        Keyring::default()
+    }
+
+    /// Adds (or replaces) the key `key_id`.
+    ///
+    /// # Errors
+    /// `INVALID_KEY` if `key_id` is empty, longer than 128 bytes, or has characters other
+    /// than ASCII letters, digits, `_`, `-` and `.`.
+    pub fn add(&self, key_id: &str, secret: &WebhookSecret) -> Result<(), WebhookError> {
+        check_key_id(key_id)?;
+        let cipher = Aes256Gcm::new(secret.expose_bytes().into());
+        self.write().insert(key_id.to_owned(), Arc::new(cipher));
+        Ok(())
+    }
+
+    /// Adds (or replaces) the key `key_id` from its base64 secret.
+    ///
+    /// # Errors
+    /// `INVALID_KEY` for a bad key id, or a secret that is not base64 of exactly 32 bytes.
+    pub fn add_base64(&self, key_id: &str, secret_base64: &str) -> Result<(), WebhookError> {
+        check_key_id(key_id)?;
+        let secret = WebhookSecret::from_base64(secret_base64).map_err(|e| with_key_id(e, key_id))?;
+        self.add(key_id, &secret)
+    }
+
+    /// Removes the key `key_id`; returns whether it was present.
+    pub fn remove(&self, key_id: &str) -> bool {
+        self.write().remove(key_id).is_some()
+    }
+
+    /// Whether the keyring holds `key_id`.
+    pub fn contains(&self, key_id: &str) -> bool {
+        self.read().contains_key(key_id)
+    }
+
+    /// The key ids held, sorted.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.read().keys().cloned().collect()
+    }
+
+    /// Number of keys held.
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+
+    /// Whether the keyring is empty.
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+
+    /// Loads a keyring from a JSON object `{"whk_20251021_01": "<base64 secret>", ...}`.
+    ///
+    /// # Errors
+    /// `INVALID_KEY` if the text is not such an object (duplicate key ids included), or any
+    /// key id or secret is invalid. Messages never quote the secrets.
+    pub fn from_json(json: &str) -> Result<Self, WebhookError> {
+        let mut de = serde_json::Deserializer::from_str(json);
+        let entries = de
+            .deserialize_map(KeyringVisitor)
+            .and_then(|entries| de.end().map(|()| entries))
+            .map_err(|e| {
+                WebhookError::invalid_key(
+                    None,
+                    format!(
+                        "keyring must be a JSON object mapping key ids to base64 secrets ({}, line {} column {})",
+                        json_error_kind(&e),
+                        e.line(),
+                        e.column()
+                    ),
+                )
+            })?;
+        let keyring = Keyring::new();
+        for (key_id, secret) in entries {
+            keyring.add_base64(&key_id, &secret)?;
+        }
+        Ok(keyring)
+    }
+
+    /// Loads a keyring from a JSON file (see [`Keyring::from_json`]).
+    ///
+    /// # Errors
+    /// `IO_ERROR` if the file cannot be read; otherwise as [`Keyring::from_json`].
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, WebhookError> {
+        let path = path.as_ref();
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            WebhookError::IoError {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            }
+        })?);
+        Keyring::from_json(&text)
+    }
+
+    /// Loads every `KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>` variable of the process
+    /// environment as key `whk_<YYYYMMDD>_<NN>`.
+    ///
+    /// # Errors
+    /// `INVALID_KEY` if a variable has the prefix but not the `<YYYYMMDD>_<NN>` suffix, or
+    /// its value is not a valid secret (a typo must not silently drop a key).
+    pub fn from_env() -> Result<Self, WebhookError> {
+        Keyring::from_env_vars(std::env::vars_os())
+    }
+
+    /// As [`Keyring::from_env`], from the given `(name, value)` pairs.
+    ///
+    /// # Errors
+    /// As [`Keyring::from_env`].
+    pub fn from_env_vars<I>(vars: I) -> Result<Self, WebhookError>
+    where
+        I: IntoIterator<Item = (OsString, OsString)>,
+    {
+        let keyring = Keyring::new();
+        for (name, value) in vars {
+            let Some(suffix) = name.to_str().and_then(|n| n.strip_prefix(ENV_SECRET_PREFIX)) else {
+                continue;
+            };
+            let key_id = key_id_from_env_suffix(suffix).ok_or_else(|| {
+                WebhookError::invalid_key(
+                    None,
+                    format!(
+                        "environment variable {ENV_SECRET_PREFIX}{suffix} does not end in <YYYYMMDD>_<NN> (e.g. {ENV_SECRET_PREFIX}20251021_01)"
+                    ),
+                )
+            })?;
+            let value = Zeroizing::new(value.into_string().map_err(|_| {
+                WebhookError::invalid_key(
+                    Some(&key_id),
+                    format!("environment variable {ENV_SECRET_PREFIX}{suffix} is not valid UTF-8"),
+                )
+            })?);
+            keyring.add_base64(&key_id, &value)?;
+        }
+        Ok(keyring)
+    }
+
+    /// The AES-GCM state of `key_id`, if held.
+    pub(crate) fn cipher(&self, key_id: &str) -> Option<Arc<Aes256Gcm>> {
+        self.read().get(key_id).cloned()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Aes256Gcm>>> {
+        // A panic while holding the lock cannot leave the map half-updated (every write is
+        // a single insert or remove), so a poisoned lock is still safe to use.
+        self.keys.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<Aes256Gcm>>> {
+        self.keys.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.read().keys().map(|k| (k, "[REDACTED]")))
+            .finish()
+    }
+}
+
+/// Checks the shape of a key id handed to a keyring.
+pub(crate) fn check_key_id(key_id: &str) -> Result<(), WebhookError> {
+    let well_formed = !key_id.is_empty()
+        && key_id.len() <= MAX_KEY_ID_LEN
+        && key_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(WebhookError::invalid_key(
+            None,
+            format!(
+                "key id {key_id:?} is not 1-{MAX_KEY_ID_LEN} ASCII letters, digits, '_', '-' or '.'"
+            ),
+        ))
+    }
+}
+
+/// `20251021_01` → `whk_20251021_01`; `None` unless the suffix is `<8 digits>_<2+ digits>`.
+fn key_id_from_env_suffix(suffix: &str) -> Option<String> {
+    let (date, seq) = suffix.split_once('_')?;
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    (date.len() == 8 && digits(date) && seq.len() >= KEY_SEQUENCE_MIN_DIGITS && digits(seq))
+        .then(|| format!("whk_{suffix}"))
+}
+
+fn with_key_id(err: WebhookError, key_id: &str) -> WebhookError {
+    match err {
+        WebhookError::InvalidKey { detail, .. } => WebhookError::invalid_key(Some(key_id), detail),
+        other => other,
+    }
+}
+
+/// A serde_json error's category, without its text (which can quote the input).
+pub(crate) fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "JSON syntax error",
+        serde_json::error::Category::Data => "unexpected JSON structure",
+        serde_json::error::Category::Eof => "unexpected end of JSON",
+    }
+}
+
+struct KeyringVisitor;
+
+impl<'de> Visitor<'de> for KeyringVisitor {
+    type Value = Vec<(String, Zeroizing<String>)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of key id to base64 secret")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries: Vec<(String, Zeroizing<String>)> = Vec::new();
+        while let Some(key_id) = map.next_key::<String>()? {
+            let secret = Zeroizing::new(map.next_value::<String>()?);
+            if entries.iter().any(|(k, _)| *k == key_id) {
+                return Err(de::Error::custom("duplicate key id"));
+            }
+            entries.push((key_id, secret));
+        }
+        Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
+
+    fn b64(byte: u8) -> String {
+        STANDARD.encode([byte; 32])
+    }
+
+    #[test]
+    fn loads_json_with_several_keys() {
+        let json = format!(r#"{{"whk_20251021_01":"{}","whk_20251121_02":"{}"}}"#, b64(1), b64(2));
+        let k = Keyring::from_json(&json).unwrap();
+        assert_eq!(k.key_ids(), ["whk_20251021_01", "whk_20251121_02"]);
+        assert!(k.remove("whk_20251021_01"));
+        assert!(!k.remove("whk_20251021_01"));
+        assert_eq!(k.len(), 1);
+    }
+
+    #[test]
+    fn refuses_documents_that_are_not_an_object_of_strings_without_echoing_them() {
+        for bad in [
+            "[]".to_owned(),
+            format!("\"{}\"", b64(9)),
+            r#"{"whk_1": 5}"#.to_owned(),
+            format!(r#"{{"whk_1":"{0}","whk_1":"{0}"}}"#, b64(9)),
+            "{".to_owned(),
+            format!(r#"{{"whk_1":"{}"}} trailing"#, b64(9)),
+        ] {
+            let err = Keyring::from_json(&bad).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidKey, "{bad}");
+            assert!(!err.to_string().contains(&b64(9)), "{err}");
+        }
+    }
+
+    #[test]
+    fn wrong_length_secret_names_the_key() {
+        let json = format!(r#"{{"whk_20251021_01":"{}"}}"#, STANDARD.encode([1u8; 31]));
+        let err = Keyring::from_json(&json).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(err.to_string().contains("whk_20251021_01"));
+        assert!(err.to_string().contains("31 bytes"));
+    }
+
+    #[test]
+    fn env_vars_become_key_ids() {
+        let vars = [
+            ("PATH".into(), "/bin".into()),
+            ("KOMPLIANT_WEBHOOK_SECRET_20251021_01".into(), b64(1).into()),
+            ("KOMPLIANT_WEBHOOK_SECRET_20251121_100".into(), format!("{}\n", b64(2)).into()),
+        ];
+        let k = Keyring::from_env_vars(vars).unwrap();
+        assert_eq!(k.key_ids(), ["whk_20251021_01", "whk_20251121_100"]);
+    }
+
+    #[test]
+    fn env_var_with_a_bad_suffix_is_an_error_not_a_silent_skip() {
+        for name in [
+            "KOMPLIANT_WEBHOOK_SECRET_2025102_01",
+            "KOMPLIANT_WEBHOOK_SECRET_20251021_1",
+            "KOMPLIANT_WEBHOOK_SECRET_20251021",
+            "KOMPLIANT_WEBHOOK_SECRET_",
+        ] {
+            let err = Keyring::from_env_vars([(name.into(), b64(1).into())]).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidKey, "{name}");
+        }
+    }
+
+    #[test]
+    fn bad_key_ids_are_refused() {
+        let s = WebhookSecret::from_bytes(&[1; 32]).unwrap();
+        for id in ["", "has space", "ключ", &"x".repeat(129)] {
+            assert_eq!(Keyring::new().add(id, &s).unwrap_err().code(), ErrorCode::InvalidKey);
+        }
+    }
+
+    #[test]
+    fn debug_lists_ids_and_redacts_secrets() {
+        let k = Keyring::new();
+        k.add_base64("whk_20251021_01", &b64(0x41)).unwrap();
+        let dbg = format!("{k:?}");
+        assert!(dbg.contains("whk_20251021_01"));
+        assert!(dbg.contains("[REDACTED]"));
+        assert!(!dbg.contains(&b64(0x41)));
+        assert!(!dbg.contains("65, 65"));
+    }
+
+    #[test]
+    fn clones_share_keys() {
+        let k = Keyring::new();
+        let clone = k.clone();
+        k.add_base64("whk_20251021_01", &b64(1)).unwrap();
+        assert!(clone.contains("whk_20251021_01"));
+    }
+}

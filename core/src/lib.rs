@@ -1,0 +1,50 @@
+//! # kompliant-webhooks
+//!
+//! Receive Kompliant's AES-256-GCM encrypted webhooks: a [`Keyring`] of shared secrets (several
+//! at once, for rotation), a [`WebhookReceiver`] that verifies and decrypts raw bodies into
+//! [`Webhook`]s, typed [`Event`] views, and [`seal`] (the inverse, for tests and the simulator).
+//!
+//! ```
+//! use kompliant_webhooks::{seal, Keyring, WebhookMetadata, WebhookReceiver, WebhookSecret, WireProfile};
+//!
+//! let secret = WebhookSecret::generate()?;
+//! let keyring = Keyring::new();
+//! keyring.add("whk_20251021_01", &secret)?;
+//! let receiver = WebhookReceiver::new(keyring);
+//!
+//! let metadata = WebhookMetadata {
+//!     id: "wh_2x8mKq9vNcR4tLpW7yJhBd".into(),
+//!     event_type: "WORKFLOW_CREATED".into(),
+//!     timestamp: "2025-11-21T14:30:22.123Z".into(),
+//!     account_id: "sb_123".into(),
+//!     schema_version: "2025-11-21".into(),
+//!     key_id: "whk_20251021_01".into(),
+//! };
+//! let body = seal(&metadata, br#"{"version":"1.0"}"#, &secret, &WireProfile::default())?.body(0);
+//!
+//! let webhook = receiver.decrypt(&body)?;
+//! assert_eq!(webhook.id(), "wh_2x8mKq9vNcR4tLpW7yJhBd");
+//! assert_eq!(webhook.payload_str(), r#"{"version":"1.0"}"#);
+//! # Ok::<(), kompliant_webhooks::WebhookError>(())
+//! ```
+
+pub mod decided;
+mod envelope;
+mod error;
+mod event;
+mod keyring;
+mod profile;
+mod receiver;
+mod seal;
+mod secret;
+mod webhook;
+
+pub use envelope::WebhookMetadata;
+pub use error::{ErrorCode, WebhookError};
+pub use event::{Entities, EntityChange, Event, SubjectRecordDataUpdated, UserContext, UserType, WorkflowEvent};
+pub use keyring::Keyring;
+pub use profile::{Aad, MetadataField, TagPosition, WireProfile};
+pub use receiver::{ReceiverOptions, WebhookReceiver};
+pub use seal::{seal, seal_with_nonce, SealedEnvelope};
+pub use secret::{WebhookSecret, SECRET_LEN};
+pub use webhook::Webhook;

@@ -1,0 +1,161 @@
+//! The webhook receiver: body in, verified [`Webhook`] or typed [`WebhookError`] out.
+//! Checks run in a fixed order: size, envelope, key, tag, payload, time window.
+
+use std::time::{Duration, SystemTime};
+
+use aes_gcm::aead::AeadInPlace;
+use aes_gcm::{Nonce, Tag};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use crate::decided::{DEFAULT_MAX_AGE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FUTURE_SKEW, NONCE_LEN, TAG_LEN};
+use crate::envelope;
+use crate::error::WebhookError;
+use crate::keyring::Keyring;
+use crate::profile::{TagPosition, WireProfile};
+use crate::webhook::{check_payload, Webhook};
+
+/// How a [`WebhookReceiver`] checks webhooks. `Default` is the documented behaviour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiverOptions {
+    /// The wire profile (default `kompliant-2025-11-21`).
+    pub profile: WireProfile,
+    /// Largest body accepted, in bytes (default 8 MiB); larger bodies are refused unread.
+    pub max_body_bytes: usize,
+    /// Refuse webhooks whose `timestamp` is older than this. Off by default: redeliveries
+    /// arrive days after the event.
+    pub max_age: Option<Duration>,
+    /// Refuse webhooks whose `timestamp` is further than this in the future. Off by default.
+    pub max_future_skew: Option<Duration>,
+}
+
+impl Default for ReceiverOptions {
+    fn default() -> Self {
+        ReceiverOptions {
+            profile: WireProfile::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_age: DEFAULT_MAX_AGE,
+            max_future_skew: DEFAULT_MAX_FUTURE_SKEW,
+        }
+    }
+}
+
+/// Decrypts and verifies webhook bodies with the keys of a [`Keyring`]. Cheap to clone and
+/// safe to share between threads; keys added to the keyring later are used at once.
+#[derive(Debug, Clone)]
+pub struct WebhookReceiver {
+    keyring: Keyring,
+    options: ReceiverOptions,
+}
+
+impl WebhookReceiver {
+    /// A receiver with the default options.
+    pub fn new(keyring: Keyring) -> Self {
+        WebhookReceiver::with_options(keyring, ReceiverOptions::default())
+    }
+
+    /// A receiver with the given options.
+    pub fn with_options(keyring: Keyring, options: ReceiverOptions) -> Self {
+        WebhookReceiver { keyring, options }
+    }
+
+    /// The keyring (shared: adding to it affects this receiver).
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    /// The options.
+    pub fn options(&self) -> &ReceiverOptions {
+        &self.options
+    }
+
+    /// Decrypts and verifies one raw request body (the exact bytes received, never a
+    /// re-serialised JSON).
+    ///
+    /// # Errors
+    /// `BODY_TOO_LARGE`, `MALFORMED_ENVELOPE`, `UNKNOWN_KEY`, `DECRYPTION_FAILED`,
+    /// `PAYLOAD_NOT_JSON`, `TIMESTAMP_OUT_OF_RANGE` (only with a time window configured).
+    pub fn decrypt(&self, body: &[u8]) -> Result<Webhook, WebhookError> {
+        self.decrypt_at(body, SystemTime::now())
+    }
+
+    /// As [`WebhookReceiver::decrypt`], with the time window checked against `now`.
+    ///
+    /// # Errors
+    /// As [`WebhookReceiver::decrypt`].
+    pub fn decrypt_at(&self, body: &[u8], now: SystemTime) -> Result<Webhook, WebhookError> {
+        let limit = self.options.max_body_bytes;
+        if body.len() > limit {
+            return Err(WebhookError::BodyTooLarge { size: body.len(), limit });
+        }
+        let (env, mut data) = envelope::parse(body, NONCE_LEN + TAG_LEN)?;
+        let metadata = env.metadata();
+        let aad = self.options.profile.aad_bytes(&metadata)?;
+        let cipher = self.keyring.cipher(&metadata.key_id).ok_or_else(|| WebhookError::UnknownKey {
+            key_id: crate::error::bounded(metadata.key_id.clone()),
+        })?;
+        let failed = || WebhookError::DecryptionFailed {
+            key_id: metadata.key_id.clone(),
+        };
+
+        let (nonce, rest) = data.split_at_mut_checked(NONCE_LEN).ok_or_else(failed)?;
+        let (ciphertext, tag) = match self.options.profile.tag_position() {
+            TagPosition::AfterCiphertext => {
+                let at = rest.len().checked_sub(TAG_LEN).ok_or_else(failed)?;
+                let (ct, tag) = rest.split_at_mut_checked(at).ok_or_else(failed)?;
+                (ct, &*tag)
+            }
+            TagPosition::BeforeCiphertext => {
+                let (tag, ct) = rest.split_at_mut_checked(TAG_LEN).ok_or_else(failed)?;
+                (ct, &*tag)
+            }
+        };
+        cipher
+            .decrypt_in_place_detached(Nonce::from_slice(nonce), &aad, ciphertext, Tag::from_slice(tag))
+            .map_err(|_| failed())?;
+        let plaintext_at = match self.options.profile.tag_position() {
+            TagPosition::AfterCiphertext => NONCE_LEN,
+            TagPosition::BeforeCiphertext => NONCE_LEN + TAG_LEN,
+        };
+        let plaintext_len = data.len() - NONCE_LEN - TAG_LEN;
+        data.copy_within(plaintext_at..plaintext_at + plaintext_len, 0);
+        data.truncate(plaintext_len);
+
+        let payload = check_payload(data)?;
+        self.check_time_window(&metadata.timestamp, now)?;
+        Ok(Webhook::new(metadata, env.retry_count, payload))
+    }
+
+    fn check_time_window(&self, timestamp: &str, now: SystemTime) -> Result<(), WebhookError> {
+        let (max_age, max_skew) = (self.options.max_age, self.options.max_future_skew);
+        if max_age.is_none() && max_skew.is_none() {
+            return Ok(());
+        }
+        let out_of_range = |detail: String| WebhookError::TimestampOutOfRange {
+            timestamp: crate::error::bounded(timestamp.to_owned()),
+            detail,
+        };
+        let sent = OffsetDateTime::parse(timestamp, &Rfc3339)
+            .map_err(|_| out_of_range("not an RFC 3339 / ISO 8601 time, so its age cannot be checked".into()))?;
+        let now = OffsetDateTime::from(now);
+        if let Some(max_age) = max_age {
+            if now - sent > max_age {
+                return Err(out_of_range(format!(
+                    "older than the maximum age of {}s (it is {}s old)",
+                    max_age.as_secs(),
+                    (now - sent).whole_seconds()
+                )));
+            }
+        }
+        if let Some(max_skew) = max_skew {
+            if sent - now > max_skew {
+                return Err(out_of_range(format!(
+                    "{}s in the future, more than the allowed skew of {}s",
+                    (sent - now).whole_seconds(),
+                    max_skew.as_secs()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
