@@ -28,6 +28,7 @@
 //! # Ok::<(), kompliant_webhooks::WebhookError>(())
 //! ```
 
+pub mod client;
 pub mod decided;
 mod envelope;
 mod error;

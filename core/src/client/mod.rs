@@ -1,0 +1,1 @@
+//! The Kompliant API client (webhook keys, webhook endpoint configurations, versions).
