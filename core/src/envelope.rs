@@ -61,18 +61,24 @@ impl RawEnvelope<'_> {
 /// `MALFORMED_ENVELOPE` naming the first problem: not UTF-8, not a JSON object, a missing,
 /// duplicated or mistyped field, `data` not strict standard base64, or `data` shorter than
 /// `min_data_len` bytes once decoded.
-pub(crate) fn parse(body: &[u8], min_data_len: usize) -> Result<(RawEnvelope<'_>, Vec<u8>), WebhookError> {
+pub(crate) fn parse(
+    body: &[u8],
+    min_data_len: usize,
+) -> Result<(RawEnvelope<'_>, Vec<u8>), WebhookError> {
     let text = std::str::from_utf8(body).map_err(|e| {
-        WebhookError::malformed(format!("body is not UTF-8 (invalid byte at offset {})", e.valid_up_to()))
+        WebhookError::malformed(format!(
+            "body is not UTF-8 (invalid byte at offset {})",
+            e.valid_up_to()
+        ))
     })?;
     let mut de = serde_json::Deserializer::from_str(text);
     let envelope = de
         .deserialize_map(EnvelopeVisitor)
         .and_then(|env| de.end().map(|()| env))
         .map_err(|e| WebhookError::malformed(e.to_string()))?;
-    let data = STANDARD
-        .decode(envelope.data.as_bytes())
-        .map_err(|_| WebhookError::malformed("field `data` is not strict standard base64 (RFC 4648 §4, padded)"))?;
+    let data = STANDARD.decode(envelope.data.as_bytes()).map_err(|_| {
+        WebhookError::malformed("field `data` is not strict standard base64 (RFC 4648 §4, padded)")
+    })?;
     if data.len() < min_data_len {
         return Err(WebhookError::malformed(format!(
             "field `data` decodes to {} bytes, less than nonce + tag ({min_data_len} bytes)",
@@ -154,7 +160,9 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
             }
         }
         let [id, event_type, timestamp, account_id, schema_version, key_id, data] = strings;
-        let need = |v: Option<Cow<'de, str>>, name: &'static str| v.ok_or_else(|| de::Error::missing_field(name));
+        let need = |v: Option<Cow<'de, str>>, name: &'static str| {
+            v.ok_or_else(|| de::Error::missing_field(name))
+        };
         Ok(RawEnvelope {
             id: need(id, "id")?,
             event_type: need(event_type, "event_type")?,
@@ -304,7 +312,9 @@ mod tests {
         let msg = malformed(&body(&full().replace(r#""id":"wh_1""#, r#""id":5"#)));
         assert!(msg.contains("field `id`"), "{msg}");
         for bad in ["1.0", "\"1\"", "-1", "null", "1e2"] {
-            let msg = malformed(&body(&full().replace("\"retry_count\":3", &format!("\"retry_count\":{bad}"))));
+            let msg = malformed(&body(
+                &full().replace("\"retry_count\":3", &format!("\"retry_count\":{bad}")),
+            ));
             assert!(msg.contains("retry_count"), "{bad}: {msg}");
         }
         let msg = malformed(&body(&format!(r#"{},"id":"wh_2""#, full())));
@@ -317,11 +327,16 @@ mod tests {
         malformed("");
         malformed("{} {}");
         malformed(&body(&full().replace(DATA, "AAAA*AAA")));
-        malformed(&body(&full().replace(DATA, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))); // unpadded
+        malformed(&body(
+            &full().replace(DATA, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        )); // unpadded
         let msg = malformed(&body(&full().replace(DATA, "AAAA")));
         assert!(msg.contains("3 bytes"), "{msg}");
         let bytes = [b'{', 0xff, b'}'];
-        assert_eq!(parse(&bytes, 28).err().map(|e| e.code()), Some(ErrorCode::MalformedEnvelope));
+        assert_eq!(
+            parse(&bytes, 28).err().map(|e| e.code()),
+            Some(ErrorCode::MalformedEnvelope)
+        );
     }
 
     #[test]

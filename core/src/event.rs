@@ -145,7 +145,11 @@ impl<'de> Deserialize<'de> for EntityChange {
                 _ => None,
             })
             .ok_or_else(|| D::Error::custom("an entity needs a string `<entity>_id` field"))?;
-        Ok(EntityChange { id_field, id, fields })
+        Ok(EntityChange {
+            id_field,
+            id,
+            fields,
+        })
     }
 }
 
@@ -161,12 +165,14 @@ impl Event {
             detail: crate::error::bounded(detail),
         };
         let event = if event_type.starts_with("WORKFLOW_") {
-            let mut e: WorkflowEvent = serde_json::from_str(payload).map_err(|e| mismatch(schema_detail(&e)))?;
+            let mut e: WorkflowEvent =
+                serde_json::from_str(payload).map_err(|e| mismatch(schema_detail(&e)))?;
             e.event_type = event_type.to_owned();
             check_version(&e.version).map_err(mismatch)?;
             Event::Workflow(e)
         } else if event_type == "SUBJECT_RECORD_DATA_UPDATED" {
-            let e: SubjectRecordDataUpdated = serde_json::from_str(payload).map_err(|e| mismatch(schema_detail(&e)))?;
+            let e: SubjectRecordDataUpdated =
+                serde_json::from_str(payload).map_err(|e| mismatch(schema_detail(&e)))?;
             check_version(&e.version).map_err(mismatch)?;
             Event::SubjectRecordDataUpdated(e)
         } else {
@@ -185,7 +191,11 @@ fn schema_detail(e: &serde_json::Error) -> String {
     if text.starts_with("missing field") {
         text
     } else {
-        format!("a field has the wrong type or shape (line {} column {})", e.line(), e.column())
+        format!(
+            "a field has the wrong type or shape (line {} column {})",
+            e.line(),
+            e.column()
+        )
     }
 }
 
@@ -219,12 +229,17 @@ mod tests {
     fn subject_record_updates_list_entities() {
         let p = r#"{"version":"1.1","subject_record_id":"sr_1","user_context":{"user_id":"u","user_type":"ROBOT"},
             "entities":{"business":[{"business_id":"b_1","fields":["legal_name","address.city"]}],"persons":[{"person_id":"p_1","fields":[]}]}}"#;
-        let Event::SubjectRecordDataUpdated(e) = Event::parse("SUBJECT_RECORD_DATA_UPDATED", p).unwrap() else {
+        let Event::SubjectRecordDataUpdated(e) =
+            Event::parse("SUBJECT_RECORD_DATA_UPDATED", p).unwrap()
+        else {
             panic!("wrong view")
         };
         assert_eq!(e.user_context.user_type, UserType::Other("ROBOT".into()));
         assert_eq!(e.entities.business[0].id_field, "business_id");
-        assert_eq!(e.entities.business[0].fields, ["legal_name", "address.city"]);
+        assert_eq!(
+            e.entities.business[0].fields,
+            ["legal_name", "address.city"]
+        );
         assert_eq!(e.entities.persons[0].id, "p_1");
         assert!(e.entities.bank_accounts.is_empty());
     }
@@ -242,7 +257,12 @@ mod tests {
     #[test]
     fn schema_mismatch_and_major_bump_are_errors() {
         let missing = WORKFLOW.replace(r#""workflow_id":"w_1","#, "");
-        assert_eq!(Event::parse("WORKFLOW_CREATED", &missing).unwrap_err().code(), ErrorCode::PayloadSchemaMismatch);
+        assert_eq!(
+            Event::parse("WORKFLOW_CREATED", &missing)
+                .unwrap_err()
+                .code(),
+            ErrorCode::PayloadSchemaMismatch
+        );
         let v2 = WORKFLOW.replace("\"1.0\"", "\"2.0\"");
         let err = Event::parse("WORKFLOW_CREATED", &v2).unwrap_err();
         assert_eq!(err.code(), ErrorCode::PayloadSchemaMismatch);

@@ -49,7 +49,8 @@ impl Keyring {
     /// `INVALID_KEY` for a bad key id, or a secret that is not base64 of exactly 32 bytes.
     pub fn add_base64(&self, key_id: &str, secret_base64: &str) -> Result<(), WebhookError> {
         check_key_id(key_id)?;
-        let secret = WebhookSecret::from_base64(secret_base64).map_err(|e| with_key_id(e, key_id))?;
+        let secret =
+            WebhookSecret::from_base64(secret_base64).map_err(|e| with_key_id(e, key_id))?;
         self.add(key_id, &secret)
     }
 
@@ -112,12 +113,13 @@ impl Keyring {
     /// `IO_ERROR` if the file cannot be read; otherwise as [`Keyring::from_json`].
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, WebhookError> {
         let path = path.as_ref();
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-            WebhookError::IoError {
-                path: path.display().to_string(),
-                detail: e.to_string(),
-            }
-        })?);
+        let text =
+            Zeroizing::new(
+                std::fs::read_to_string(path).map_err(|e| WebhookError::IoError {
+                    path: path.display().to_string(),
+                    detail: e.to_string(),
+                })?,
+            );
         Keyring::from_json(&text)
     }
 
@@ -141,7 +143,10 @@ impl Keyring {
     {
         let keyring = Keyring::new();
         for (name, value) in vars {
-            let Some(suffix) = name.to_str().and_then(|n| n.strip_prefix(ENV_SECRET_PREFIX)) else {
+            let Some(suffix) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix(ENV_SECRET_PREFIX))
+            else {
                 continue;
             };
             let key_id = key_id_from_env_suffix(suffix).ok_or_else(|| {
@@ -266,7 +271,11 @@ mod tests {
 
     #[test]
     fn loads_json_with_several_keys() {
-        let json = format!(r#"{{"whk_20251021_01":"{}","whk_20251121_02":"{}"}}"#, b64(1), b64(2));
+        let json = format!(
+            r#"{{"whk_20251021_01":"{}","whk_20251121_02":"{}"}}"#,
+            b64(1),
+            b64(2)
+        );
         let k = Keyring::from_json(&json).unwrap();
         assert_eq!(k.key_ids(), ["whk_20251021_01", "whk_20251121_02"]);
         assert!(k.remove("whk_20251021_01"));
@@ -304,7 +313,10 @@ mod tests {
         let vars = [
             ("PATH".into(), "/bin".into()),
             ("KOMPLIANT_WEBHOOK_SECRET_20251021_01".into(), b64(1).into()),
-            ("KOMPLIANT_WEBHOOK_SECRET_20251121_100".into(), format!("{}\n", b64(2)).into()),
+            (
+                "KOMPLIANT_WEBHOOK_SECRET_20251121_100".into(),
+                format!("{}\n", b64(2)).into(),
+            ),
         ];
         let k = Keyring::from_env_vars(vars).unwrap();
         assert_eq!(k.key_ids(), ["whk_20251021_01", "whk_20251121_100"]);
@@ -327,7 +339,10 @@ mod tests {
     fn bad_key_ids_are_refused() {
         let s = WebhookSecret::from_bytes(&[1; 32]).unwrap();
         for id in ["", "has space", "ключ", &"x".repeat(129)] {
-            assert_eq!(Keyring::new().add(id, &s).unwrap_err().code(), ErrorCode::InvalidKey);
+            assert_eq!(
+                Keyring::new().add(id, &s).unwrap_err().code(),
+                ErrorCode::InvalidKey
+            );
         }
     }
 

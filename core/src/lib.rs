@@ -42,7 +42,9 @@ mod webhook;
 
 pub use envelope::WebhookMetadata;
 pub use error::{ErrorCode, WebhookError};
-pub use event::{Entities, EntityChange, Event, SubjectRecordDataUpdated, UserContext, UserType, WorkflowEvent};
+pub use event::{
+    Entities, EntityChange, Event, SubjectRecordDataUpdated, UserContext, UserType, WorkflowEvent,
+};
 pub use keyring::Keyring;
 pub use profile::{Aad, MetadataField, TagPosition, WireProfile};
 pub use receiver::{ReceiverOptions, WebhookReceiver};

@@ -176,10 +176,9 @@ impl WireProfile {
         match &self.aad {
             Aad::None => Ok(Vec::new()),
             Aad::Fields { fields, separator } => {
-                if let Some(field) = fields
-                    .iter()
-                    .find(|f| !separator.is_empty() && f.value(metadata).contains(separator.as_str()))
-                {
+                if let Some(field) = fields.iter().find(|f| {
+                    !separator.is_empty() && f.value(metadata).contains(separator.as_str())
+                }) {
                     return Err(WebhookError::malformed(format!(
                         "field `{}` contains the AAD separator {separator:?}",
                         field.name()
@@ -241,13 +240,18 @@ mod tests {
         let err = WireProfile::default().aad_bytes(&m).unwrap_err();
         assert_eq!(err.code(), crate::ErrorCode::MalformedEnvelope);
         assert!(err.to_string().contains("event_type"));
-        assert!(WireProfile::kompliant_2025_11_21_no_aad().aad_bytes(&m).is_ok());
+        assert!(WireProfile::kompliant_2025_11_21_no_aad()
+            .aad_bytes(&m)
+            .is_ok());
     }
 
     #[test]
     fn built_in_profiles_are_found_by_name() {
         for name in WireProfile::BUILT_IN_NAMES {
-            assert_eq!(WireProfile::by_name(name).map(|p| p.name().to_owned()), Some(name.to_owned()));
+            assert_eq!(
+                WireProfile::by_name(name).map(|p| p.name().to_owned()),
+                Some(name.to_owned())
+            );
         }
         assert!(WireProfile::by_name("nope").is_none());
     }

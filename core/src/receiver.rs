@@ -8,7 +8,9 @@ use aes_gcm::{Nonce, Tag};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::decided::{DEFAULT_MAX_AGE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FUTURE_SKEW, NONCE_LEN, TAG_LEN};
+use crate::decided::{
+    DEFAULT_MAX_AGE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FUTURE_SKEW, NONCE_LEN, TAG_LEN,
+};
 use crate::envelope;
 use crate::error::WebhookError;
 use crate::keyring::Keyring;
@@ -86,14 +88,20 @@ impl WebhookReceiver {
     pub fn decrypt_at(&self, body: &[u8], now: SystemTime) -> Result<Webhook, WebhookError> {
         let limit = self.options.max_body_bytes;
         if body.len() > limit {
-            return Err(WebhookError::BodyTooLarge { size: body.len(), limit });
+            return Err(WebhookError::BodyTooLarge {
+                size: body.len(),
+                limit,
+            });
         }
         let (env, mut data) = envelope::parse(body, NONCE_LEN + TAG_LEN)?;
         let metadata = env.metadata();
         let aad = self.options.profile.aad_bytes(&metadata)?;
-        let cipher = self.keyring.cipher(&metadata.key_id).ok_or_else(|| WebhookError::UnknownKey {
-            key_id: crate::error::bounded(metadata.key_id.clone()),
-        })?;
+        let cipher =
+            self.keyring
+                .cipher(&metadata.key_id)
+                .ok_or_else(|| WebhookError::UnknownKey {
+                    key_id: crate::error::bounded(metadata.key_id.clone()),
+                })?;
         let failed = || WebhookError::DecryptionFailed {
             key_id: metadata.key_id.clone(),
         };
@@ -111,7 +119,12 @@ impl WebhookReceiver {
             }
         };
         cipher
-            .decrypt_in_place_detached(Nonce::from_slice(nonce), &aad, ciphertext, Tag::from_slice(tag))
+            .decrypt_in_place_detached(
+                Nonce::from_slice(nonce),
+                &aad,
+                ciphertext,
+                Tag::from_slice(tag),
+            )
             .map_err(|_| failed())?;
         let plaintext_at = match self.options.profile.tag_position() {
             TagPosition::AfterCiphertext => NONCE_LEN,
@@ -135,8 +148,9 @@ impl WebhookReceiver {
             timestamp: crate::error::bounded(timestamp.to_owned()),
             detail,
         };
-        let sent = OffsetDateTime::parse(timestamp, &Rfc3339)
-            .map_err(|_| out_of_range("not an RFC 3339 / ISO 8601 time, so its age cannot be checked".into()))?;
+        let sent = OffsetDateTime::parse(timestamp, &Rfc3339).map_err(|_| {
+            out_of_range("not an RFC 3339 / ISO 8601 time, so its age cannot be checked".into())
+        })?;
         let now = OffsetDateTime::from(now);
         if let Some(max_age) = max_age {
             if now - sent > max_age {

@@ -137,6 +137,9 @@ mod tests {
 
     #[test]
     fn generated_secrets_differ() {
-        assert_ne!(WebhookSecret::generate().unwrap(), WebhookSecret::generate().unwrap());
+        assert_ne!(
+            WebhookSecret::generate().unwrap(),
+            WebhookSecret::generate().unwrap()
+        );
     }
 }

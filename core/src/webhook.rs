@@ -91,7 +91,12 @@ impl Webhook {
     /// deeper than 128 levels.
     pub fn payload_json(&self) -> Result<Map<String, Value>, WebhookError> {
         serde_json::from_str(&self.payload).map_err(|e| {
-            WebhookError::not_json(format!("{} at line {} column {}", json_error_kind(&e), e.line(), e.column()))
+            WebhookError::not_json(format!(
+                "{} at line {} column {}",
+                json_error_kind(&e),
+                e.line(),
+                e.column()
+            ))
         })
     }
 
@@ -132,7 +137,9 @@ pub(crate) fn check_payload(plaintext: Vec<u8>) -> Result<String, WebhookError> 
     match checked {
         Ok(()) => Ok(text),
         // Data errors come from ObjectCheck, whose messages hold no content.
-        Err(e) if e.classify() == serde_json::error::Category::Data => Err(WebhookError::not_json(e.to_string())),
+        Err(e) if e.classify() == serde_json::error::Category::Data => {
+            Err(WebhookError::not_json(e.to_string()))
+        }
         Err(e) => Err(WebhookError::not_json(format!(
             "plaintext is not valid JSON ({} at line {} column {})",
             json_error_kind(&e),
@@ -147,7 +154,9 @@ struct ObjectCheck;
 
 impl ObjectCheck {
     fn refuse<E: de::Error>(found: &str) -> Result<(), E> {
-        Err(E::custom(format_args!("plaintext is a JSON {found}, expected an object")))
+        Err(E::custom(format_args!(
+            "plaintext is a JSON {found}, expected an object"
+        )))
     }
 }
 

@@ -12,7 +12,10 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 fn vectors() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/webhooks.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/vectors/webhooks.json"
+    );
     let text = std::fs::read_to_string(path).expect("tests/vectors/webhooks.json is readable");
     serde_json::from_str(&text).expect("vectors are JSON")
 }
@@ -28,17 +31,27 @@ fn run_case(case: &Value) -> Result<(Value, u64, Vec<u8>), ErrorCode> {
         options.profile = WireProfile::kompliant_2025_11_21_no_aad();
     }
     options.max_age = opts["max_age_seconds"].as_u64().map(Duration::from_secs);
-    options.max_future_skew = opts["max_future_skew_seconds"].as_u64().map(Duration::from_secs);
+    options.max_future_skew = opts["max_future_skew_seconds"]
+        .as_u64()
+        .map(Duration::from_secs);
     let now = match opts["now"].as_str() {
-        Some(now) => SystemTime::from(OffsetDateTime::parse(now, &Rfc3339).expect("vector `now` is RFC 3339")),
+        Some(now) => SystemTime::from(
+            OffsetDateTime::parse(now, &Rfc3339).expect("vector `now` is RFC 3339"),
+        ),
         None => SystemTime::now(),
     };
-    let body = STANDARD.decode(case["body_b64"].as_str().expect("body_b64")).expect("body_b64 is base64");
+    let body = STANDARD
+        .decode(case["body_b64"].as_str().expect("body_b64"))
+        .expect("body_b64 is base64");
     let webhook = WebhookReceiver::with_options(keyring, options)
         .decrypt_at(&body, now)
         .map_err(|e| e.code())?;
     let metadata = serde_json::to_value(webhook.metadata()).unwrap();
-    Ok((metadata, webhook.retry_count(), webhook.payload_bytes().to_vec()))
+    Ok((
+        metadata,
+        webhook.retry_count(),
+        webhook.payload_bytes().to_vec(),
+    ))
 }
 
 #[test]
@@ -54,7 +67,10 @@ fn every_vector_matches() {
         let got = run_case(case);
         match (expect["error"].as_str(), got) {
             (Some(code), Err(got)) => {
-                assert!(ErrorCode::parse(code).is_some(), "{name}: unknown code {code}");
+                assert!(
+                    ErrorCode::parse(code).is_some(),
+                    "{name}: unknown code {code}"
+                );
                 seen_codes.insert(code.to_owned());
                 if got.as_str() != code {
                     failures.push(format!("{name}: expected {code}, got {got}"));
@@ -63,9 +79,14 @@ fn every_vector_matches() {
             (Some(code), Ok(_)) => failures.push(format!("{name}: expected {code}, decrypted")),
             (None, Err(got)) => failures.push(format!("{name}: expected success, got {got}")),
             (None, Ok((metadata, retry_count, payload))) => {
-                let want_payload = STANDARD.decode(expect["payload_b64"].as_str().unwrap()).unwrap();
+                let want_payload = STANDARD
+                    .decode(expect["payload_b64"].as_str().unwrap())
+                    .unwrap();
                 if metadata != expect["metadata"] {
-                    failures.push(format!("{name}: metadata {metadata} != {}", expect["metadata"]));
+                    failures.push(format!(
+                        "{name}: metadata {metadata} != {}",
+                        expect["metadata"]
+                    ));
                 }
                 if Some(retry_count) != expect["retry_count"].as_u64() {
                     failures.push(format!("{name}: retry_count {retry_count}"));
@@ -76,7 +97,13 @@ fn every_vector_matches() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
     for code in [
         "MALFORMED_ENVELOPE",
         "UNKNOWN_KEY",

@@ -1,0 +1,172 @@
+//! Property tests: sealing and decrypting round-trip for arbitrary metadata and payloads,
+//! and no mutation of a sealed body gets through (or panics).
+
+use kompliant_webhooks::{
+    seal, Keyring, WebhookMetadata, WebhookReceiver, WebhookSecret, WireProfile,
+};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+const KEY_ID: &str = "whk_20251121_01";
+
+fn receiver(secret: &WebhookSecret) -> WebhookReceiver {
+    let keyring = Keyring::new();
+    keyring.add(KEY_ID, secret).unwrap();
+    WebhookReceiver::new(keyring)
+}
+
+/// Any string without the AAD separator (which the profile refuses in metadata).
+fn field() -> impl Strategy<Value = String> {
+    any::<String>().prop_map(|s| s.replace('|', "¦"))
+}
+
+fn metadata() -> impl Strategy<Value = WebhookMetadata> {
+    (field(), field(), field(), field(), field()).prop_map(
+        |(id, event_type, timestamp, account_id, schema_version)| WebhookMetadata {
+            id,
+            event_type,
+            timestamp,
+            account_id,
+            schema_version,
+            key_id: KEY_ID.into(),
+        },
+    )
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<String>().prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::btree_map(any::<String>(), inner, 0..8)
+                .prop_map(|m| Value::Object(m.into_iter().collect::<Map<_, _>>())),
+        ]
+    })
+}
+
+fn payload() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::btree_map(any::<String>(), json_value(), 0..8)
+        .prop_map(|m| serde_json::to_vec(&m.into_iter().collect::<Map<_, _>>()).unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn seal_then_decrypt_round_trips(metadata in metadata(), payload in payload(), retry_count in any::<u64>(), key in any::<[u8; 32]>()) {
+        let secret = WebhookSecret::from_bytes(&key).unwrap();
+        let body = seal(&metadata, &payload, &secret, &WireProfile::default()).unwrap().body(retry_count);
+        let webhook = receiver(&secret).decrypt(&body).unwrap();
+        prop_assert_eq!(webhook.metadata(), &metadata);
+        prop_assert_eq!(webhook.retry_count(), retry_count);
+        prop_assert_eq!(webhook.payload_bytes(), &payload[..]);
+    }
+
+    #[test]
+    fn arbitrary_bytes_give_a_typed_error(body in prop::collection::vec(any::<u8>(), 0..512)) {
+        let secret = WebhookSecret::from_bytes(&[7; 32]).unwrap();
+        prop_assert!(receiver(&secret).decrypt(&body).is_err());
+    }
+}
+
+/// Every single-byte change of a sealed body is refused with a typed error, except inside
+/// the unauthenticated `retry_count` value, where the verified content must be unchanged.
+#[test]
+fn every_single_byte_mutation_is_rejected() {
+    let secret = WebhookSecret::from_bytes(&[0x5a; 32]).unwrap();
+    let receiver = receiver(&secret);
+    let metadata = WebhookMetadata {
+        id: "wh_2x8mKq9vNcR4tLpW7yJhBd".into(),
+        event_type: "SUBJECT_RECORD_DATA_UPDATED".into(),
+        timestamp: "2025-11-21T14:30:22.123Z".into(),
+        account_id: "lv_8f3k2m9x".into(),
+        schema_version: "2025-11-21".into(),
+        key_id: KEY_ID.into(),
+    };
+    let payload = br#"{"version":"1.0","subject_record_id":"sr_1","user_context":{"user_id":"u_1","user_type":"USER"},"entities":{"business":[{"business_id":"b_1","fields":["legal_name"]}]}}"#;
+    let body = seal(&metadata, payload, &secret, &WireProfile::default())
+        .unwrap()
+        .body(12);
+    let original = receiver.decrypt(&body).unwrap();
+
+    let text = std::str::from_utf8(&body).unwrap();
+    let count_at = text.find("\"retry_count\":").unwrap() + "\"retry_count\":".len();
+    let count_span = count_at..count_at + 2;
+
+    let mut accepted_in_count = 0;
+    for i in 0..body.len() {
+        for replacement in [
+            body[i] ^ 0x01,
+            body[i] ^ 0x80,
+            body[i] ^ 0x20,
+            b'0',
+            b'"',
+            b'\\',
+            b'|',
+            0x00,
+        ] {
+            if replacement == body[i] {
+                continue;
+            }
+            let mut mutated = body.clone();
+            mutated[i] = replacement;
+            match receiver.decrypt(&mutated) {
+                Err(e) => assert!(!e.code().as_str().is_empty()),
+                Ok(webhook) => {
+                    assert!(
+                        count_span.contains(&i),
+                        "byte {i} changed from {:?} to {:?} and the body was still accepted",
+                        body[i] as char,
+                        replacement as char
+                    );
+                    assert_eq!(webhook.metadata(), original.metadata());
+                    assert_eq!(webhook.payload_bytes(), original.payload_bytes());
+                    accepted_in_count += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        accepted_in_count > 0,
+        "retry_count is documented as unauthenticated"
+    );
+}
+
+/// Dropping any byte (truncation anywhere) is refused.
+#[test]
+fn every_single_byte_deletion_is_rejected() {
+    let secret = WebhookSecret::from_bytes(&[0x33; 32]).unwrap();
+    let receiver = receiver(&secret);
+    let metadata = WebhookMetadata {
+        id: "wh_1".into(),
+        event_type: "WORKFLOW_CREATED".into(),
+        timestamp: "2026-03-17T21:59:40Z".into(),
+        account_id: "sb_1".into(),
+        schema_version: "2025-11-21".into(),
+        key_id: KEY_ID.into(),
+    };
+    let body = seal(
+        &metadata,
+        br#"{"version":"1.0"}"#,
+        &secret,
+        &WireProfile::default(),
+    )
+    .unwrap()
+    .body(0);
+    let text = std::str::from_utf8(&body).unwrap();
+    let zero_at = text.rfind('0').unwrap();
+    for i in 0..body.len() {
+        let mut mutated = body.clone();
+        mutated.remove(i);
+        // Deleting the `0` of `"retry_count":0` leaves `"retry_count":}`: malformed too.
+        assert!(
+            receiver.decrypt(&mutated).is_err(),
+            "deleting byte {i} (zero at {zero_at}) was accepted"
+        );
+    }
+}
