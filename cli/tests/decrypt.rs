@@ -1,6 +1,14 @@
 //! `kompliant decrypt` over every conformance vector (sealed by the independent Python
 //! implementation): payload on stdout for good bodies, `error: <CODE>: …` and exit 1 otherwise.
 
+// Test code: a panic is a failed test, so unwrap and indexing are fine here.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -1,6 +1,14 @@
 //! Property tests: sealing and decrypting round-trip for arbitrary metadata and payloads,
 //! and no mutation of a sealed body gets through (or panics).
 
+// Test code: a panic is a failed test, so unwrap and indexing are fine here.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
 use kompliant_webhooks::{
     seal, Keyring, WebhookMetadata, WebhookReceiver, WebhookSecret, WireProfile,
 };
