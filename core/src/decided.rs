@@ -46,3 +46,63 @@ pub const MAX_KEY_ID_LEN: usize = 128;
 /// Longest operator-facing detail an error carries; longer details (e.g. an echo of
 /// a huge malformed field) are cut so logs stay readable.
 pub const MAX_ERROR_DETAIL_LEN: usize = 240;
+
+// ---- API client (spec §5) ----
+
+/// The Kompliant API version the client pins and sends as `X-API-Version`. Kompliant
+/// answers with the latest version when the header is absent; pinning keeps the response
+/// shapes this SDK parses stable.
+pub const API_VERSION: &str = "2025-03-24";
+
+/// Default API base URL (documented). Every call is `POST {base_url}/{method}`.
+pub const DEFAULT_BASE_URL: &str = "https://api.kompliant.com";
+
+/// Scheme name in the `Authorization` header: `KSig1-HMAC-SHA256 <signature>` (documented).
+pub const SIGNATURE_SCHEME: &str = "KSig1-HMAC-SHA256";
+
+/// The elements the client signs, sent as `X-API-Signed-Elements`. Decided: only the
+/// always-signed `API-Key`, so the string to sign is the API key's UTF-8 bytes.
+pub const SIGNED_ELEMENTS: &str = "API-Key";
+
+/// Default end-to-end timeout of one HTTP attempt (connect, send, receive the whole answer).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default timeout for resolving the host and establishing the connection (TLS included).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default number of retries after the first attempt (so at most 4 attempts).
+pub const DEFAULT_MAX_RETRIES: u32 = 3;
+
+/// Default base of the exponential backoff: retry `n` (from 0) waits a random time in
+/// `[0, min(retry_max_delay, retry_base × 2ⁿ)]` ("full jitter").
+pub const DEFAULT_RETRY_BASE: Duration = Duration::from_millis(250);
+
+/// Default longest wait before a retry; a server's `Retry-After` is capped to it too.
+pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
+
+/// HTTP statuses after which a safe call is retried: throttling and transient server or
+/// gateway failures. Kompliant documents 429, 500, 503 and 504; 502 is added because the
+/// proxies in front of any API produce it for the same transient reasons.
+pub const RETRYABLE_HTTP_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
+
+/// Largest API response body the client reads; a larger body is `INVALID_RESPONSE`.
+/// Kompliant's answers are a few KiB (a list of at most 20 endpoint configurations).
+pub const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Response field of `webhook.key.activate` holding the key that the activation moved to
+/// DELETED. SIMULATOR EXTENSION: Kompliant does not document it, and the local simulator
+/// adds it. Against the real service `previous_key_id` may therefore be `None` even when a
+/// key was replaced (read it with `webhook.key.get` of the key you stored before).
+pub const PREVIOUS_KEY_ID_FIELD: &str = "previous_key_id";
+
+/// Environment variable holding the API key (`KompliantClient::from_env`).
+pub const ENV_API_KEY: &str = "KOMPLIANT_API_KEY";
+
+/// Environment variable holding the base64 secret key that signs requests.
+pub const ENV_SECRET_KEY: &str = "KOMPLIANT_SECRET_KEY";
+
+/// Environment variable holding the auth token.
+pub const ENV_AUTH_TOKEN: &str = "KOMPLIANT_AUTH_TOKEN";
+
+/// Optional environment variable overriding the base URL (e.g. the local simulator).
+pub const ENV_BASE_URL: &str = "KOMPLIANT_BASE_URL";

@@ -29,6 +29,41 @@ pub enum ErrorCode {
     IoError,
     /// An internal failure (e.g. the system random generator); never caused by input.
     Internal,
+    /// API: the request was refused as malformed (`BAD_REQUEST`, or HTTP 400 / 413 / 415).
+    BadRequest,
+    /// API: no such key or endpoint configuration for these credentials (`ENTITY_NOT_FOUND`).
+    EntityNotFound,
+    /// API: the key is DELETED and can never be activated again
+    /// (`SYSTEM_RULE_VIOLATION` / `KEY_DELETED`).
+    KeyDeleted,
+    /// API: the account created its 100 keys for this UTC day
+    /// (`SYSTEM_RULE_VIOLATION` / `DAILY_KEY_LIMIT`).
+    DailyKeyLimit,
+    /// API: the account already has an endpoint configuration with this URL.
+    UrlAlreadyExists,
+    /// API: the account already has the maximum number of endpoint configurations (20).
+    MaxWebhookUrlLimit,
+    /// API: another `SYSTEM_RULE_VIOLATION` (see the error's `sub_code`).
+    SystemRuleViolation,
+    /// API: HTTP 401, the credentials or the signature were refused.
+    Unauthorized,
+    /// API: HTTP 403, the credentials may not do this.
+    Forbidden,
+    /// API: HTTP 429, too many requests; see the error's `retry_after`.
+    RateLimited,
+    /// API: HTTP 5xx, a failure on the server side.
+    ServerError,
+    /// API: no complete answer within the client's timeout.
+    Timeout,
+    /// API: the server could not be reached, or the connection broke.
+    ConnectionFailed,
+    /// API: the answer is not what the API documents (not JSON, wrong shape, bad secret, ...).
+    InvalidResponse,
+    /// API: the client's credentials or options are unusable (missing, not base64, bad URL, ...).
+    InvalidConfiguration,
+    /// API: key rotation created a key but the caller's store step failed; the key was not
+    /// activated.
+    StoreFailed,
 }
 
 impl ErrorCode {
@@ -44,6 +79,22 @@ impl ErrorCode {
         ErrorCode::PayloadSchemaMismatch,
         ErrorCode::IoError,
         ErrorCode::Internal,
+        ErrorCode::BadRequest,
+        ErrorCode::EntityNotFound,
+        ErrorCode::KeyDeleted,
+        ErrorCode::DailyKeyLimit,
+        ErrorCode::UrlAlreadyExists,
+        ErrorCode::MaxWebhookUrlLimit,
+        ErrorCode::SystemRuleViolation,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::RateLimited,
+        ErrorCode::ServerError,
+        ErrorCode::Timeout,
+        ErrorCode::ConnectionFailed,
+        ErrorCode::InvalidResponse,
+        ErrorCode::InvalidConfiguration,
+        ErrorCode::StoreFailed,
     ];
 
     /// The stable string form, e.g. `"UNKNOWN_KEY"`.
@@ -59,6 +110,22 @@ impl ErrorCode {
             ErrorCode::PayloadSchemaMismatch => "PAYLOAD_SCHEMA_MISMATCH",
             ErrorCode::IoError => "IO_ERROR",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::EntityNotFound => "ENTITY_NOT_FOUND",
+            ErrorCode::KeyDeleted => "KEY_DELETED",
+            ErrorCode::DailyKeyLimit => "DAILY_KEY_LIMIT",
+            ErrorCode::UrlAlreadyExists => "URL_ALREADY_EXISTS",
+            ErrorCode::MaxWebhookUrlLimit => "MAX_WEBHOOK_URL_LIMIT",
+            ErrorCode::SystemRuleViolation => "SYSTEM_RULE_VIOLATION",
+            ErrorCode::Unauthorized => "UNAUTHORIZED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::RateLimited => "RATE_LIMITED",
+            ErrorCode::ServerError => "SERVER_ERROR",
+            ErrorCode::Timeout => "TIMEOUT",
+            ErrorCode::ConnectionFailed => "CONNECTION_FAILED",
+            ErrorCode::InvalidResponse => "INVALID_RESPONSE",
+            ErrorCode::InvalidConfiguration => "INVALID_CONFIGURATION",
+            ErrorCode::StoreFailed => "STORE_FAILED",
         }
     }
 
@@ -70,6 +137,10 @@ impl ErrorCode {
     /// The HTTP status a webhook receiver should answer with when this error ends a
     /// delivery (spec §4, decided): unknown key → 503 (retry later: the new key may not be
     /// deployed yet), malformed or forged → 400, too large → 413, receiver-side faults → 500.
+    ///
+    /// Only meaningful for receive-path codes: the API-client codes (`BAD_REQUEST` through
+    /// `STORE_FAILED`) are never the answer to a webhook and return 500. The HTTP status the
+    /// API answered with is [`ApiError::http_status`](crate::client::ApiError::http_status).
     pub const fn http_status(self) -> u16 {
         match self {
             ErrorCode::UnknownKey => 503,
@@ -80,6 +151,22 @@ impl ErrorCode {
             | ErrorCode::TimestampOutOfRange
             | ErrorCode::PayloadSchemaMismatch => 400,
             ErrorCode::InvalidKey | ErrorCode::IoError | ErrorCode::Internal => 500,
+            ErrorCode::BadRequest
+            | ErrorCode::EntityNotFound
+            | ErrorCode::KeyDeleted
+            | ErrorCode::DailyKeyLimit
+            | ErrorCode::UrlAlreadyExists
+            | ErrorCode::MaxWebhookUrlLimit
+            | ErrorCode::SystemRuleViolation
+            | ErrorCode::Unauthorized
+            | ErrorCode::Forbidden
+            | ErrorCode::RateLimited
+            | ErrorCode::ServerError
+            | ErrorCode::Timeout
+            | ErrorCode::ConnectionFailed
+            | ErrorCode::InvalidResponse
+            | ErrorCode::InvalidConfiguration
+            | ErrorCode::StoreFailed => 500,
         }
     }
 }

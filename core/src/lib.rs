@@ -3,6 +3,8 @@
 //! Receive Kompliant's AES-256-GCM encrypted webhooks: a [`Keyring`] of shared secrets (several
 //! at once, for rotation), a [`WebhookReceiver`] that verifies and decrypts raw bodies into
 //! [`Webhook`]s, typed [`Event`] views, and [`seal`] (the inverse, for tests and the simulator).
+//! Manage webhook keys and endpoints through the Kompliant API with a [`KompliantClient`]
+//! (see [`client`]).
 //!
 //! ```
 //! use kompliant_webhooks::{seal, Keyring, WebhookMetadata, WebhookReceiver, WebhookSecret, WireProfile};
@@ -34,18 +36,24 @@ mod envelope;
 mod error;
 mod event;
 mod keyring;
+mod keyring_file;
 mod profile;
 mod receiver;
 mod seal;
 mod secret;
 mod webhook;
 
+pub use client::{
+    ActivatedWebhookKey, ApiError, ApiResponse, ApiVersionInfo, ClientOptions, CreatedWebhookKey,
+    Credentials, KeyStatus, KompliantClient, RetryPolicy, Rotation, WebhookConfig, WebhookKeyInfo,
+};
 pub use envelope::WebhookMetadata;
 pub use error::{ErrorCode, WebhookError};
 pub use event::{
     Entities, EntityChange, Event, SubjectRecordDataUpdated, UserContext, UserType, WorkflowEvent,
 };
 pub use keyring::Keyring;
+pub use keyring_file::add_to_keyring_file;
 pub use profile::{Aad, MetadataField, TagPosition, WireProfile};
 pub use receiver::{ReceiverOptions, WebhookReceiver};
 pub use seal::{seal, seal_with_nonce, SealedEnvelope};

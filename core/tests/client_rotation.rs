@@ -1,0 +1,129 @@
+//! Key rotation: create → store → probe → activate, and never an activation of a key whose
+//! secret was not stored.
+
+// Test helpers outside #[test] functions may unwrap and index: a failure is a test failure.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod client_support;
+
+use std::cell::RefCell;
+
+use client_support::*;
+use kompliant_webhooks::{ErrorCode, Keyring, WebhookSecret};
+
+#[test]
+fn rotation_creates_then_stores_then_activates() {
+    let server = FakeServer::start(vec![
+        Reply::ok(created_key("whk_20251121_02", &shared_secret(9))),
+        Reply::ok(activated_key("whk_20251121_02", Some("whk_20251121_01"))),
+    ]);
+    let client = server.client();
+    let stored: RefCell<Vec<(String, usize, usize)>> = RefCell::new(Vec::new());
+    let keyring = Keyring::new();
+    let rotation = client
+        .rotate_webhook_key("sb_123", |key_id: &str, secret: &WebhookSecret| {
+            // At store time only the create reached the server.
+            stored.borrow_mut().push((
+                key_id.to_owned(),
+                secret.expose_bytes().len(),
+                server.requests().len(),
+            ));
+            keyring.add(key_id, secret).map_err(|e| e.to_string())
+        })
+        .unwrap();
+
+    assert_eq!(*stored.borrow(), [("whk_20251121_02".to_owned(), 32, 1)]);
+    assert!(keyring.contains("whk_20251121_02"));
+    assert_eq!(rotation.new_key_id, "whk_20251121_02");
+    assert_eq!(rotation.previous_key_id.as_deref(), Some("whk_20251121_01"));
+    assert_eq!(rotation.activated_at, "2025-11-21T14:31:00Z");
+    assert_eq!(
+        server.paths(),
+        ["/webhook.key.create", "/webhook.key.activate"]
+    );
+    assert_eq!(
+        server.requests()[1].json(),
+        serde_json::json!({"key_id": "whk_20251121_02"})
+    );
+}
+
+#[test]
+fn a_failed_store_is_store_failed_and_nothing_is_activated() {
+    let server = FakeServer::start(vec![
+        Reply::ok(created_key("whk_20251121_02", &shared_secret(9))),
+        Reply::ok(activated_key("whk_20251121_02", None)),
+    ]);
+    let e = server
+        .client()
+        .rotate_webhook_key("sb_123", |_: &str, _: &WebhookSecret| {
+            Err("vault is sealed")
+        })
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::StoreFailed);
+    let msg = e.to_string();
+    assert!(msg.contains("whk_20251121_02"), "{msg}");
+    assert!(msg.contains("vault is sealed"), "{msg}");
+    assert!(msg.contains("NOT activated"), "{msg}");
+    assert!(!msg.contains(&shared_secret(9)), "{msg}");
+    assert_eq!(server.paths(), ["/webhook.key.create"]);
+}
+
+#[test]
+fn a_failed_create_never_calls_the_store() {
+    let server = FakeServer::start(vec![Reply::error(
+        400,
+        "SYSTEM_RULE_VIOLATION",
+        Some("DAILY_KEY_LIMIT"),
+        "Maximum daily key creation limit reached",
+    )]);
+    let mut called = false;
+    let e = server
+        .client()
+        .rotate_webhook_key("sb_123", |_: &str, _: &WebhookSecret| {
+            called = true;
+            Ok::<(), String>(())
+        })
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::DailyKeyLimit);
+    assert!(!called);
+}
+
+#[test]
+fn a_failed_activation_names_the_stored_key() {
+    let server = FakeServer::start(vec![
+        Reply::ok(created_key("whk_20251121_02", &shared_secret(9))),
+        Reply::error(
+            400,
+            "SYSTEM_RULE_VIOLATION",
+            Some("KEY_DELETED"),
+            "key is deleted",
+        ),
+    ]);
+    let e = server
+        .client()
+        .rotate_webhook_key("sb_123", |_: &str, _: &WebhookSecret| Ok::<(), String>(()))
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::KeyDeleted);
+    assert_eq!(e.method(), Some("webhook.key.activate"));
+    assert!(e.message().contains("whk_20251121_02"), "{e}");
+    assert!(e.message().contains("NOT activated"), "{e}");
+}
+
+#[test]
+fn a_key_id_receivers_cannot_use_is_never_activated() {
+    let server = FakeServer::start(vec![
+        Reply::ok(created_key("whk 2025/11/21", &shared_secret(9))),
+        Reply::ok(activated_key("whk 2025/11/21", None)),
+    ]);
+    let e = server
+        .client()
+        .rotate_webhook_key("sb_123", |_: &str, _: &WebhookSecret| Ok::<(), String>(()))
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidResponse);
+    assert_eq!(server.paths(), ["/webhook.key.create"]);
+}
