@@ -1,7 +1,10 @@
 //! `kompliant`: decrypt captured webhooks, manage webhook keys, and run the local Kompliant
 //! simulator. Every failure prints `error: <CODE>: <message>` on stderr and exits with 1.
 
+mod api;
 mod decrypt;
+mod listen;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -19,6 +22,22 @@ struct Cli {
 enum Command {
     /// Decrypt a captured webhook body and print its payload.
     Decrypt(decrypt::Args),
+    /// Run a small development receiver that decrypts and prints each webhook.
+    Listen(listen::Args),
+    /// Run the local Kompliant simulator (API + encrypted delivery with retries).
+    Sim(sim::Args),
+    /// Manage webhook keys through the Kompliant API (credentials from KOMPLIANT_* variables).
+    #[command(subcommand)]
+    Keys(api::Keys),
+    /// Manage webhook endpoint configurations through the Kompliant API.
+    #[command(subcommand)]
+    Endpoints(api::Endpoints),
+    /// Simulator only: trigger an event, sealed and delivered to every endpoint.
+    Trigger(api::Trigger),
+    /// Simulator only: print the delivery log of the account.
+    Deliveries,
+    /// Print the API version the server runs and the latest one.
+    CheckVersion,
 }
 
 /// A failure to report: a stable code and an operator-facing message.
@@ -36,6 +55,16 @@ impl<E: std::fmt::Display + HasCode> From<E> for Failure {
     }
 }
 
+impl Failure {
+    /// A failure with a code of the CLI's own (e.g. `USAGE`).
+    pub(crate) fn new(code: &str, message: impl Into<String>) -> Self {
+        Failure {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
 /// Errors that carry a stable code.
 pub(crate) trait HasCode {
     fn code_str(&self) -> &'static str;
@@ -47,10 +76,23 @@ impl HasCode for kompliant_webhooks::WebhookError {
     }
 }
 
+impl HasCode for kompliant_webhooks::ApiError {
+    fn code_str(&self) -> &'static str {
+        self.code().as_str()
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Decrypt(args) => decrypt::run(&args),
+        Command::Listen(args) => listen::run(&args),
+        Command::Sim(args) => sim::run(&args),
+        Command::Keys(command) => api::keys(&command),
+        Command::Endpoints(command) => api::endpoints(&command),
+        Command::Trigger(args) => api::trigger(&args),
+        Command::Deliveries => api::deliveries(),
+        Command::CheckVersion => api::check_version(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

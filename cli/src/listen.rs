@@ -1,0 +1,190 @@
+//! `kompliant listen`: a small development receiver. It decrypts each delivery with the core
+//! receiver, answers with the suggested status, and prints one line per webhook. HTTP is
+//! served by `kompliant_sim::server`, which refuses hostile requests (oversized bodies and
+//! heads, slow clients) before they reach the receiver.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::net::ToSocketAddrs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
+
+use kompliant_sim::server::{Rejection, Request, Response, Server, ServerOptions};
+use kompliant_webhooks::{Keyring, WebhookError, WebhookReceiver};
+
+use crate::Failure;
+
+/// Arguments of `kompliant listen`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Keyring file ({"whk_…": "<base64 secret>"}); re-read whenever it changes, so a
+    /// rotation that writes the new key there is picked up without a restart.
+    #[arg(long, value_name = "FILE")]
+    keys: PathBuf,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to bind instead of 127.0.0.1.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Answer 500 to the first N deliveries (to watch the sender retry).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    fail_first: u32,
+    /// Print each webhook's payload JSON after its summary line.
+    #[arg(long)]
+    payload: bool,
+}
+
+/// The keyring file and the receiver built from it, rebuilt when the file changes.
+struct KeyringFile {
+    path: PathBuf,
+    modified: Option<SystemTime>,
+    receiver: WebhookReceiver,
+}
+
+impl KeyringFile {
+    fn load(path: &Path) -> Result<Self, WebhookError> {
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        Ok(KeyringFile {
+            path: path.to_owned(),
+            modified,
+            receiver: WebhookReceiver::new(Keyring::from_file(path)?),
+        })
+    }
+
+    /// Reloads the keyring if the file changed; a file that became invalid keeps the old keys.
+    fn refresh(&mut self) {
+        let modified = std::fs::metadata(&self.path)
+            .and_then(|m| m.modified())
+            .ok();
+        if modified != self.modified {
+            match KeyringFile::load(&self.path) {
+                Ok(fresh) => {
+                    println!(
+                        "keys reloaded: {}",
+                        fresh.receiver.keyring().key_ids().join(", ")
+                    );
+                    *self = fresh;
+                }
+                Err(e) => eprintln!("warning: keeping the previous keys: {}: {e}", e.code()),
+            }
+        }
+    }
+}
+
+/// What the receiver remembers between deliveries.
+struct State {
+    keys: KeyringFile,
+    seen: HashSet<String>,
+    failures_left: u32,
+    payload: bool,
+}
+
+impl State {
+    /// Prints the delivery's line(s); the status to answer.
+    fn answer(&mut self, body: &[u8]) -> u16 {
+        if self.failures_left > 0 {
+            self.failures_left -= 1;
+            println!(
+                "answered 500 on purpose (--fail-first; {} left)",
+                self.failures_left
+            );
+            return 500;
+        }
+        self.keys.refresh();
+        handle(&self.keys.receiver, body, &mut self.seen, self.payload)
+    }
+}
+
+pub(crate) fn run(args: &Args) -> Result<(), Failure> {
+    let keys = KeyringFile::load(&args.keys)?;
+    let options = ServerOptions {
+        max_body_bytes: keys.receiver.options().max_body_bytes,
+        ..ServerOptions::default()
+    };
+    let server = bind(&args.host, args.port, options)?;
+    println!("listening on http://{}", server.local_addr());
+    println!("keys: {}", keys.receiver.keyring().key_ids().join(", "));
+    flush();
+
+    // One delivery at a time, as a receiver's log is read: the lock is held while answering.
+    let state = Mutex::new(State {
+        keys,
+        seen: HashSet::new(),
+        failures_left: args.fail_first,
+        payload: args.payload,
+    });
+    let handler = Arc::new(move |request: Request| {
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        let status = state.answer(&request.body);
+        flush();
+        Response::empty(status)
+    });
+    // Requests the server refuses itself (too large, malformed, too slow) get a line too.
+    let refused = Arc::new(|rejection: &Rejection| {
+        println!("refused -> {}: {}", rejection.status, rejection.message);
+        flush();
+        rejection.to_response()
+    });
+    server.with_rejections(refused).run(handler)
+}
+
+/// Binds the first address `host` resolves to that can be bound.
+fn bind(host: &str, port: u16, options: ServerOptions) -> Result<Server, Failure> {
+    let failure = |detail: String| Failure {
+        code: "IO_ERROR".into(),
+        message: format!("cannot listen on {host}:{port}: {detail}"),
+    };
+    let mut last_error = None;
+    for addr in (host, port)
+        .to_socket_addrs()
+        .map_err(|e| failure(e.to_string()))?
+    {
+        match Server::bind(addr, options.clone()) {
+            Ok(server) => return Ok(server),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(failure(last_error.map_or_else(
+        || "the host resolves to no address".to_owned(),
+        |e| e.to_string(),
+    )))
+}
+
+fn handle(
+    receiver: &WebhookReceiver,
+    body: &[u8],
+    seen: &mut HashSet<String>,
+    payload: bool,
+) -> u16 {
+    match receiver.decrypt(body) {
+        Ok(webhook) => {
+            let duplicate = !seen.insert(webhook.id().to_owned());
+            println!(
+                "webhook {} {} key={} retry={}{}",
+                webhook.id(),
+                webhook.event_type(),
+                webhook.key_id(),
+                webhook.retry_count(),
+                if duplicate {
+                    " (duplicate: already processed)"
+                } else {
+                    ""
+                }
+            );
+            if payload {
+                println!("  {}", webhook.payload_str());
+            }
+            200
+        }
+        Err(e) => {
+            println!("refused {} -> {}: {}", e.code(), e.http_status(), e);
+            e.http_status()
+        }
+    }
+}
+
+fn flush() {
+    let _ = std::io::stdout().flush();
+}
