@@ -45,7 +45,8 @@ mod webhook;
 
 pub use client::{
     ActivatedWebhookKey, ApiError, ApiResponse, ApiVersionInfo, ClientOptions, CreatedWebhookKey,
-    Credentials, KeyStatus, KompliantClient, RetryPolicy, Rotation, WebhookConfig, WebhookKeyInfo,
+    Credentials, KeyStatus, KompliantClient, PendingRotation, RetryPolicy, Rotation, WebhookConfig,
+    WebhookKeyInfo,
 };
 pub use envelope::WebhookMetadata;
 pub use error::{ErrorCode, WebhookError};

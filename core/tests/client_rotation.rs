@@ -127,3 +127,39 @@ fn a_key_id_receivers_cannot_use_is_never_activated() {
     assert_eq!(e.code(), ErrorCode::InvalidResponse);
     assert_eq!(server.paths(), ["/webhook.key.create"]);
 }
+
+#[test]
+fn the_two_phase_rotation_activates_only_on_finish() {
+    let server = FakeServer::start(vec![
+        Reply::ok(created_key("whk_20251121_02", &shared_secret(9))),
+        Reply::ok(activated_key("whk_20251121_02", Some("whk_20251121_01"))),
+    ]);
+    let client = server.client();
+    let pending = client.start_rotation("sb_123").unwrap();
+    assert_eq!(pending.key_id(), "whk_20251121_02");
+    assert_eq!(pending.secret().expose_bytes().len(), 32);
+    assert!(!format!("{pending:?}").contains(&shared_secret(9)));
+    assert_eq!(server.paths(), ["/webhook.key.create"]);
+    let rotation = pending.finish().unwrap();
+    assert_eq!(rotation.new_key_id, "whk_20251121_02");
+    assert_eq!(
+        server.paths(),
+        ["/webhook.key.create", "/webhook.key.activate"]
+    );
+}
+
+#[test]
+fn an_abandoned_two_phase_rotation_reports_store_failed_and_activates_nothing() {
+    let server = FakeServer::start(vec![Reply::ok(created_key(
+        "whk_20251121_02",
+        &shared_secret(9),
+    ))]);
+    let client = server.client();
+    let pending = client.start_rotation("sb_123").unwrap();
+    let err = pending.store_failed(&"vault is sealed");
+    assert_eq!(err.code(), ErrorCode::StoreFailed);
+    assert!(
+        err.to_string().contains("whk_20251121_02") && err.to_string().contains("vault is sealed")
+    );
+    assert_eq!(server.paths(), ["/webhook.key.create"]);
+}

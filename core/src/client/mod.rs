@@ -89,7 +89,7 @@ pub use model::{
 pub use options::ClientOptions;
 pub use response::ApiResponse;
 pub use retry::RetryPolicy;
-pub use rotation::Rotation;
+pub use rotation::{PendingRotation, Rotation};
 pub use signature::sign;
 
 use credentials::EnvValues;

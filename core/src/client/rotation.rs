@@ -32,7 +32,85 @@ pub struct Rotation {
 /// The probe payload sealed and decrypted with the new key before it is activated.
 const PROBE_PAYLOAD: &[u8] = br#"{"version":"1.0","probe":"kompliant-webhooks key rotation"}"#;
 
+/// A rotation between its two phases: the key is created (INACTIVE) and its secret is
+/// here, waiting to be stored by the caller. Made by [`KompliantClient::start_rotation`];
+/// finished by [`PendingRotation::finish`] once the secret is stored, or abandoned with
+/// [`PendingRotation::store_failed`]. Bindings whose store step is asynchronous (a JS
+/// Promise, a Kotlin `suspend` function) drive these two phases themselves; Rust callers use
+/// [`KompliantClient::rotate_webhook_key`], which runs both around a closure.
+///
+/// `Debug` never shows the secret.
+#[derive(Debug)]
+pub struct PendingRotation {
+    client: KompliantClient,
+    key_id: String,
+    secret: WebhookSecret,
+}
+
+impl PendingRotation {
+    /// The new key's id.
+    pub fn key_id(&self) -> &str {
+        &self.key_id
+    }
+
+    /// The new key's secret, to store where receivers load keys from.
+    pub fn secret(&self) -> &WebhookSecret {
+        &self.secret
+    }
+
+    /// Phase two, once the secret is stored: the local probe, then `webhook.key.activate`.
+    ///
+    /// # Errors
+    /// `INVALID_RESPONSE` if the new key id cannot be used in a keyring; any error of the
+    /// activate call, with a message saying the key was created and stored but not activated
+    /// (activating it again later with [`KompliantClient::activate_webhook_key`] is safe).
+    pub fn finish(self) -> Result<Rotation, ApiError> {
+        let key_id = self.key_id.as_str();
+        probe(key_id, &self.secret)?;
+        let activated = self.client.activate_webhook_key(key_id).map_err(|e| {
+            e.with_context(&format!(
+                "new key {} was created and stored but NOT activated (activating it again is safe)",
+                bounded(key_id.to_owned())
+            ))
+        })?;
+        Ok(Rotation {
+            new_key_id: activated.key_id,
+            previous_key_id: activated.previous_key_id,
+            activated_at: activated.activated_at,
+        })
+    }
+
+    /// Abandons the rotation because the caller could not store the secret: the key stays
+    /// INACTIVE and unused (it counts against the daily quota). Returns the `STORE_FAILED`
+    /// error to report, naming the new key id and the store's error.
+    pub fn store_failed(self, store_error: &dyn fmt::Display) -> ApiError {
+        ApiError::new(
+            ErrorCode::StoreFailed,
+            format!(
+                "new key {} was created but storing its secret failed, so it was NOT activated: {}",
+                bounded(self.key_id.clone()),
+                bounded(store_error.to_string())
+            ),
+        )
+    }
+}
+
 impl KompliantClient {
+    /// Phase one of a rotation: `webhook.key.create` (retried only if the request provably
+    /// never reached the server). Store [`PendingRotation::secret`], then call
+    /// [`PendingRotation::finish`].
+    ///
+    /// # Errors
+    /// Any error of the create call (e.g. `DAILY_KEY_LIMIT`).
+    pub fn start_rotation(&self, account_id: &str) -> Result<PendingRotation, ApiError> {
+        let created = self.create_webhook_key(account_id)?;
+        Ok(PendingRotation {
+            client: self.clone(),
+            key_id: created.key_id,
+            secret: created.secret,
+        })
+    }
+
     /// Rotates the account's webhook key:
     ///
     /// 1. `webhook.key.create` (retried only if the request provably never reached the server);
@@ -51,39 +129,18 @@ impl KompliantClient {
     /// # Errors
     /// Any error of the create call (e.g. `DAILY_KEY_LIMIT`); `STORE_FAILED` if `store`
     /// fails (its message names the new key id and the store's error; the key stays
-    /// INACTIVE, unused, and counts against the daily quota); `INVALID_RESPONSE` if the new
-    /// key id cannot be used in a keyring; any error of the activate call, with a message
-    /// saying the key was created and stored but not activated (activating it again later
-    /// with [`KompliantClient::activate_webhook_key`] is safe).
+    /// INACTIVE, unused, and counts against the daily quota); then as
+    /// [`PendingRotation::finish`].
     pub fn rotate_webhook_key<F, E>(&self, account_id: &str, store: F) -> Result<Rotation, ApiError>
     where
         F: FnOnce(&str, &WebhookSecret) -> Result<(), E>,
         E: fmt::Display,
     {
-        let created = self.create_webhook_key(account_id)?;
-        let key_id = created.key_id.as_str();
-        store(key_id, &created.secret).map_err(|e| {
-            ApiError::new(
-                ErrorCode::StoreFailed,
-                format!(
-                    "new key {} was created but storing its secret failed, so it was NOT activated: {}",
-                    bounded(key_id.to_owned()),
-                    bounded(e.to_string())
-                ),
-            )
-        })?;
-        probe(key_id, &created.secret)?;
-        let activated = self.activate_webhook_key(key_id).map_err(|e| {
-            e.with_context(&format!(
-                "new key {} was created and stored but NOT activated (activating it again is safe)",
-                bounded(key_id.to_owned())
-            ))
-        })?;
-        Ok(Rotation {
-            new_key_id: activated.key_id,
-            previous_key_id: activated.previous_key_id,
-            activated_at: activated.activated_at,
-        })
+        let pending = self.start_rotation(account_id)?;
+        match store(pending.key_id(), pending.secret()) {
+            Ok(()) => pending.finish(),
+            Err(e) => Err(pending.store_failed(&e)),
+        }
     }
 }
 
