@@ -1,0 +1,40 @@
+# The Rust suite: fmt, clippy (warnings are errors), vectors current, cargo test, and the
+# independent Python client/receiver against `kompliant sim`. Sourced by scripts/test.
+
+suite_rust() {
+  local log="$TOOLS/rust-test.log" start=$SECONDS
+  step "rust: cargo fmt --check"
+  cargo fmt --all -- --check || return 1
+  step "rust: cargo clippy (warnings are errors)"
+  cargo clippy --workspace --exclude uniffi-bindgen --all-targets --locked -- -D warnings || return 1
+  step "rust: conformance vectors are current (independent Python generator)"
+  "$(tools_python)" tests/vectors/generate.py --check || return 1
+  step "rust: cargo test (default members: the napi crate links only inside Node)"
+  cargo test --locked 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local interop="not run"
+  if [ "$rc" = 0 ]; then
+    step "rust: independent client and receiver (Python, from the spec) against kompliant sim"
+    interop=$(run_interop) || rc=1
+  fi
+  SUMMARY+=("rust: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(cargo_counts "$log"); interop: ${interop:-FAIL} (fmt, clippy, vectors checked) in $((SECONDS - start))s")
+  return "$rc"
+}
+
+# Starts `kompliant sim` on a free port and runs tests/interop/independent.py against it;
+# prints the script's check count.
+run_interop() {
+  local dir; dir=$(mktemp -d)
+  cargo build --locked -q -p kompliant-cli >&2
+  "$ROOT/target/debug/kompliant" sim --listen 127.0.0.1:0 --retry-base-ms 20 --env-file "$dir/env" --quiet >"$dir/sim.log" 2>&1 &
+  local sim=$!
+  for _ in $(seq 100); do [ -s "$dir/env" ] && break; sleep 0.1; done
+  local out rc=0
+  out=$(set -a; . "$dir/env"; set +a; "$(tools_python)" tests/interop/independent.py 2>&1) || rc=$?
+  kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true
+  rm -rf "$dir"
+  printf '%s\n' "$out" >&2
+  [ "$rc" = 0 ] || return 1
+  printf '%s\n' "$out" | sed -n 's/^interop: PASS - \([0-9]*\) checks.*/\1 checks passed/p'
+}
+
