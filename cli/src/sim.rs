@@ -1,13 +1,12 @@
 //! `kompliant sim`: runs the local Kompliant simulator in the foreground and prints its
 //! delivery log, one line per attempt.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use kompliant_sim::{Account, DeliveryOutcome, DeliveryRecord, SimConfig, Simulator};
+use kompliant_sim::{decided, Account, DeliveryOutcome, DeliveryRecord, SimConfig, Simulator};
 
 use crate::Failure;
 
@@ -22,16 +21,16 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE")]
     accounts: Option<PathBuf>,
     /// Wait before the first redelivery, in milliseconds; it doubles per attempt.
-    #[arg(long, value_name = "N", default_value_t = 1000)]
+    #[arg(long, value_name = "N", default_value_t = millis(decided::DEFAULT_RETRY_BASE))]
     retry_base_ms: u64,
     /// Longest wait between two attempts, in milliseconds.
-    #[arg(long, value_name = "N", default_value_t = 3_600_000)]
+    #[arg(long, value_name = "N", default_value_t = millis(decided::DEFAULT_RETRY_CAP))]
     retry_cap_ms: u64,
     /// Attempts per delivery, the first included.
-    #[arg(long, value_name = "N", default_value_t = kompliant_sim::decided::DEFAULT_MAX_ATTEMPTS)]
+    #[arg(long, value_name = "N", default_value_t = decided::DEFAULT_MAX_ATTEMPTS)]
     max_attempts: u32,
     /// How long an endpoint has to answer one attempt, in milliseconds.
-    #[arg(long, value_name = "N", default_value_t = 30_000)]
+    #[arg(long, value_name = "N", default_value_t = millis(decided::DEFAULT_DELIVERY_TIMEOUT))]
     delivery_timeout_ms: u64,
     /// Keep accounts, keys and endpoints in this file across restarts (mode 0600).
     #[arg(long, value_name = "FILE")]
@@ -98,25 +97,22 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     }
     flush();
 
-    let mut printed = HashSet::new();
+    let mut last_seq = 0;
     loop {
         std::thread::sleep(Duration::from_millis(100));
         if args.quiet {
             continue;
         }
-        for record in sim.deliveries() {
-            let key = (
-                record.webhook_id.clone(),
-                record.config_id.clone(),
-                record.attempt,
-                outcome_tag(&record),
-            );
-            if printed.insert(key) {
-                println!("{}", describe(&record));
-            }
+        for record in sim.deliveries_after(last_seq) {
+            last_seq = record.seq;
+            println!("{}", describe(&record));
         }
         flush();
     }
+}
+
+const fn millis(d: Duration) -> u64 {
+    d.as_secs() * 1000 + d.subsec_millis() as u64
 }
 
 fn env_lines(base_url: &str, account: &Account) -> String {
@@ -127,22 +123,8 @@ fn env_lines(base_url: &str, account: &Account) -> String {
 }
 
 fn write_private(path: &PathBuf, text: &str) -> Result<(), Failure> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
+    kompliant_webhooks::write_private_file(path, text.as_bytes())
         .map_err(|e| Failure::new("IO_ERROR", format!("cannot write {}: {e}", path.display())))
-}
-
-fn outcome_tag(record: &DeliveryRecord) -> u8 {
-    match record.outcome {
-        DeliveryOutcome::Delivered { .. } => 0,
-        DeliveryOutcome::Failed { .. } => 1,
-        _ => 2,
-    }
 }
 
 fn describe(r: &DeliveryRecord) -> String {

@@ -7,6 +7,11 @@ use std::time::Duration;
 /// Name of the wire profile this SDK speaks by default (spec §2).
 pub const PROFILE_NAME: &str = "kompliant-2025-11-21";
 
+/// The envelope `schema_version` this SDK was written against (documented current value;
+/// older envelopes show `2025-10-21`). Sealing helpers and the simulator send it; receivers
+/// accept any value.
+pub const SCHEMA_VERSION: &str = "2025-11-21";
+
 /// Name of the variant of [`PROFILE_NAME`] without additional authenticated data.
 pub const PROFILE_NAME_NO_AAD: &str = "kompliant-2025-11-21-no-aad";
 

@@ -171,6 +171,20 @@ impl ErrorCode {
     }
 }
 
+impl ErrorCode {
+    /// The text a webhook receiver sends back with [`ErrorCode::http_status`]: it says only
+    /// what class of failure happened, never which check failed or anything about keys (the
+    /// same text as [`WebhookError::public_message`], for bindings that hold only the code).
+    pub const fn public_message(self) -> &'static str {
+        match self.http_status() {
+            503 => "webhook cannot be processed yet; retry later",
+            413 => "webhook body too large",
+            400 => "webhook rejected",
+            _ => "webhook receiver error",
+        }
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -243,7 +257,7 @@ pub enum WebhookError {
         detail: String,
     },
     /// See [`ErrorCode::IoError`].
-    #[error("cannot read {path}: {detail}")]
+    #[error("cannot access {path}: {detail}")]
     IoError {
         /// The file.
         path: String,
@@ -290,12 +304,7 @@ impl WebhookError {
     /// A short text safe to return to the HTTP caller: it says only what class of failure
     /// happened, never which check failed or anything about keys.
     pub fn public_message(&self) -> &'static str {
-        match self.http_status() {
-            503 => "webhook cannot be processed yet; retry later",
-            413 => "webhook body too large",
-            400 => "webhook rejected",
-            _ => "webhook receiver error",
-        }
+        self.code().public_message()
     }
 
     pub(crate) fn malformed(detail: impl Into<String>) -> Self {
@@ -352,6 +361,29 @@ mod tests {
         assert_eq!(ErrorCode::DecryptionFailed.http_status(), 400);
         assert_eq!(ErrorCode::MalformedEnvelope.http_status(), 400);
         assert_eq!(ErrorCode::BodyTooLarge.http_status(), 413);
+    }
+
+    #[test]
+    fn public_message_follows_the_http_status_class() {
+        assert_eq!(
+            ErrorCode::UnknownKey.public_message(),
+            "webhook cannot be processed yet; retry later"
+        );
+        assert_eq!(
+            ErrorCode::BodyTooLarge.public_message(),
+            "webhook body too large"
+        );
+        assert_eq!(
+            ErrorCode::DecryptionFailed.public_message(),
+            "webhook rejected"
+        );
+        assert_eq!(
+            ErrorCode::Internal.public_message(),
+            "webhook receiver error"
+        );
+        for code in ErrorCode::ALL {
+            assert!(!code.public_message().contains("key"), "{code}");
+        }
     }
 
     #[test]

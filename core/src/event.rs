@@ -104,17 +104,17 @@ pub struct SubjectRecordDataUpdated {
 /// Changed entities, by kind. A kind absent from the payload is empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 pub struct Entities {
-    /// `business`
-    #[serde(default)]
+    /// `business` (id field `business_id`)
+    #[serde(default, deserialize_with = "business")]
     pub business: Vec<EntityChange>,
-    /// `persons`
-    #[serde(default)]
+    /// `persons` (id field `person_id`)
+    #[serde(default, deserialize_with = "persons")]
     pub persons: Vec<EntityChange>,
-    /// `bank_accounts`
-    #[serde(default)]
+    /// `bank_accounts` (id field `bank_account_id`)
+    #[serde(default, deserialize_with = "bank_accounts")]
     pub bank_accounts: Vec<EntityChange>,
-    /// `sales_info`
-    #[serde(default)]
+    /// `sales_info` (id field `sales_info_id`)
+    #[serde(default, deserialize_with = "sales_info")]
     pub sales_info: Vec<EntityChange>,
 }
 
@@ -129,28 +129,57 @@ pub struct EntityChange {
     pub fields: Vec<String>,
 }
 
-impl<'de> Deserialize<'de> for EntityChange {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let mut map = Map::<String, Value>::deserialize(d)?;
-        let fields = match map.remove("fields") {
-            Some(v) => Vec::<String>::deserialize(v).map_err(D::Error::custom)?,
-            None => return Err(D::Error::missing_field("fields")),
-        };
-        // The id field is `<entity>_id` (`business_id`, `person_id`, …): the one key ending in `_id`.
-        let (id_field, id) = map
-            .into_iter()
-            .find_map(|(k, v)| match v {
-                Value::String(id) if k.ends_with("_id") => Some((k, id)),
-                _ => None,
-            })
-            .ok_or_else(|| D::Error::custom("an entity needs a string `<entity>_id` field"))?;
-        Ok(EntityChange {
-            id_field,
-            id,
-            fields,
+/// The id field of each entity kind (spec §3: `{<entity>_id, fields}`; decided: the
+/// singular of the kind). Other members of an entity are ignored, so a field Kompliant adds
+/// later (even one ending in `_id`) cannot be mistaken for the id.
+const ENTITY_ID_FIELDS: [(&str, &str); 4] = [
+    ("business", "business_id"),
+    ("persons", "person_id"),
+    ("bank_accounts", "bank_account_id"),
+    ("sales_info", "sales_info_id"),
+];
+
+macro_rules! entity_list {
+    ($kind:ident) => {
+        fn $kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<EntityChange>, D::Error> {
+            entity_changes(d, stringify!($kind))
+        }
+    };
+}
+entity_list!(business);
+entity_list!(persons);
+entity_list!(bank_accounts);
+entity_list!(sales_info);
+
+fn entity_changes<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    kind: &str,
+) -> Result<Vec<EntityChange>, D::Error> {
+    use serde::de::Error;
+    let id_field = ENTITY_ID_FIELDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, f)| *f)
+        .ok_or_else(|| D::Error::custom(format_args!("no id field known for `{kind}`")))?;
+    Vec::<Map<String, Value>>::deserialize(d)?
+        .into_iter()
+        .map(|mut entity| {
+            let fields = match entity.remove("fields") {
+                Some(v) => Vec::<String>::deserialize(v).map_err(D::Error::custom)?,
+                None => return Err(D::Error::missing_field("fields")),
+            };
+            match entity.remove(id_field) {
+                Some(Value::String(id)) => Ok(EntityChange {
+                    id_field: id_field.to_owned(),
+                    id,
+                    fields,
+                }),
+                _ => Err(D::Error::custom(format_args!(
+                    "an entity of `{kind}` needs a string `{id_field}`"
+                ))),
+            }
         })
-    }
+        .collect()
 }
 
 impl Event {
@@ -228,7 +257,7 @@ mod tests {
     #[test]
     fn subject_record_updates_list_entities() {
         let p = r#"{"version":"1.1","subject_record_id":"sr_1","user_context":{"user_id":"u","user_type":"ROBOT"},
-            "entities":{"business":[{"business_id":"b_1","fields":["legal_name","address.city"]}],"persons":[{"person_id":"p_1","fields":[]}]}}"#;
+            "entities":{"business":[{"business_id":"b_1","fields":["legal_name","address.city"]}],"persons":[{"document_id":"doc_9","person_id":"p_1","fields":[]}]}}"#;
         let Event::SubjectRecordDataUpdated(e) =
             Event::parse("SUBJECT_RECORD_DATA_UPDATED", p).unwrap()
         else {
@@ -241,6 +270,7 @@ mod tests {
             ["legal_name", "address.city"]
         );
         assert_eq!(e.entities.persons[0].id, "p_1");
+        assert_eq!(e.entities.persons[0].id_field, "person_id");
         assert!(e.entities.bank_accounts.is_empty());
     }
 

@@ -9,6 +9,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use aes_gcm::{Aes256Gcm, KeyInit};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::decided::{ENV_SECRET_PREFIX, KEY_SEQUENCE_MIN_DIGITS, MAX_KEY_ID_LEN};
@@ -22,7 +23,27 @@ use crate::secret::WebhookSecret;
 /// kept (wiped on drop); `Debug` lists key ids and prints `[REDACTED]` for the secrets.
 #[derive(Clone, Default)]
 pub struct Keyring {
-    keys: Arc<RwLock<BTreeMap<String, Arc<Aes256Gcm>>>>,
+    keys: Arc<RwLock<BTreeMap<String, Arc<KeyEntry>>>>,
+}
+
+/// One key: its AES-GCM state (round keys and GHASH state are wiped on drop: see the
+/// `aes`/`ghash`/`polyval` features in the workspace manifest) and a one-way fingerprint of
+/// the secret, so re-adding a key id with a different secret is caught.
+pub(crate) struct KeyEntry {
+    pub(crate) cipher: Aes256Gcm,
+    fingerprint: [u8; 32],
+}
+
+impl KeyEntry {
+    fn new(secret: &WebhookSecret) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(b"kompliant-webhooks keyring fingerprint v1\0");
+        hasher.update(secret.expose_bytes());
+        KeyEntry {
+            cipher: Aes256Gcm::new(secret.expose_bytes().into()),
+            fingerprint: hasher.finalize().into(),
+        }
+    }
 }
 
 impl Keyring {
@@ -31,19 +52,33 @@ impl Keyring {
         Keyring::default()
     }
 
-    /// Adds (or replaces) the key `key_id`.
+    /// Adds the key `key_id`. Adding a key id again with the same secret changes nothing.
     ///
     /// # Errors
     /// `INVALID_KEY` if `key_id` is empty, longer than 128 bytes, or has characters other
-    /// than ASCII letters, digits, `_`, `-` and `.`.
+    /// than ASCII letters, digits, `_`, `-` and `.`; or if the keyring already holds `key_id`
+    /// with a DIFFERENT secret. Key ids are unique only within one Kompliant account (every
+    /// account's first key of a day is `whk_<day>_01`), so that usually means two accounts'
+    /// keys in one keyring: keep one keyring per account. To replace a key on purpose,
+    /// [`Keyring::remove`] it first.
     pub fn add(&self, key_id: &str, secret: &WebhookSecret) -> Result<(), WebhookError> {
         check_key_id(key_id)?;
-        let cipher = Aes256Gcm::new(secret.expose_bytes().into());
-        self.write().insert(key_id.to_owned(), Arc::new(cipher));
+        let entry = KeyEntry::new(secret);
+        let mut keys = self.write();
+        if let Some(existing) = keys.get(key_id) {
+            if existing.fingerprint == entry.fingerprint {
+                return Ok(());
+            }
+            return Err(WebhookError::invalid_key(
+                Some(key_id),
+                "the keyring already holds this key id with a different secret (key ids are unique per account only: keep one keyring per account, or remove the key first to replace it)",
+            ));
+        }
+        keys.insert(key_id.to_owned(), Arc::new(entry));
         Ok(())
     }
 
-    /// Adds (or replaces) the key `key_id` from its base64 secret.
+    /// Adds the key `key_id` from its base64 secret (see [`Keyring::add`]).
     ///
     /// # Errors
     /// `INVALID_KEY` for a bad key id, or a secret that is not base64 of exactly 32 bytes.
@@ -168,18 +203,18 @@ impl Keyring {
         Ok(keyring)
     }
 
-    /// The AES-GCM state of `key_id`, if held.
-    pub(crate) fn cipher(&self, key_id: &str) -> Option<Arc<Aes256Gcm>> {
+    /// The key `key_id`, if held.
+    pub(crate) fn entry(&self, key_id: &str) -> Option<Arc<KeyEntry>> {
         self.read().get(key_id).cloned()
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<Aes256Gcm>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<KeyEntry>>> {
         // A panic while holding the lock cannot leave the map half-updated (every write is
         // a single insert or remove), so a poisoned lock is still safe to use.
         self.keys.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<Aes256Gcm>>> {
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<KeyEntry>>> {
         self.keys.write().unwrap_or_else(PoisonError::into_inner)
     }
 }
@@ -202,10 +237,13 @@ pub(crate) fn check_key_id(key_id: &str) -> Result<(), WebhookError> {
     if well_formed {
         Ok(())
     } else {
+        // The rejected text is not echoed: a secret passed as the key id by mistake (its `=`
+        // padding makes it invalid here) would otherwise end up in logs.
         Err(WebhookError::invalid_key(
             None,
             format!(
-                "key id {key_id:?} is not 1-{MAX_KEY_ID_LEN} ASCII letters, digits, '_', '-' or '.'"
+                "a key id of {} bytes was refused: key ids are 1-{MAX_KEY_ID_LEN} ASCII letters, digits, '_', '-' or '.' (is the key id swapped with the secret?)",
+                key_id.len()
             ),
         ))
     }
@@ -355,6 +393,37 @@ mod tests {
         assert!(dbg.contains("[REDACTED]"));
         assert!(!dbg.contains(&b64(0x41)));
         assert!(!dbg.contains("65, 65"));
+    }
+
+    #[test]
+    fn a_key_id_with_a_different_secret_is_refused_and_the_same_secret_is_a_no_op() {
+        let k = Keyring::new();
+        k.add_base64("whk_20251021_01", &b64(1)).unwrap();
+        k.add_base64("whk_20251021_01", &b64(1)).unwrap();
+        let err = k.add_base64("whk_20251021_01", &b64(2)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(err.to_string().contains("one keyring per account"), "{err}");
+        assert!(k.remove("whk_20251021_01"));
+        k.add_base64("whk_20251021_01", &b64(2)).unwrap();
+    }
+
+    #[test]
+    fn a_secret_passed_as_key_id_is_not_echoed() {
+        let err = Keyring::new()
+            .add_base64(&b64(7), "whk_20251021_01")
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(!err.to_string().contains(&b64(7)), "{err}");
+        assert!(!format!("{err:?}").contains(&b64(7)));
+    }
+
+    #[test]
+    fn key_material_is_wiped_on_drop() {
+        // The AES round keys (whose first two are the raw secret) implement ZeroizeOnDrop only
+        // with the `aes/zeroize` feature the workspace turns on.
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<aes::Aes256>();
+        wiped_on_drop::<WebhookSecret>();
     }
 
     #[test]

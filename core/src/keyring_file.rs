@@ -2,25 +2,32 @@
 //! [`Keyring::from_file`](crate::Keyring::from_file), atomically and readable by the owner only.
 //! This is the store step of a key rotation when receivers read their keys from a file.
 
-use std::io::Write;
 use std::path::Path;
+use std::sync::{Mutex, PoisonError};
 
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::error::WebhookError;
 use crate::keyring::{check_key_id, Keyring};
+use crate::private_file::write_private_file;
 use crate::secret::WebhookSecret;
 
-/// Adds (or replaces) `key_id` in the keyring file at `path`, creating the file if needed.
+/// Serialises read-modify-write cycles of keyring files within this process, so two
+/// threads adding keys at once cannot lose one of them. (Processes do not coordinate: run
+/// one rotation at a time per keyring file.)
+static KEYRING_FILE_LOCK: Mutex<()> = Mutex::new(());
+
+/// Adds `key_id` to the keyring file at `path`, creating the file if needed. Existing keys
+/// are kept; adding a key id the file already holds with the same secret changes nothing.
 ///
-/// The new content is written to a temporary file in the same directory with mode 0600
-/// (Unix), flushed to disk and renamed over the old file, so a reader never sees a partial
-/// file and a crash leaves either the old or the new keyring. Existing keys are kept.
+/// The file is replaced atomically with mode 0600 ([`write_private_file`]), so a reader
+/// never sees a partial file and a crash leaves either the old or the new keyring.
 ///
 /// # Errors
-/// `INVALID_KEY` for a bad key id or an existing file that is not a valid keyring;
-/// `IO_ERROR` if the file cannot be read or written.
+/// `INVALID_KEY` for a bad key id, an existing file that is not a valid keyring, or a file
+/// that already holds `key_id` with a different secret (see [`Keyring::add`]); `IO_ERROR` if
+/// the file cannot be read or written.
 pub fn add_to_keyring_file(
     path: impl AsRef<Path>,
     key_id: &str,
@@ -32,47 +39,30 @@ pub fn add_to_keyring_file(
         path: path.display().to_string(),
         detail: e.to_string(),
     };
+    let _guard = KEYRING_FILE_LOCK
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
     let mut entries: Map<String, Value> = match std::fs::read_to_string(path) {
         Ok(text) => {
             let text = Zeroizing::new(text);
-            Keyring::from_json(&text)?; // refuse to extend a file receivers could not load
+            // Refuse to extend a file receivers could not load, or to change a key's secret.
+            Keyring::from_json(&text)?.add(key_id, secret)?;
             serde_json::from_str(&text)
                 .map_err(|_| WebhookError::invalid_key(None, "keyring file is not a JSON object"))?
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
         Err(e) => return Err(io(e)),
     };
-    entries.insert(
-        key_id.to_owned(),
-        Value::String(secret.to_base64().to_string()),
-    );
+    if !entries.contains_key(key_id) {
+        entries.insert(
+            key_id.to_owned(),
+            Value::String(secret.to_base64().to_string()),
+        );
+    }
     let mut text = Zeroizing::new(serde_json::to_string_pretty(&entries).unwrap_or_default());
     text.push('\n');
     wipe(entries);
-
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written.map_err(io)
+    write_private_file(path, text.as_bytes()).map_err(io)
 }
 
 /// Overwrites the secret strings of a parsed keyring before it is dropped.
@@ -121,6 +111,40 @@ mod tests {
         let err = add_to_keyring_file(&path, "whk_20251021_01", &s).unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidKey);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "[1,2]");
+    }
+
+    #[test]
+    fn a_different_secret_for_a_stored_key_id_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        let first = WebhookSecret::from_bytes(&[1; 32]).unwrap();
+        add_to_keyring_file(&path, "whk_20251021_01", &first).unwrap();
+        add_to_keyring_file(&path, "whk_20251021_01", &first).unwrap();
+        let other = WebhookSecret::from_bytes(&[2; 32]).unwrap();
+        let err = add_to_keyring_file(&path, "whk_20251021_01", &other).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        let keyring = Keyring::from_file(&path).unwrap();
+        assert_eq!(keyring.key_ids(), ["whk_20251021_01"]);
+    }
+
+    #[test]
+    fn concurrent_adds_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        std::thread::scope(|scope| {
+            for t in 0..4u8 {
+                let path = &path;
+                scope.spawn(move || {
+                    for i in 0..25u8 {
+                        let secret = WebhookSecret::from_bytes(&[t * 32 + i; 32]).unwrap();
+                        add_to_keyring_file(path, &format!("whk_2025102{t}_{i:02}"), &secret)
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(Keyring::from_file(&path).unwrap().len(), 100);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -37,6 +37,7 @@ mod error;
 mod event;
 mod keyring;
 mod keyring_file;
+mod private_file;
 mod profile;
 mod receiver;
 mod seal;
@@ -55,6 +56,7 @@ pub use event::{
 };
 pub use keyring::Keyring;
 pub use keyring_file::add_to_keyring_file;
+pub use private_file::write_private_file;
 pub use profile::{Aad, MetadataField, TagPosition, WireProfile};
 pub use receiver::{ReceiverOptions, WebhookReceiver};
 pub use seal::{seal, seal_with_nonce, SealedEnvelope};

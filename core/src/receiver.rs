@@ -1,7 +1,7 @@
 //! The webhook receiver: body in, verified [`Webhook`] or typed [`WebhookError`] out.
 //! Checks run in a fixed order: size, envelope, key, tag, payload, time window.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Nonce, Tag};
@@ -96,42 +96,54 @@ impl WebhookReceiver {
         let (env, mut data) = envelope::parse(body, NONCE_LEN + TAG_LEN)?;
         let metadata = env.metadata();
         let aad = self.options.profile.aad_bytes(&metadata)?;
-        let cipher =
-            self.keyring
-                .cipher(&metadata.key_id)
-                .ok_or_else(|| WebhookError::UnknownKey {
-                    key_id: crate::error::bounded(metadata.key_id.clone()),
-                })?;
+        let key = self
+            .keyring
+            .entry(&metadata.key_id)
+            .ok_or_else(|| WebhookError::UnknownKey {
+                key_id: crate::error::bounded(metadata.key_id.clone()),
+            })?;
         let failed = || WebhookError::DecryptionFailed {
             key_id: metadata.key_id.clone(),
         };
 
-        let (nonce, rest) = data.split_at_mut_checked(NONCE_LEN).ok_or_else(failed)?;
-        let (ciphertext, tag) = match self.options.profile.tag_position() {
+        // `data` is nonce || ciphertext || tag (or nonce || tag || ciphertext); parse()
+        // guaranteed at least NONCE_LEN + TAG_LEN bytes, and every access below is checked.
+        let len = data.len();
+        let (tag_range, ciphertext_range) = match self.options.profile.tag_position() {
             TagPosition::AfterCiphertext => {
-                let at = rest.len().checked_sub(TAG_LEN).ok_or_else(failed)?;
-                let (ct, tag) = rest.split_at_mut_checked(at).ok_or_else(failed)?;
-                (ct, &*tag)
+                let tag_at = len
+                    .checked_sub(TAG_LEN)
+                    .filter(|at| *at >= NONCE_LEN)
+                    .ok_or_else(failed)?;
+                (tag_at..len, NONCE_LEN..tag_at)
             }
             TagPosition::BeforeCiphertext => {
-                let (tag, ct) = rest.split_at_mut_checked(TAG_LEN).ok_or_else(failed)?;
-                (ct, &*tag)
+                let ciphertext_at = NONCE_LEN + TAG_LEN;
+                (
+                    NONCE_LEN..ciphertext_at,
+                    ciphertext_at..len.max(ciphertext_at),
+                )
             }
         };
-        cipher
+        let nonce: [u8; NONCE_LEN] = data
+            .get(..NONCE_LEN)
+            .and_then(|n| n.try_into().ok())
+            .ok_or_else(failed)?;
+        let tag: [u8; TAG_LEN] = data
+            .get(tag_range)
+            .and_then(|t| t.try_into().ok())
+            .ok_or_else(failed)?;
+        let ciphertext = data.get_mut(ciphertext_range.clone()).ok_or_else(failed)?;
+        key.cipher
             .decrypt_in_place_detached(
-                Nonce::from_slice(nonce),
+                Nonce::from_slice(&nonce),
                 &aad,
                 ciphertext,
-                Tag::from_slice(tag),
+                Tag::from_slice(&tag),
             )
             .map_err(|_| failed())?;
-        let plaintext_at = match self.options.profile.tag_position() {
-            TagPosition::AfterCiphertext => NONCE_LEN,
-            TagPosition::BeforeCiphertext => NONCE_LEN + TAG_LEN,
-        };
-        let plaintext_len = data.len() - NONCE_LEN - TAG_LEN;
-        data.copy_within(plaintext_at..plaintext_at + plaintext_len, 0);
+        let plaintext_len = ciphertext_range.len();
+        data.copy_within(ciphertext_range, 0); // in bounds: get_mut above succeeded
         data.truncate(plaintext_len);
 
         let payload = check_payload(data)?;
@@ -151,7 +163,9 @@ impl WebhookReceiver {
         let sent = OffsetDateTime::parse(timestamp, &Rfc3339).map_err(|_| {
             out_of_range("not an RFC 3339 / ISO 8601 time, so its age cannot be checked".into())
         })?;
-        let now = OffsetDateTime::from(now);
+        let now = offset_date_time(now).ok_or_else(|| {
+            out_of_range("the receiver's clock is outside the range of supported dates".into())
+        })?;
         if let Some(max_age) = max_age {
             if now - sent > max_age {
                 return Err(out_of_range(format!(
@@ -171,5 +185,53 @@ impl WebhookReceiver {
             }
         }
         Ok(())
+    }
+}
+
+/// `now` as an [`OffsetDateTime`], or `None` outside the years ±9999 (where
+/// `OffsetDateTime::from` would panic).
+fn offset_date_time(now: SystemTime) -> Option<OffsetDateTime> {
+    let nanos = match now.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).ok()?,
+        Err(before) => i128::try_from(before.duration().as_nanos())
+            .ok()?
+            .checked_neg()?,
+    };
+    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{seal, ErrorCode, WebhookMetadata, WebhookSecret};
+
+    #[test]
+    fn a_clock_outside_supported_dates_is_an_error_not_a_panic() {
+        let secret = WebhookSecret::from_bytes(&[3; 32]).unwrap();
+        let keyring = Keyring::new();
+        keyring.add("whk_20251121_01", &secret).unwrap();
+        let options = ReceiverOptions {
+            max_age: Some(Duration::from_secs(60)),
+            ..ReceiverOptions::default()
+        };
+        let receiver = WebhookReceiver::with_options(keyring, options);
+        let metadata = WebhookMetadata {
+            id: "wh_1".into(),
+            event_type: "WORKFLOW_CREATED".into(),
+            timestamp: "2025-11-21T14:30:22Z".into(),
+            account_id: "sb_1".into(),
+            schema_version: "2025-11-21".into(),
+            key_id: "whk_20251121_01".into(),
+        };
+        let body = seal(&metadata, b"{}", &secret, &WireProfile::default())
+            .unwrap()
+            .body(0);
+        for now in [
+            UNIX_EPOCH + Duration::from_secs(400_000_000_000),
+            UNIX_EPOCH - Duration::from_secs(400_000_000_000),
+        ] {
+            let err = receiver.decrypt_at(&body, now).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::TimestampOutOfRange);
+        }
     }
 }

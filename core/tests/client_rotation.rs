@@ -120,11 +120,19 @@ fn a_key_id_receivers_cannot_use_is_never_activated() {
         Reply::ok(created_key("whk 2025/11/21", &shared_secret(9))),
         Reply::ok(activated_key("whk 2025/11/21", None)),
     ]);
+    let stored = RefCell::new(false);
     let e = server
         .client()
-        .rotate_webhook_key("sb_123", |_: &str, _: &WebhookSecret| Ok::<(), String>(()))
+        .rotate_webhook_key("sb_123", |_: &str, _: &WebhookSecret| {
+            *stored.borrow_mut() = true;
+            Ok::<(), String>(())
+        })
         .unwrap_err();
     assert_eq!(e.code(), ErrorCode::InvalidResponse);
+    assert!(
+        !*stored.borrow(),
+        "a key id no keyring accepts is refused before the store step"
+    );
     assert_eq!(server.paths(), ["/webhook.key.create"]);
 }
 

@@ -10,12 +10,20 @@
 )]
 
 use kompliant_webhooks::{
-    seal, Keyring, WebhookMetadata, WebhookReceiver, WebhookSecret, WireProfile,
+    seal, ErrorCode, Keyring, WebhookMetadata, WebhookReceiver, WebhookSecret, WireProfile,
 };
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
 const KEY_ID: &str = "whk_20251121_01";
+
+/// The codes a damaged body may produce (never INVALID_KEY, INTERNAL, or an API code).
+const RECEIVE_CODES: [ErrorCode; 4] = [
+    ErrorCode::MalformedEnvelope,
+    ErrorCode::UnknownKey,
+    ErrorCode::DecryptionFailed,
+    ErrorCode::PayloadNotJson,
+];
 
 fn receiver(secret: &WebhookSecret) -> WebhookReceiver {
     let keyring = Keyring::new();
@@ -78,7 +86,8 @@ proptest! {
     #[test]
     fn arbitrary_bytes_give_a_typed_error(body in prop::collection::vec(any::<u8>(), 0..512)) {
         let secret = WebhookSecret::from_bytes(&[7; 32]).unwrap();
-        prop_assert!(receiver(&secret).decrypt(&body).is_err());
+        let err = receiver(&secret).decrypt(&body).unwrap_err();
+        prop_assert!(RECEIVE_CODES.contains(&err.code()), "{}", err.code());
     }
 }
 
@@ -124,7 +133,11 @@ fn every_single_byte_mutation_is_rejected() {
             let mut mutated = body.clone();
             mutated[i] = replacement;
             match receiver.decrypt(&mutated) {
-                Err(e) => assert!(!e.code().as_str().is_empty()),
+                Err(e) => assert!(
+                    RECEIVE_CODES.contains(&e.code()),
+                    "byte {i}: unexpected code {}",
+                    e.code()
+                ),
                 Ok(webhook) => {
                     assert!(
                         count_span.contains(&i),

@@ -17,7 +17,7 @@ use std::time::Duration;
 // ---------------------------------------------------------------------------------------
 
 /// The API version the simulator speaks (`meta.version`, `X-API-Version`) (documented).
-pub const API_VERSION: &str = "2025-03-24";
+pub const API_VERSION: &str = kompliant_webhooks::decided::API_VERSION;
 
 /// The latest API version reported by `meta.checkVersion` (documented value).
 pub const LATEST_API_VERSION: &str = "2025-03-24";
@@ -37,12 +37,12 @@ pub const TRACE_ID_RANDOM_LEN: usize = 20;
 // ---------------------------------------------------------------------------------------
 
 /// The `Authorization` scheme (documented): `KSig1-HMAC-SHA256 <base64 signature>`.
-pub const AUTH_SCHEME: &str = "KSig1-HMAC-SHA256";
+pub const AUTH_SCHEME: &str = kompliant_webhooks::decided::SIGNATURE_SCHEME;
 
 /// Decided: the only signed-elements list accepted (`X-API-Signed-Elements`, compared
 /// ASCII-case-insensitively); the header may also be absent. The string-to-sign is then the
 /// API key's UTF-8 bytes (documented quick-start).
-pub const SIGNED_ELEMENTS: &str = "API-Key";
+pub const SIGNED_ELEMENTS: &str = kompliant_webhooks::decided::SIGNED_ELEMENTS;
 
 /// Decided: a request body's `account_id` that is not the caller's account is refused with
 /// HTTP 403 `FORBIDDEN`. The check depends only on the `account_id` given, never on whether
@@ -114,7 +114,7 @@ pub const KEY_SEQUENCE_MIN_DIGITS: usize = kompliant_webhooks::decided::KEY_SEQU
 pub const SHARED_SECRET_LEN: usize = kompliant_webhooks::SECRET_LEN;
 /// Decided simulator extension: `webhook.key.activate` also returns this field, the key id
 /// moved to DELETED by the activation, or `null` (none, or the key was already ACTIVE).
-pub const PREVIOUS_KEY_ID_FIELD: &str = "previous_key_id";
+pub const PREVIOUS_KEY_ID_FIELD: &str = kompliant_webhooks::decided::PREVIOUS_KEY_ID_FIELD;
 
 /// Prefix of config ids (documented), followed by [`CONFIG_ID_RANDOM_LEN`] base62 chars.
 pub const CONFIG_ID_PREFIX: &str = "whc_";
@@ -134,7 +134,7 @@ pub const PLAIN_HTTP_HOST_NAMES: &[&str] = &["localhost"];
 // ---------------------------------------------------------------------------------------
 
 /// Envelope `schema_version` the simulator sends (documented current value).
-pub const SCHEMA_VERSION: &str = "2025-11-21";
+pub const SCHEMA_VERSION: &str = kompliant_webhooks::decided::SCHEMA_VERSION;
 /// Payload `version` of generated payloads (documented).
 pub const PAYLOAD_VERSION: &str = "1.0";
 /// Prefix of webhook ids (documented), followed by [`WEBHOOK_ID_RANDOM_LEN`] base62 chars.
@@ -156,6 +156,12 @@ pub const UNKNOWN_KEY_ID: &str = "whk_19700101_999";
 pub const MAX_DELIVERY_REDIRECTS: u32 = 0;
 /// `User-Agent` of deliveries.
 pub const USER_AGENT: &str = concat!("kompliant-sim/", env!("CARGO_PKG_VERSION"));
+/// The only answer that acknowledges a delivery (documented: "Acknowledge with HTTP 200";
+/// anything else, other 2xx included, is a failed delivery and is retried).
+pub const ACKNOWLEDGEMENT_STATUS: u16 = 200;
+/// Decided: the largest `retry_base`, `retry_cap` and `delivery_timeout` a [`crate::SimConfig`]
+/// accepts (a week), so every deadline the engine computes fits in an `Instant`.
+pub const MAX_CONFIG_DURATION: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 /// Delivery attempts per endpoint, the first included (documented: 95).
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 95;
 /// Decided: the first retry waits this long; each later one twice the previous.

@@ -16,7 +16,8 @@ use serde_json::{Map, Value};
 
 use crate::api::bounded;
 use crate::decided::{
-    MAX_DELIVERY_REDIRECTS, MAX_LOG_RECORDS, REORDER_MAX_HOLD, UNKNOWN_KEY_ID, USER_AGENT,
+    ACKNOWLEDGEMENT_STATUS, MAX_DELIVERY_REDIRECTS, MAX_LOG_RECORDS, REORDER_MAX_HOLD,
+    UNKNOWN_KEY_ID, USER_AGENT,
 };
 use crate::ids;
 use crate::records::{DeliveryOutcome, DeliveryRecord, EventRecord, Fault, FaultSwitches};
@@ -105,6 +106,7 @@ impl Job {
             outcome,
             faults: self.faults.clone(),
             at: ids::timestamp(ids::now()),
+            seq: 0, // numbered by Queue::push_record
         }
     }
 }
@@ -128,6 +130,8 @@ struct Queue {
     in_flight: usize,
     seq: u64,
     stopping: bool,
+    /// Sequence number of the next delivery record (1 for the first).
+    next_record_seq: u64,
     records: VecDeque<DeliveryRecord>,
     events: VecDeque<EventRecord>,
     faults: HashMap<String, FaultSwitches>,
@@ -143,7 +147,9 @@ impl Queue {
         self.scheduled.len() + self.held.len() + self.in_flight
     }
 
-    fn push_record(&mut self, record: DeliveryRecord) {
+    fn push_record(&mut self, mut record: DeliveryRecord) {
+        self.next_record_seq = self.next_record_seq.saturating_add(1);
+        record.seq = self.next_record_seq;
         self.records.push_back(record);
         while self.records.len() > MAX_LOG_RECORDS {
             self.records.pop_front();
@@ -319,9 +325,17 @@ impl Engine {
 
     /// The delivery log, oldest first; only `account_id`'s if given.
     pub fn deliveries(&self, account_id: Option<&str>) -> Vec<DeliveryRecord> {
+        self.deliveries_after(account_id, 0)
+    }
+
+    /// The delivery records numbered after `seq`, oldest first; only `account_id`'s if given.
+    pub fn deliveries_after(&self, account_id: Option<&str>, seq: u64) -> Vec<DeliveryRecord> {
         let q = self.lock();
+        // Records are numbered in order: skip the older ones without cloning them.
+        let newer = q.records.partition_point(|r| r.seq <= seq);
         q.records
             .iter()
+            .skip(newer)
             .filter(|r| account_id.map_or(true, |a| r.account_id == a))
             .cloned()
             .collect()
@@ -339,17 +353,22 @@ impl Engine {
 
     /// Waits until no delivery is queued, held or in flight; `false` on timeout.
     pub fn wait_idle(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        // A timeout too large for an Instant means "no deadline".
+        let deadline = Instant::now().checked_add(timeout);
         let mut q = self.lock();
         loop {
             if q.pending() == 0 {
                 return true;
             }
-            let Some(left) = deadline
-                .checked_duration_since(Instant::now())
-                .filter(|d| !d.is_zero())
-            else {
-                return false;
+            let left = match deadline {
+                Some(deadline) => match deadline
+                    .checked_duration_since(Instant::now())
+                    .filter(|d| !d.is_zero())
+                {
+                    Some(left) => left,
+                    None => return false,
+                },
+                None => Duration::from_secs(3600),
             };
             q = self
                 .changed
@@ -413,10 +432,11 @@ impl Engine {
             }
             job.attempts = attempt;
             if failed {
-                if attempt >= self.policy.max_attempts {
-                    q.push_record(job.record(attempt, DeliveryOutcome::GaveUp));
-                } else {
-                    q.schedule(now + self.policy.delay_after(attempt), job);
+                // SimConfig bounds the delays, so the addition cannot overflow; if it ever
+                // did, the delivery is given up rather than a worker thread lost.
+                match now.checked_add(self.policy.delay_after(attempt)) {
+                    Some(due) if attempt < self.policy.max_attempts => q.schedule(due, job),
+                    _ => q.push_record(job.record(attempt, DeliveryOutcome::GaveUp)),
                 }
             }
             self.changed.notify_all();
@@ -432,9 +452,11 @@ impl Engine {
             .header("Content-Type", "application/json")
             .send(&body[..]);
         match sent {
-            Ok(response) if response.status().is_success() => DeliveryOutcome::Delivered {
-                status: response.status().as_u16(),
-            },
+            Ok(response) if response.status().as_u16() == ACKNOWLEDGEMENT_STATUS => {
+                DeliveryOutcome::Delivered {
+                    status: response.status().as_u16(),
+                }
+            }
             Ok(response) => DeliveryOutcome::Failed {
                 status: Some(response.status().as_u16()),
                 error: None,

@@ -28,6 +28,12 @@ pub enum SimError {
         /// What is wrong, naming the account id, never a secret.
         detail: String,
     },
+    /// A setting of [`crate::SimConfig`] is out of range.
+    #[error("invalid configuration: {detail}")]
+    InvalidConfig {
+        /// Which setting, and its allowed range.
+        detail: String,
+    },
     /// A thread could not be started, or the system random generator failed.
     #[error("internal error: {detail}")]
     Internal {
@@ -43,6 +49,7 @@ impl SimError {
             SimError::Bind { .. } => "BIND_FAILED",
             SimError::StateFile { .. } => "STATE_FILE_ERROR",
             SimError::InvalidAccounts { .. } => "INVALID_ACCOUNTS",
+            SimError::InvalidConfig { .. } => "INVALID_CONFIGURATION",
             SimError::Internal { .. } => "INTERNAL",
         }
     }

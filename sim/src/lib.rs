@@ -145,6 +145,7 @@ impl Simulator {
     /// [`SimError::InvalidAccounts`], [`SimError::StateFile`] (unreadable, invalid, or not
     /// writable), [`SimError::Bind`], [`SimError::Internal`] (thread start, RNG).
     pub fn start(config: SimConfig) -> Result<Simulator, SimError> {
+        check_config(&config)?;
         let (accounts, store) = initial_state(&config)?;
 
         let options = ServerOptions {
@@ -228,6 +229,12 @@ impl Simulator {
         self.ctx.engine.deliveries(None)
     }
 
+    /// The delivery records after sequence number `seq` ([`DeliveryRecord::seq`]), oldest
+    /// first: poll with the last `seq` seen to follow the log.
+    pub fn deliveries_after(&self, seq: u64) -> Vec<DeliveryRecord> {
+        self.ctx.engine.deliveries_after(None, seq)
+    }
+
     /// The triggered events of every account, oldest first.
     pub fn events(&self) -> Vec<EventRecord> {
         self.ctx.engine.events(None)
@@ -301,4 +308,27 @@ fn initial_state(config: &SimConfig) -> Result<(Vec<Account>, store::Store), Sim
         })?;
     }
     Ok((accounts, store))
+}
+
+/// Refuses settings the delivery engine cannot honour (a deadline past what an `Instant`
+/// holds, no attempt at all).
+fn check_config(config: &SimConfig) -> Result<(), SimError> {
+    let max = decided::MAX_CONFIG_DURATION;
+    for (name, value) in [
+        ("retry_base", config.retry_base),
+        ("retry_cap", config.retry_cap),
+        ("delivery_timeout", config.delivery_timeout),
+    ] {
+        if value > max {
+            return Err(SimError::InvalidConfig {
+                detail: format!("{name} is {value:?}, more than the maximum of {max:?}"),
+            });
+        }
+    }
+    if config.max_attempts == 0 {
+        return Err(SimError::InvalidConfig {
+            detail: "max_attempts must be at least 1".into(),
+        });
+    }
+    Ok(())
 }

@@ -75,6 +75,10 @@ pub struct DeliveryRecord {
     pub faults: Vec<Fault>,
     /// When the attempt ended (RFC 3339 UTC, milliseconds).
     pub at: String,
+    /// Position in the simulator's delivery log, from 1, increasing: read new records with
+    /// [`crate::Simulator::deliveries_after`].
+    #[serde(default)]
+    pub seq: u64,
 }
 
 /// A triggered event, whether or not anything was delivered.

@@ -13,7 +13,7 @@ mod common;
 use std::time::Duration;
 
 use common::{account, start, start_with, Client, Receiver};
-use kompliant_sim::{DeliveryOutcome, DeliveryRecord};
+use kompliant_sim::{DeliveryOutcome, DeliveryRecord, SimConfig, Simulator};
 use kompliant_webhooks::{ErrorCode, Event, Keyring, WebhookReceiver};
 use serde_json::{json, Value};
 
@@ -355,7 +355,8 @@ fn events_need_an_active_key_and_go_to_every_live_endpoint() {
     let id = c.trigger("WORKFLOW_CREATED");
     assert!(sim.wait_idle(WAIT));
     assert_eq!(a.received().len(), 1);
-    assert_eq!(b.received().len(), 1);
+    // Only 200 acknowledges (spec §4): a 204 is a failed delivery, retried to the limit.
+    assert_eq!(b.received().len(), 5);
     assert!(gone.received().is_empty());
     assert_eq!(
         a.received()[0].body,
@@ -367,10 +368,18 @@ fn events_need_an_active_key_and_go_to_every_live_endpoint() {
         .into_iter()
         .filter(|r| r.webhook_id == id)
         .collect();
-    assert_eq!(log.len(), 2);
+    assert_eq!(
+        log.len(),
+        1 + 5 + 1,
+        "a delivered, b failed five times then gave up"
+    );
     assert!(log
         .iter()
+        .any(|r| r.outcome == DeliveryOutcome::Delivered { status: 200 }));
+    assert!(!log
+        .iter()
         .any(|r| r.outcome == DeliveryOutcome::Delivered { status: 204 }));
+    assert!(log.iter().any(|r| r.outcome == DeliveryOutcome::GaveUp));
 }
 
 #[test]
@@ -392,4 +401,45 @@ fn rotation_seals_new_events_with_the_new_key() {
         .collect();
     keys.sort();
     assert_eq!(keys, [k1, k2]);
+}
+
+#[test]
+fn the_log_is_numbered_and_can_be_followed() {
+    let sim = start();
+    let c = Client::new(&sim, account(1));
+    c.active_key();
+    let endpoint = Receiver::status(200);
+    c.endpoint(&endpoint.url);
+    c.trigger("WORKFLOW_CREATED");
+    assert!(sim.wait_idle(WAIT));
+    let first = sim.deliveries();
+    let seqs: Vec<u64> = first.iter().map(|r| r.seq).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]) && seqs[0] >= 1,
+        "{seqs:?}"
+    );
+    let last = *seqs.last().unwrap();
+    assert!(sim.deliveries_after(last).is_empty());
+    c.trigger("WORKFLOW_STARTED");
+    assert!(sim.wait_idle(WAIT));
+    let newer = sim.deliveries_after(last);
+    assert_eq!(newer.len(), 1);
+    assert_eq!(newer[0].event_type, "WORKFLOW_STARTED");
+    // A timeout too large for a deadline means "no deadline", not a panic.
+    assert!(sim.wait_idle(Duration::MAX));
+}
+
+#[test]
+fn out_of_range_settings_are_refused_at_start() {
+    for f in [
+        (|c: &mut SimConfig| c.retry_base = Duration::MAX) as fn(&mut SimConfig),
+        |c| c.retry_cap = Duration::MAX,
+        |c| c.delivery_timeout = Duration::MAX,
+        |c| c.max_attempts = 0,
+    ] {
+        let mut config = SimConfig::default();
+        f(&mut config);
+        let err = Simulator::start(config).err().expect("refused");
+        assert_eq!(err.code(), "INVALID_CONFIGURATION");
+    }
 }

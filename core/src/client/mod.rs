@@ -179,12 +179,34 @@ impl KompliantClient {
     where
         I: IntoIterator<Item = (OsString, OsString)>,
     {
+        KompliantClient::from_env_vars_with_options(vars, ClientOptions::default())
+    }
+
+    /// As [`KompliantClient::from_env`], with `options` for everything the environment does
+    /// not set: the credentials come from the environment, the base URL too when
+    /// `KOMPLIANT_BASE_URL` is set (`options.base_url` otherwise), every other option from
+    /// `options`. Bindings use it to send their own user agent.
+    ///
+    /// # Errors
+    /// As [`KompliantClient::from_env`].
+    pub fn from_env_with_options(options: ClientOptions) -> Result<Self, ApiError> {
+        KompliantClient::from_env_vars_with_options(std::env::vars_os(), options)
+    }
+
+    /// As [`KompliantClient::from_env_with_options`], from the given `(name, value)` pairs.
+    ///
+    /// # Errors
+    /// As [`KompliantClient::from_env`].
+    pub fn from_env_vars_with_options<I>(vars: I, options: ClientOptions) -> Result<Self, ApiError>
+    where
+        I: IntoIterator<Item = (OsString, OsString)>,
+    {
         let env = EnvValues::collect(
             vars,
             &[ENV_API_KEY, ENV_SECRET_KEY, ENV_AUTH_TOKEN, ENV_BASE_URL],
         );
         let credentials = env.credentials()?;
-        let mut options = ClientOptions::default();
+        let mut options = options;
         if let Some(base_url) = env.get(ENV_BASE_URL) {
             options.base_url = base_url.to_owned();
         }
@@ -402,5 +424,44 @@ impl KompliantClient {
             std::thread::sleep(backoff.delay(retries_done, retry_after));
             retries_done = attempts;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn env(base_url: Option<&str>) -> Vec<(OsString, OsString)> {
+        let mut vars: Vec<(OsString, OsString)> = vec![
+            (ENV_API_KEY.into(), "ak_1".into()),
+            (ENV_SECRET_KEY.into(), "c2VjcmV0".into()),
+            (ENV_AUTH_TOKEN.into(), "tok".into()),
+        ];
+        if let Some(url) = base_url {
+            vars.push((ENV_BASE_URL.into(), url.into()));
+        }
+        vars
+    }
+
+    #[test]
+    fn env_with_options_keeps_the_options_and_lets_the_env_set_the_base_url() {
+        let options = ClientOptions {
+            base_url: "https://example.test".into(),
+            timeout: Duration::from_secs(3),
+            user_agent: "binding/1".into(),
+            ..ClientOptions::default()
+        };
+        let from_env = KompliantClient::from_env_vars_with_options(
+            env(Some("http://127.0.0.1:9")),
+            options.clone(),
+        )
+        .unwrap();
+        assert_eq!(from_env.base_url(), "http://127.0.0.1:9");
+        assert_eq!(from_env.options().timeout, Duration::from_secs(3));
+        assert_eq!(from_env.options().user_agent, "binding/1");
+        let without = KompliantClient::from_env_vars_with_options(env(None), options).unwrap();
+        assert_eq!(without.base_url(), "https://example.test");
+        assert_eq!(without.api_key(), "ak_1");
     }
 }

@@ -13,7 +13,10 @@ use crate::error::{bounded, ErrorCode};
 use crate::keyring::json_error_kind;
 
 /// A successful API answer: the `data` object and what `meta` said about it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// `Debug` lists only the names of `data`'s members: a generic [`crate::KompliantClient::call`]
+/// of `webhook.key.create` carries `shared_secret` in `data`.
+#[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct ApiResponse {
     /// The `data` member (an empty object when the server sent none).
@@ -22,6 +25,23 @@ pub struct ApiResponse {
     pub trace_id: Option<String>,
     /// `meta.warnings`, if present (empty otherwise).
     pub warnings: Vec<Value>,
+}
+
+impl std::fmt::Debug for ApiResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let members: Vec<&str> = match &self.data {
+            Value::Object(map) => map.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        f.debug_struct("ApiResponse")
+            .field(
+                "data",
+                &format_args!("{{{} : [REDACTED]}}", members.join(", ")),
+            )
+            .field("trace_id", &self.trace_id)
+            .field("warnings", &self.warnings.len())
+            .finish()
+    }
 }
 
 /// One HTTP answer, as read from the wire.
@@ -248,6 +268,20 @@ fn describe_body(body: &[u8], redactor: &Redactor) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_of_a_response_never_shows_data_values() {
+        let r = ApiResponse {
+            data: serde_json::json!({"key_id": "whk_1", "shared_secret": "c2VjcmV0LXNlY3JldC1zZWNyZXQ="}),
+            trace_id: Some("trc_1".into()),
+            warnings: Vec::new(),
+        };
+        let dbg = format!("{r:?}");
+        assert!(
+            dbg.contains("shared_secret") && !dbg.contains("c2VjcmV0"),
+            "{dbg}"
+        );
+    }
 
     fn raw(status: u16, body: &str) -> RawResponse {
         RawResponse {

@@ -101,9 +101,17 @@ impl KompliantClient {
     /// [`PendingRotation::finish`].
     ///
     /// # Errors
-    /// Any error of the create call (e.g. `DAILY_KEY_LIMIT`).
+    /// Any error of the create call (e.g. `DAILY_KEY_LIMIT`); `INVALID_RESPONSE` if the new
+    /// key id is not one a keyring accepts.
     pub fn start_rotation(&self, account_id: &str) -> Result<PendingRotation, ApiError> {
         let created = self.create_webhook_key(account_id)?;
+        // A key id no keyring accepts is refused before anything is stored under it.
+        crate::keyring::check_key_id(&created.key_id).map_err(|e| {
+            ApiError::new(
+                ErrorCode::InvalidResponse,
+                format!("webhook.key.create returned a key id receivers cannot use, so it was neither stored nor activated: {e}"),
+            )
+        })?;
         Ok(PendingRotation {
             client: self.clone(),
             key_id: created.key_id,
@@ -165,7 +173,7 @@ fn probe(key_id: &str, secret: &WebhookSecret) -> Result<(), ApiError> {
         event_type: "KEY_ROTATION_PROBE".into(),
         timestamp: "2025-01-01T00:00:00Z".into(),
         account_id: "sb_rotation_probe".into(),
-        schema_version: "2025-11-21".into(),
+        schema_version: crate::decided::SCHEMA_VERSION.into(),
         key_id: key_id.to_owned(),
     };
     let keyring = Keyring::new();
