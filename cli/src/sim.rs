@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use kompliant_sim::{decided, Account, DeliveryOutcome, DeliveryRecord, SimConfig, Simulator};
@@ -122,7 +122,7 @@ fn env_lines(base_url: &str, account: &Account) -> String {
     )
 }
 
-fn write_private(path: &PathBuf, text: &str) -> Result<(), Failure> {
+fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
     kompliant_webhooks::write_private_file(path, text.as_bytes())
         .map_err(|e| Failure::new("IO_ERROR", format!("cannot write {}: {e}", path.display())))
 }
