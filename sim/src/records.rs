@@ -163,6 +163,7 @@ mod tests {
             },
             faults: vec![Fault::TamperTag],
             at: "2025-11-21T00:00:00.000Z".into(),
+            seq: 7,
         };
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(

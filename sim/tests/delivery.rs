@@ -439,7 +439,9 @@ fn out_of_range_settings_are_refused_at_start() {
     ] {
         let mut config = SimConfig::default();
         f(&mut config);
-        let err = Simulator::start(config).err().expect("refused");
+        let Err(err) = Simulator::start(config) else {
+            panic!("out-of-range settings were accepted")
+        };
         assert_eq!(err.code(), "INVALID_CONFIGURATION");
     }
 }
