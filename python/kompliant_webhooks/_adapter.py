@@ -1,0 +1,62 @@
+"""What the framework adapters share: the receiver protocol, bounded body reading, and the
+log line for a refused webhook."""
+
+from __future__ import annotations
+
+import logging
+from typing import AsyncIterable, Callable, List, Optional, Protocol
+
+from ._native import Webhook
+from .errors import WebhookError
+
+logger = logging.getLogger("kompliant_webhooks")
+
+
+class SupportsDecrypt(Protocol):
+    """What an adapter needs from a receiver: a :class:`~kompliant_webhooks.WebhookReceiver`,
+    or your own object wrapping one (for example one that reloads its keyring file)."""
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest body accepted, in bytes: adapters read at most one byte more."""
+        ...
+
+    def decrypt(self, body: bytes) -> Webhook:
+        """Verifies and decrypts one raw body; raises a ``WebhookError`` on failure."""
+        ...
+
+
+def read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:
+    """Reads a body from ``read(n)`` until EOF or until more than ``limit`` bytes arrived
+    (then stops: the receiver refuses the body with ``BODY_TOO_LARGE`` without the rest of it
+    ever being read into memory)."""
+    chunks: List[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = read(min(64 * 1024, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+async def read_at_most_async(chunks: AsyncIterable[bytes], limit: int) -> bytes:
+    """As :func:`read_at_most`, from an async iterator of chunks."""
+    parts: List[bytes] = []
+    total = 0
+    async for chunk in chunks:
+        parts.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            break
+    return b"".join(parts)
+
+
+def log_refusal(error: WebhookError, remote: Optional[str] = None) -> None:
+    """Logs why a webhook was refused, as a warning on the ``kompliant_webhooks`` logger:
+    the code and the detailed reason (never a secret or payload content)."""
+    source = f" from {remote}" if remote else ""
+    logger.warning(
+        "webhook refused%s: %s: %s (answered %d)", source, error.code, error, error.http_status
+    )

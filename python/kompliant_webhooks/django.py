@@ -1,0 +1,84 @@
+"""Django adapter: receive Kompliant webhooks in a Django view.
+
+.. code-block:: python
+
+    # views.py
+    from kompliant_webhooks import Keyring, Webhook, WebhookReceiver
+    from kompliant_webhooks.django import webhook_view
+
+    receiver = WebhookReceiver(Keyring.from_env())
+
+    @webhook_view(receiver)
+    def on_webhook(webhook: Webhook) -> None:
+        print(webhook.id, webhook.event_type)
+
+    # urls.py
+    urlpatterns = [path("webhooks", views.on_webhook)]
+
+The view is CSRF-exempt (Kompliant cannot send a CSRF token; the AES-GCM tag authenticates
+the body instead) and POST-only (405 otherwise). It reads the RAW body from the request
+stream (never ``request.POST``), at most ``receiver.max_body_bytes + 1`` bytes, so Django's
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not apply: the receiver's limit does. It answers 200 when
+the handler returns ``None`` (or the handler's own response), and a refused webhook with the
+error's suggested status (503 unknown key, 400 malformed or forged, 413 too large) and
+public message, logged on the ``kompliant_webhooks`` logger.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, Optional
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from ._adapter import SupportsDecrypt, log_refusal, read_at_most
+from ._native import Webhook
+from .errors import WebhookError
+
+__all__ = ["read_webhook", "refusal_response", "webhook_view", "Handler"]
+
+#: A webhook handler: called with the verified webhook (and the URL pattern's arguments);
+#: returns ``None`` for a 200 or a response of its own.
+Handler = Callable[..., Optional[HttpResponseBase]]
+
+
+def read_webhook(request: HttpRequest, receiver: SupportsDecrypt) -> Webhook:
+    """Reads the request's raw body and decrypts it with ``receiver``.
+
+    For views that handle failures themselves; raises a ``WebhookError`` subclass.
+    """
+    body = read_at_most(request.read, receiver.max_body_bytes)
+    return receiver.decrypt(body)
+
+
+def refusal_response(error: WebhookError) -> HttpResponse:
+    """The answer to a refused webhook: ``error.http_status`` with its public message."""
+    return HttpResponse(
+        error.public_message, status=error.http_status, content_type="text/plain; charset=utf-8"
+    )
+
+
+def webhook_view(
+    receiver: SupportsDecrypt,
+) -> Callable[[Handler], Callable[..., HttpResponseBase]]:
+    """Decorator turning ``handler(webhook, *args, **kwargs)`` into a CSRF-exempt, POST-only
+    Django view that verifies the webhook first (see the module documentation)."""
+
+    def decorate(handler: Handler) -> Callable[..., HttpResponseBase]:
+        @functools.wraps(handler)
+        def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            try:
+                webhook = read_webhook(request, receiver)
+                result = handler(webhook, *args, **kwargs)
+            except WebhookError as error:
+                log_refusal(error, request.META.get("REMOTE_ADDR"))
+                return refusal_response(error)
+            if result is None:
+                return HttpResponse(status=200)
+            return result
+
+        return csrf_exempt(require_POST(view))
+
+    return decorate

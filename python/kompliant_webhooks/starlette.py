@@ -1,0 +1,141 @@
+"""Starlette and FastAPI adapter: receive Kompliant webhooks in an endpoint or a dependency.
+
+Starlette (or FastAPI's ``app.add_route``):
+
+.. code-block:: python
+
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+    from kompliant_webhooks import Keyring, Webhook, WebhookReceiver
+    from kompliant_webhooks.starlette import webhook_endpoint
+
+    receiver = WebhookReceiver(Keyring.from_env())
+
+    @webhook_endpoint(receiver)
+    async def on_webhook(webhook: Webhook) -> None:
+        print(webhook.id, webhook.event_type)
+
+    app = Starlette(routes=[Route("/webhooks", on_webhook, methods=["POST"])])
+
+FastAPI, as a dependency:
+
+.. code-block:: python
+
+    from fastapi import Depends, FastAPI
+    from kompliant_webhooks.starlette import WebhookDependency
+
+    app = FastAPI()
+    verified_webhook = WebhookDependency(receiver)
+
+    @app.post("/webhooks")
+    async def on_webhook(webhook: Webhook = Depends(verified_webhook)) -> None:
+        ...
+
+Both read the RAW request body as it streams in (never a parsed JSON), at most
+``receiver.max_body_bytes + 1`` bytes of it. A refused webhook is answered with the error's
+suggested status (503 for an unknown key, so Kompliant redelivers; 400 malformed or forged;
+413 too large) and its public message, and logged on the ``kompliant_webhooks`` logger.
+Decryption runs on the event loop: it is fast (AES-NI), and releases the GIL for large
+bodies.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Awaitable, Callable, Optional, Union
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from ._adapter import SupportsDecrypt, log_refusal, read_at_most_async
+from ._native import Webhook
+from .errors import WebhookError
+
+__all__ = [
+    "read_webhook",
+    "refusal_response",
+    "webhook_endpoint",
+    "WebhookDependency",
+    "Handler",
+]
+
+#: A webhook handler: sync (run in Starlette's thread pool) or async; returns ``None`` for
+#: a 200, or a response of its own.
+Handler = Callable[[Webhook], Union[Optional[Response], Awaitable[Optional[Response]]]]
+
+
+async def read_webhook(request: Request, receiver: SupportsDecrypt) -> Webhook:
+    """Reads the request's raw body and decrypts it with ``receiver``.
+
+    For endpoints that handle failures themselves; raises a ``WebhookError`` subclass.
+    """
+    body = await read_at_most_async(request.stream(), receiver.max_body_bytes)
+    return receiver.decrypt(body)
+
+
+def refusal_response(error: WebhookError) -> Response:
+    """The answer to a refused webhook: ``error.http_status`` with its public message."""
+    return PlainTextResponse(error.public_message, status_code=error.http_status)
+
+
+def _client(request: Request) -> Optional[str]:
+    return request.client.host if request.client else None
+
+
+def webhook_endpoint(
+    receiver: SupportsDecrypt,
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """Decorator turning ``handler(webhook)`` (sync or async) into a Starlette endpoint that
+    verifies the webhook first. The handler's ``WebhookError`` (e.g. from
+    ``webhook.event()``) is answered like a decryption failure; other exceptions propagate
+    (the server answers 500 and Kompliant redelivers)."""
+
+    def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        is_async = inspect.iscoroutinefunction(handler)
+
+        @functools.wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            try:
+                webhook = await read_webhook(request, receiver)
+                if is_async:
+                    result = await handler(webhook)  # type: ignore[misc]
+                else:
+                    result = await run_in_threadpool(handler, webhook)
+                    if inspect.isawaitable(result):
+                        result = await result
+            except WebhookError as error:
+                log_refusal(error, _client(request))
+                return refusal_response(error)
+            if result is None:
+                return Response(status_code=200)
+            if not isinstance(result, Response):
+                raise TypeError(
+                    f"a webhook handler returns None or a Response, not {type(result).__name__}"
+                )
+            return result
+
+        return endpoint
+
+    return decorate
+
+
+class WebhookDependency:
+    """A FastAPI dependency giving the endpoint the verified
+    :class:`~kompliant_webhooks.Webhook`: ``webhook: Webhook = Depends(WebhookDependency(receiver))``.
+
+    A refused webhook raises ``HTTPException(error.http_status, error.public_message)``
+    (FastAPI answers it as JSON ``{"detail": ...}``), chained to the ``WebhookError``.
+    """
+
+    def __init__(self, receiver: SupportsDecrypt) -> None:
+        self.receiver = receiver
+
+    async def __call__(self, request: Request) -> Webhook:
+        try:
+            return await read_webhook(request, self.receiver)
+        except WebhookError as error:
+            log_refusal(error, _client(request))
+            raise HTTPException(status_code=error.http_status, detail=error.public_message) from error

@@ -1,0 +1,209 @@
+"""Shared fixtures: sealed webhooks for the receive-path tests, and a fresh `kompliant sim`
+(the local Kompliant simulator) per test for the client and integration tests."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import pytest
+
+from kompliant_webhooks import (
+    Keyring,
+    KompliantClient,
+    RetryPolicy,
+    WebhookReceiver,
+    generate_secret,
+    seal_webhook,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+WORKFLOW_PAYLOAD: Dict[str, Any] = {
+    "version": "1.0",
+    "subject_record_id": "sr_NaOPeu4Futqb9Q76zXuodi",
+    "user_context": {"user_id": "usr_CxSiRY6A99n0jjnE", "user_type": "USER"},
+    "workflow_id": "w_5Wp6DGVYSdGGQewThZ8OFY",
+    "workflow_type": "BUSINESS_APPLICATION",
+}
+
+METADATA: Dict[str, str] = {
+    "id": "wh_2x8mKq9vNcR4tLpW7yJhBd",
+    "event_type": "WORKFLOW_CREATED",
+    "timestamp": "2025-11-21T14:30:22.123Z",
+    "account_id": "sb_123",
+    "schema_version": "2025-11-21",
+    "key_id": "whk_20251121_01",
+}
+
+
+@dataclass
+class Sealer:
+    """Seals test webhooks for one key."""
+
+    key_id: str = "whk_20251121_01"
+    secret: str = field(default_factory=generate_secret)
+
+    def body(self, payload: Any = None, retry_count: int = 0, **metadata: str) -> bytes:
+        fields = dict(METADATA, key_id=self.key_id)
+        fields.update(metadata)
+        return seal_webhook(
+            payload=WORKFLOW_PAYLOAD if payload is None else payload,
+            secret=self.secret,
+            retry_count=retry_count,
+            **fields,
+        )
+
+
+@pytest.fixture
+def sealer() -> Sealer:
+    return Sealer()
+
+
+def receiver_for(sealer: Sealer, **options: Any) -> WebhookReceiver:
+    """A receiver holding the sealer's key."""
+    keyring = Keyring()
+    keyring.add(sealer.key_id, sealer.secret)
+    return WebhookReceiver(keyring, **options)
+
+
+def kompliant_bin() -> Path:
+    """The `kompliant` CLI (built by scripts/suites/python.sh; KOMPLIANT_BIN overrides)."""
+    path = Path(os.environ.get("KOMPLIANT_BIN", REPO / "target" / "debug" / "kompliant"))
+    if not path.is_file():
+        pytest.fail(
+            f"the simulator binary {path} is missing: run `cargo build --locked -p kompliant-cli` "
+            "(scripts/test python does it)"
+        )
+    return path
+
+
+@dataclass
+class Sim:
+    """A running `kompliant sim` and the credentials of its sandbox account."""
+
+    env: Dict[str, str]
+    process: "subprocess.Popen[bytes]"
+
+    @property
+    def base_url(self) -> str:
+        return self.env["KOMPLIANT_BASE_URL"]
+
+    @property
+    def account_id(self) -> str:
+        return self.env["KOMPLIANT_ACCOUNT_ID"]
+
+    def client(self, **options: Any) -> KompliantClient:
+        return KompliantClient(
+            self.env["KOMPLIANT_API_KEY"],
+            self.env["KOMPLIANT_SECRET_KEY"],
+            self.env["KOMPLIANT_AUTH_TOKEN"],
+            base_url=self.base_url,
+            **options,
+        )
+
+    def trigger(self, client: KompliantClient, event_type: str, data: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """Triggers one event (simulator-only method); returns {webhook_id, key_id, deliveries}."""
+        body: Dict[str, Any] = {"event_type": event_type}
+        if data is not None:
+            body["data"] = data
+        return client.call("sim.event.trigger", body, retry=RetryPolicy.ONLY_IF_NOT_SENT).data
+
+
+def start_sim(directory: Path, *extra: str) -> Sim:
+    env_file = directory / "sim.env"
+    process = subprocess.Popen(
+        [str(kompliant_bin()), "sim", "--listen", "127.0.0.1:0", "--retry-base-ms", "20",
+         "--env-file", str(env_file), "--quiet", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if env_file.exists():
+            lines = env_file.read_text().splitlines()
+            env = dict(line.split("=", 1) for line in lines if "=" in line)
+            if "KOMPLIANT_AUTH_TOKEN" in env:
+                return Sim(env=env, process=process)
+        if process.poll() is not None:
+            break
+        time.sleep(0.02)
+    process.kill()
+    raise RuntimeError("kompliant sim did not start (no credentials written)")
+
+
+@pytest.fixture
+def sim(tmp_path: Path) -> Iterator[Sim]:
+    """A fresh simulator per test: its own account, keys and endpoints."""
+    running = start_sim(tmp_path)
+    try:
+        yield running
+    finally:
+        running.process.terminate()
+        running.process.wait(timeout=10)
+
+
+def vectors() -> Dict[str, Any]:
+    data: Dict[str, Any] = json.loads((REPO / "tests" / "vectors" / "webhooks.json").read_text())
+    return data
+
+
+class FakeKompliant:
+    """A tiny in-process HTTP server answering every POST with a scripted answer, served by a
+    Python thread: if a client call held the GIL while waiting, it could never answer."""
+
+    def __init__(self) -> None:
+        self.answers: List[Tuple[int, Dict[str, str], Dict[str, Any], float]] = []
+        self.requests: List[Dict[str, str]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                self.rfile.read(length)
+                fake.requests.append({k.lower(): v for k, v in self.headers.items()})
+                status, headers, body, delay = fake.answers.pop(0)
+                time.sleep(delay)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def client(self, **options: Any) -> KompliantClient:
+        return KompliantClient("ak_fake", base64.b64encode(b"k" * 32).decode(), "tok_fake", base_url=self.url, **options)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+SUCCESS = {"meta": {"status": "SUCCESS", "trace_id": "trc_fake"}, "data": {"current_version": "2025-03-24", "latest_version": "2026-01-01"}}
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeKompliant]:
+    server = FakeKompliant()
+    try:
+        yield server
+    finally:
+        server.close()

@@ -1,0 +1,99 @@
+"""The Django adapter, through Django's own test client (CSRF checks enforced)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import List
+
+import django
+import pytest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.test import Client
+from django.urls import path
+
+from kompliant_webhooks import Webhook, WebhookError
+from kompliant_webhooks.django import read_webhook, refusal_response, webhook_view
+
+from conftest import METADATA, Sealer, receiver_for
+
+SEALER = Sealer()
+RECEIVER = receiver_for(SEALER, max_body_bytes=8192)
+received: List[str] = []
+
+
+@webhook_view(RECEIVER)
+def on_webhook(webhook: Webhook) -> None:
+    received.append(webhook.id)
+    webhook.event()  # PayloadSchemaMismatchError for a bad WORKFLOW_* payload
+
+
+@webhook_view(RECEIVER)
+def per_tenant(webhook: Webhook, tenant: str) -> HttpResponse:
+    return HttpResponse(f"{tenant}:{webhook.id}", status=202)
+
+
+def manual(request: HttpRequest) -> HttpResponse:
+    try:
+        webhook = read_webhook(request, RECEIVER)
+    except WebhookError as error:
+        return refusal_response(error)
+    return HttpResponse(webhook.key_id)
+
+
+urlpatterns = [
+    path("webhooks", on_webhook),
+    path("tenants/<str:tenant>/webhooks", per_tenant),
+    path("manual", manual),
+]
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        SECRET_KEY="test-only",
+        ROOT_URLCONF=__name__,
+        ALLOWED_HOSTS=["testserver"],
+        MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"],
+        # Far below the 8 KiB test bodies: the adapter reads the stream, so Django's own
+        # request.body limit does not apply; the receiver's max_body_bytes does.
+        DATA_UPLOAD_MAX_MEMORY_SIZE=100,
+    )
+    django.setup()
+
+
+@pytest.fixture
+def client() -> Client:
+    received.clear()
+    return Client(enforce_csrf_checks=True)
+
+
+def test_a_valid_webhook_gets_200_without_a_csrf_token(client: Client) -> None:
+    answer = client.post("/webhooks", data=SEALER.body(), content_type="application/json")
+    assert answer.status_code == 200
+    assert received == [METADATA["id"]]
+
+
+def test_failures_get_the_suggested_status(client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="kompliant_webhooks"):
+        unknown = client.post("/webhooks", data=Sealer(key_id="whk_20300101_01").body(), content_type="application/json")
+    assert (unknown.status_code, unknown.content) == (503, b"webhook cannot be processed yet; retry later")
+    assert "UNKNOWN_KEY" in caplog.text
+    envelope = json.loads(SEALER.body())
+    envelope["timestamp"] = "2030-01-01T00:00:00Z"
+    forged = client.post("/webhooks", data=json.dumps(envelope), content_type="application/json")
+    assert (forged.status_code, forged.content) == (400, b"webhook rejected")
+    too_large = client.post("/webhooks", data=b"{" + b" " * 9000 + b"}", content_type="application/json")
+    assert too_large.status_code == 413
+    assert received == []
+    schema = client.post("/webhooks", data=SEALER.body({"version": "1.0"}), content_type="application/json")
+    assert schema.status_code == 400 and received == [METADATA["id"]]
+
+
+def test_post_only_url_arguments_and_manual_reading(client: Client) -> None:
+    assert client.get("/webhooks").status_code == 405
+    routed = client.post("/tenants/acme/webhooks", data=SEALER.body(), content_type="application/json")
+    assert (routed.status_code, routed.content.decode()) == (202, f"acme:{METADATA['id']}")
+    plain = Client()  # no CSRF exemption on this plain view: use the non-enforcing client
+    assert plain.post("/manual", data=SEALER.body(), content_type="application/json").content.decode() == SEALER.key_id
+    assert plain.post("/manual", data=b"{}", content_type="application/json").status_code == 400

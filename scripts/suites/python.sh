@@ -1,0 +1,124 @@
+# The Python suite: builds and installs the package the way users do (`pip install ./python`,
+# which fetches maturin and compiles bindings/python), then mypy --strict on the package and
+# the example, stubtest on the hand-written stubs of the native module, and pytest (every
+# conformance vector, the framework adapters, the clients and an end-to-end run against
+# `kompliant sim` through the example receiver), and finally the same abi3 wheel on CPython
+# 3.9 when the machine has one. Sourced by scripts/test.
+
+# The suite's own virtualenv (separate from tools_python's), with python/requirements-test.txt
+# installed; reinstalled only when that file changes.
+python_sdk_venv() {
+  local venv="$TOOLS/venv-python-sdk" requirements="$ROOT/python/requirements-test.txt"
+  local stamp="$venv/.requirements.sha256" want
+  want=$(sha256sum "$requirements" | cut -d' ' -f1)
+  if [ ! -x "$venv/bin/python" ]; then
+    step "python: creating $venv"
+    python3 -m venv "$venv" >&2
+  fi
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    step "python: installing the test dependencies (python/requirements-test.txt)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" >&2
+    echo "$want" >"$stamp"
+  fi
+  echo "$venv"
+}
+
+suite_python() {
+  local start=$SECONDS venv log="$TOOLS/python-test.log" junit="$TOOLS/python-junit.xml"
+  venv=$(python_sdk_venv) || return 1
+
+  step "python: building the simulator (kompliant sim) for the integration tests"
+  cargo build --locked -q -p kompliant-cli || return 1
+
+  step "python: pip install ./python (pip fetches maturin; release build of bindings/python)"
+  "$venv/bin/pip" install --disable-pip-version-check --quiet --force-reinstall --no-deps ./python || return 1
+
+  step "python: mypy --strict (package and examples/python-receiver)"
+  (cd "$ROOT/python" && "$venv/bin/mypy" --strict kompliant_webhooks ../examples/python-receiver/receiver.py) || return 1
+
+  step "python: stubtest (the hand-written _native.pyi against the built module)"
+  (cd "$TOOLS" && "$venv/bin/python" -m mypy.stubtest kompliant_webhooks._native) || return 1
+
+  step "python: pytest"
+  local rc=0 counts="pytest did not finish" vectors="not run"
+  rm -f "$junit"
+  # pipefail (lib.sh): the pipeline fails when pytest does (exit 5, no test collected, too).
+  (cd "$ROOT" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" \
+    "$venv/bin/pytest" python/tests -q --junitxml="$junit" 2>&1) | tee "$log" || rc=1
+  if [ -s "$junit" ]; then
+    counts=$(python_counts "$venv" "$junit")
+    vectors=$(python_vector_counts "$venv" "$junit")
+  fi
+  local floor
+  floor=$(python_floor_check) || rc=1
+
+  SUMMARY+=("python: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors $vectors, mypy strict clean, stubtest clean, $floor) in $((SECONDS - start))s")
+  return "$rc"
+}
+
+# The oldest CPython the abi3 wheel supports, when this machine has one (pyenv or PATH).
+python39() {
+  local c
+  for c in python3.9 "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.9*/bin/python3.9; do
+    if "$c" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 9))' >/dev/null 2>&1; then
+      echo "$c"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Builds the wheel once more through pip (PEP 517, as `pip install ./python` does), installs
+# it into a CPython 3.9 virtualenv and runs the framework-free tests there: the one abi3
+# wheel must work on the oldest Python it claims. Prints the summary fragment.
+python_floor_check() {
+  local py39 venv39="$TOOLS/venv-python-sdk-py39" wheels="$TOOLS/python-wheel" wheel
+  if ! py39=$(python39); then
+    echo "3.9 not checked: no CPython 3.9 on this machine"
+    return 0
+  fi
+  step "python: the abi3 wheel on CPython 3.9 (receive path, vectors, errors)" >&2
+  if [ ! -x "$venv39/bin/pytest" ]; then
+    "$py39" -m venv "$venv39" >&2 && "$venv39/bin/pip" install --quiet --disable-pip-version-check 'pytest>=8,<9' >&2 \
+      || { echo "3.9 check FAILED (setup)"; return 1; }
+  fi
+  rm -rf "$wheels"
+  "$ROOT/target/tools/venv-python-sdk/bin/pip" wheel --quiet --disable-pip-version-check --no-deps -w "$wheels" ./python >&2 \
+    || { echo "3.9 check FAILED (wheel)"; return 1; }
+  wheel=$(ls "$wheels"/kompliant_webhooks-*-cp39-abi3-*.whl) || { echo "3.9 check FAILED (no abi3 wheel)"; return 1; }
+  "$venv39/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel" >&2 \
+    || { echo "3.9 check FAILED (install)"; return 1; }
+  local out
+  if out=$(cd "$ROOT" && "$venv39/bin/pytest" -q -p no:cacheprovider \
+      python/tests/test_vectors.py python/tests/test_receiver.py python/tests/test_errors.py 2>&1); then
+    printf '%s\n' "$out" | tail -n 1 >&2
+    echo "CPython 3.9: $(printf '%s\n' "$out" | tail -n 1 | sed -n 's/^\([0-9]* passed\).*/\1/p')"
+  else
+    printf '%s\n' "$out" >&2
+    echo "CPython 3.9: FAILED"
+    return 1
+  fi
+}
+
+# "P passed, F failed" from pytest's JUnit XML (errors count as failures, skips are listed).
+python_counts() {
+  "$1/bin/python" - "$2" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+cases = list(ET.parse(sys.argv[1]).getroot().iter("testcase"))
+failed = sum(1 for c in cases if c.find("failure") is not None or c.find("error") is not None)
+skipped = sum(1 for c in cases if c.find("skipped") is not None)
+line = f"{len(cases) - failed - skipped} passed, {failed} failed"
+print(line + (f", {skipped} skipped" if skipped else ""))
+EOF
+}
+
+# "passed/total" of the conformance-vector cases.
+python_vector_counts() {
+  "$1/bin/python" - "$2" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+cases = [c for c in ET.parse(sys.argv[1]).getroot().iter("testcase")
+         if c.get("classname", "").endswith("test_vectors") and c.get("name", "").startswith("test_vector[")]
+ok = sum(1 for c in cases if len(c) == 0 or all(child.tag in ("system-out", "system-err") for child in c))
+print(f"{ok}/{len(cases)}")
+EOF
+}
