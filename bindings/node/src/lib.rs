@@ -1,1 +1,15 @@
-//! Node bindings of kompliant-webhooks.
+//! Node bindings of kompliant-webhooks (napi-rs): conversions and error mapping only, no
+//! logic. The npm package `kompliant-webhooks` (`node/` in the repository) wraps these native
+//! classes in a thin JavaScript layer that adds the Error classes, the `Webhook` object and
+//! the HTTP middleware; its `index.d.ts` is the public API.
+//!
+//! - Receive path ([`keyring`], [`receiver`], [`event`], [`seal`]): synchronous, it is fast.
+//! - API client ([`client`]): every call runs on libuv's thread pool and returns a Promise.
+//! - Errors ([`error`]): thrown as JS `Error`s carrying the stable code and fields as JSON.
+
+pub mod client;
+pub mod error;
+pub mod event;
+pub mod keyring;
+pub mod receiver;
+pub mod seal;

@@ -1,0 +1,113 @@
+//! `Keyring`: the webhook keys a receiver accepts (the core's [`core::Keyring`]).
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+
+use kompliant_webhooks as core;
+use napi::bindgen_prelude::{Buffer, Either};
+use napi_derive::napi;
+use zeroize::Zeroizing;
+
+use crate::error::{guard, webhook_error};
+
+/// A set of webhook keys, `keyId → secret`. Receivers built on it see keys added later.
+/// Secrets stay in native memory (wiped when dropped) and are never printed.
+#[napi]
+pub struct Keyring {
+    pub(crate) inner: core::Keyring,
+}
+
+/// A secret as standard base64 text (as `webhook.key.create` returns it) or as raw bytes.
+pub(crate) fn secret_from(secret: Either<String, Buffer>) -> napi::Result<core::WebhookSecret> {
+    match secret {
+        Either::A(text) => {
+            let text = Zeroizing::new(text);
+            core::WebhookSecret::from_base64(&text)
+        }
+        Either::B(bytes) => core::WebhookSecret::from_bytes(&bytes),
+    }
+    .map_err(|e| webhook_error(&e))
+}
+
+#[napi]
+impl Keyring {
+    /// An empty keyring.
+    #[napi(constructor)]
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Keyring {
+            inner: core::Keyring::new(),
+        }
+    }
+
+    /// Loads `{"whk_…": "<base64 secret>", …}`. `INVALID_KEY` if the text is not such an
+    /// object or a key id or secret is invalid (messages never quote secrets).
+    #[napi(factory)]
+    pub fn from_json(json: String) -> napi::Result<Self> {
+        let json = Zeroizing::new(json);
+        guard(|| {
+            core::Keyring::from_json(&json)
+                .map(|inner| Keyring { inner })
+                .map_err(|e| webhook_error(&e))
+        })
+    }
+
+    /// Loads a keyring JSON file. `IO_ERROR` if it cannot be read; otherwise as `fromJson`.
+    #[napi(factory)]
+    pub fn from_file(path: String) -> napi::Result<Self> {
+        guard(|| {
+            core::Keyring::from_file(&path)
+                .map(|inner| Keyring { inner })
+                .map_err(|e| webhook_error(&e))
+        })
+    }
+
+    /// Loads every `KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>` variable of `env` as key
+    /// `whk_<YYYYMMDD>_<NN>`. `INVALID_KEY` for a malformed name or value.
+    #[napi(factory)]
+    pub fn from_env_vars(env: HashMap<String, String>) -> napi::Result<Self> {
+        guard(|| {
+            let vars = env
+                .into_iter()
+                .map(|(name, value)| (OsString::from(name), OsString::from(value)));
+            core::Keyring::from_env_vars(vars)
+                .map(|inner| Keyring { inner })
+                .map_err(|e| webhook_error(&e))
+        })
+    }
+
+    /// Adds (or replaces) `keyId` with a base64 secret or the 32 raw bytes.
+    #[napi]
+    pub fn add(&self, key_id: String, secret: Either<String, Buffer>) -> napi::Result<()> {
+        guard(|| {
+            let secret = secret_from(secret)?;
+            self.inner
+                .add(&key_id, &secret)
+                .map_err(|e| webhook_error(&e))
+        })
+    }
+
+    /// Removes `keyId`; whether it was present.
+    #[napi]
+    pub fn remove(&self, key_id: String) -> bool {
+        self.inner.remove(&key_id)
+    }
+
+    /// Whether the keyring holds `keyId`.
+    #[napi]
+    pub fn has(&self, key_id: String) -> bool {
+        self.inner.contains(&key_id)
+    }
+
+    /// The key ids held, sorted.
+    #[napi]
+    pub fn key_ids(&self) -> Vec<String> {
+        self.inner.key_ids()
+    }
+
+    /// Number of keys held.
+    #[napi(getter)]
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.inner.len()).unwrap_or(u32::MAX)
+    }
+}

@@ -1,0 +1,263 @@
+//! `WebhookReceiver`: raw body in, verified webhook parts out (the core's
+//! [`core::WebhookReceiver`]). The payload crosses as the core's exact text; the JS layer
+//! parses it with `JSON.parse`, which is several times faster than building objects here.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use kompliant_webhooks as core;
+use napi_derive::napi;
+
+use crate::error::{guard, range_error, webhook_error};
+use crate::keyring::Keyring;
+
+/// A wire profile of your own (when Kompliant's real layout differs from the built-ins).
+#[napi(object)]
+pub struct NativeCustomProfile {
+    /// The profile's name (for logs).
+    pub name: String,
+    /// `afterCiphertext` (`nonce || ciphertext || tag`, the default) or `beforeCiphertext`.
+    pub tag_position: Option<String>,
+    /// Envelope names of the authenticated fields in order (`id`, `event_type`, …); absent
+    /// for no AAD.
+    pub aad_fields: Option<Vec<String>>,
+    /// Separator between the AAD fields (default `|`).
+    pub aad_separator: Option<String>,
+}
+
+/// How a receiver checks webhooks (every field optional: the documented defaults).
+#[napi(object)]
+pub struct NativeReceiverOptions {
+    /// A built-in profile by name (`kompliant-2025-11-21`, `kompliant-2025-11-21-no-aad`).
+    pub profile: Option<String>,
+    /// A custom profile (instead of `profile`).
+    pub custom_profile: Option<NativeCustomProfile>,
+    /// Largest body accepted, in bytes (default 8 MiB).
+    pub max_body_bytes: Option<f64>,
+    /// Refuse webhooks older than this many seconds (off by default).
+    pub max_age_seconds: Option<f64>,
+    /// Refuse webhooks further than this many seconds in the future (off by default).
+    pub max_future_skew_seconds: Option<f64>,
+}
+
+/// The parts of a verified webhook.
+#[napi(object)]
+pub struct NativeWebhook {
+    /// Unique message id (`wh_…`): the deduplication key.
+    pub id: String,
+    /// Event type, e.g. `WORKFLOW_CREATED`.
+    pub event_type: String,
+    /// Event time as sent (ISO 8601 UTC).
+    pub timestamp: String,
+    /// Account id (`lv_…` / `sb_…`).
+    pub account_id: String,
+    /// Envelope schema version.
+    pub schema_version: String,
+    /// The key that decrypted it.
+    pub key_id: String,
+    /// Delivery attempt, 0 first. NOT authenticated.
+    pub retry_count: f64,
+    /// The payload's exact decrypted text (a JSON object).
+    pub payload: String,
+}
+
+/// The wire profile named by `profile` or described by `custom`.
+pub(crate) fn profile_from(
+    profile: Option<&str>,
+    custom: Option<&NativeCustomProfile>,
+) -> napi::Result<core::WireProfile> {
+    match (profile, custom) {
+        (Some(_), Some(_)) => Err(range_error(
+            "give either a built-in profile name or a custom profile, not both",
+        )),
+        (None, None) => Ok(core::WireProfile::default()),
+        (Some(name), None) => core::WireProfile::by_name(name).ok_or_else(|| {
+            range_error(format!(
+                "unknown wire profile {name:?} (built-in: {})",
+                core::WireProfile::BUILT_IN_NAMES.join(", ")
+            ))
+        }),
+        (None, Some(c)) => {
+            let tag_position = match c.tag_position.as_deref() {
+                None | Some("afterCiphertext") => core::TagPosition::AfterCiphertext,
+                Some("beforeCiphertext") => core::TagPosition::BeforeCiphertext,
+                Some(other) => {
+                    return Err(range_error(format!(
+                        "tagPosition {other:?} is not \"afterCiphertext\" or \"beforeCiphertext\""
+                    )))
+                }
+            };
+            let aad = match &c.aad_fields {
+                None => core::Aad::None,
+                Some(names) => core::Aad::Fields {
+                    fields: names
+                        .iter()
+                        .map(|n| {
+                            core::MetadataField::ALL
+                                .into_iter()
+                                .find(|f| f.name() == n)
+                                .ok_or_else(|| {
+                                    range_error(format!(
+                                        "aadFields: {n:?} is not an envelope metadata field (id, event_type, timestamp, account_id, schema_version, key_id)"
+                                    ))
+                                })
+                        })
+                        .collect::<napi::Result<_>>()?,
+                    separator: c.aad_separator.clone().unwrap_or_else(|| "|".to_owned()),
+                },
+            };
+            Ok(core::WireProfile::custom(c.name.clone(), tag_position, aad))
+        }
+    }
+}
+
+/// A JS number of seconds as a `Duration` (finite, not negative).
+fn seconds(name: &str, value: f64) -> napi::Result<Duration> {
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| range_error(format!("{name} must be a finite number of seconds >= 0")))
+}
+
+/// A JS number as a byte count (a positive safe integer).
+fn byte_count(name: &str, value: f64) -> napi::Result<usize> {
+    const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+    if value.fract() != 0.0 || !(1.0..=MAX_SAFE_INTEGER).contains(&value) {
+        return Err(range_error(format!("{name} must be a positive integer")));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Ok(value as usize)
+}
+
+/// Milliseconds since the Unix epoch as a `SystemTime`.
+fn time_from_ms(ms: f64) -> napi::Result<SystemTime> {
+    let since = Duration::try_from_secs_f64(ms / 1000.0)
+        .map_err(|_| range_error("now must be a time at or after 1970-01-01"))?;
+    UNIX_EPOCH
+        .checked_add(since)
+        .ok_or_else(|| range_error("now is out of range"))
+}
+
+/// Verifies and decrypts webhook bodies with the keys of a [`Keyring`].
+#[napi]
+pub struct WebhookReceiver {
+    inner: core::WebhookReceiver,
+}
+
+#[napi]
+impl WebhookReceiver {
+    /// A receiver over `keyring` (shared: keys added to it later are used at once).
+    #[napi(constructor)]
+    pub fn new(keyring: &Keyring, options: Option<NativeReceiverOptions>) -> napi::Result<Self> {
+        guard(|| {
+            let mut opts = core::ReceiverOptions::default();
+            if let Some(o) = options {
+                opts.profile = profile_from(o.profile.as_deref(), o.custom_profile.as_ref())?;
+                if let Some(max) = o.max_body_bytes {
+                    opts.max_body_bytes = byte_count("maxBodyBytes", max)?;
+                }
+                if let Some(age) = o.max_age_seconds {
+                    opts.max_age = Some(seconds("maxAgeSeconds", age)?);
+                }
+                if let Some(skew) = o.max_future_skew_seconds {
+                    opts.max_future_skew = Some(seconds("maxFutureSkewSeconds", skew)?);
+                }
+            }
+            Ok(WebhookReceiver {
+                inner: core::WebhookReceiver::with_options(keyring.inner.clone(), opts),
+            })
+        })
+    }
+
+    /// Decrypts one raw body (the exact bytes received). `nowMs` replaces the clock for the
+    /// opt-in time window.
+    #[napi]
+    pub fn decrypt(&self, body: &[u8], now_ms: Option<f64>) -> napi::Result<NativeWebhook> {
+        guard(|| self.open(body, now_ms))
+    }
+
+    /// As `decrypt`, for a body already held as a string (its UTF-8 bytes are opened).
+    #[napi]
+    pub fn decrypt_string(&self, body: String, now_ms: Option<f64>) -> napi::Result<NativeWebhook> {
+        guard(|| self.open(body.as_bytes(), now_ms))
+    }
+
+    /// Largest body accepted, in bytes.
+    #[napi(getter)]
+    pub fn max_body_bytes(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let max = self.inner.options().max_body_bytes as f64;
+        max
+    }
+
+    /// The wire profile's name.
+    #[napi(getter)]
+    pub fn profile_name(&self) -> String {
+        self.inner.options().profile.name().to_owned()
+    }
+
+    fn open(&self, body: &[u8], now_ms: Option<f64>) -> napi::Result<NativeWebhook> {
+        let now = match now_ms {
+            Some(ms) => time_from_ms(ms)?,
+            None => SystemTime::now(),
+        };
+        let webhook = self
+            .inner
+            .decrypt_at(body, now)
+            .map_err(|e| webhook_error(&e))?;
+        let (m, retry_count, payload) = webhook.into_parts();
+        #[allow(clippy::cast_precision_loss)]
+        Ok(NativeWebhook {
+            id: m.id,
+            event_type: m.event_type,
+            timestamp: m.timestamp,
+            account_id: m.account_id,
+            schema_version: m.schema_version,
+            key_id: m.key_id,
+            retry_count: retry_count as f64,
+            payload,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn custom_profiles_are_built_from_field_names() {
+        let p = profile_from(
+            None,
+            Some(&NativeCustomProfile {
+                name: "mine".into(),
+                tag_position: Some("beforeCiphertext".into()),
+                aad_fields: Some(vec!["id".into(), "key_id".into()]),
+                aad_separator: None,
+            }),
+        )
+        .unwrap();
+        assert_eq!(p.name(), "mine");
+        assert_eq!(p.tag_position(), core::TagPosition::BeforeCiphertext);
+        assert_eq!(
+            p.aad(),
+            &core::Aad::Fields {
+                fields: vec![core::MetadataField::Id, core::MetadataField::KeyId],
+                separator: "|".into()
+            }
+        );
+        assert!(profile_from(Some("nope"), None).is_err());
+        assert!(profile_from(Some("kompliant-2025-11-21-no-aad"), None).is_ok());
+    }
+
+    #[test]
+    fn numbers_from_js_are_checked() {
+        assert!(byte_count("m", 0.0).is_err());
+        assert!(byte_count("m", 1.5).is_err());
+        assert_eq!(byte_count("m", 1024.0).unwrap(), 1024);
+        assert!(seconds("s", -1.0).is_err());
+        assert!(seconds("s", f64::NAN).is_err());
+        assert_eq!(
+            time_from_ms(1500.0).unwrap(),
+            UNIX_EPOCH + Duration::from_millis(1500)
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! Sealing (the inverse of decrypting, for tests and fixtures), secrets, keyring files and
+//! the core's lists of stable names.
+
+use kompliant_webhooks as core;
+use napi::bindgen_prelude::{AsyncTask, Buffer, Either};
+use napi_derive::napi;
+
+use crate::client::Blocking;
+use crate::error::{guard, range_error, webhook_error};
+use crate::keyring::secret_from;
+use crate::receiver::{profile_from, NativeCustomProfile};
+
+/// The six metadata fields of an envelope.
+#[napi(object)]
+pub struct NativeMetadata {
+    /// `wh_…`
+    pub id: String,
+    /// e.g. `WORKFLOW_CREATED`
+    pub event_type: String,
+    /// ISO 8601 UTC
+    pub timestamp: String,
+    /// `lv_…` / `sb_…`
+    pub account_id: String,
+    /// `YYYY-MM-DD`
+    pub schema_version: String,
+    /// The key that seals it.
+    pub key_id: String,
+}
+
+/// Options of `seal`.
+#[napi(object)]
+pub struct NativeSealOptions {
+    /// A built-in profile by name.
+    pub profile: Option<String>,
+    /// A custom profile.
+    pub custom_profile: Option<NativeCustomProfile>,
+    /// A fixed 12-byte nonce, for reproducible fixtures only (never reuse one with a key).
+    pub nonce: Option<Buffer>,
+}
+
+/// An encrypted webhook; the same sealed envelope is re-sent on every redelivery.
+#[napi]
+pub struct SealedEnvelope {
+    inner: core::SealedEnvelope,
+}
+
+#[napi]
+impl SealedEnvelope {
+    /// The metadata (in clear, authenticated by the tag).
+    #[napi(getter)]
+    pub fn metadata(&self) -> NativeMetadata {
+        let m = self.inner.metadata();
+        NativeMetadata {
+            id: m.id.clone(),
+            event_type: m.event_type.clone(),
+            timestamp: m.timestamp.clone(),
+            account_id: m.account_id.clone(),
+            schema_version: m.schema_version.clone(),
+            key_id: m.key_id.clone(),
+        }
+    }
+
+    /// The base64 `data` field.
+    #[napi(getter)]
+    pub fn data(&self) -> String {
+        self.inner.data().to_owned()
+    }
+
+    /// The HTTP request body for delivery attempt `retryCount` (0 for the first).
+    #[napi]
+    pub fn body(&self, retry_count: f64) -> napi::Result<Buffer> {
+        const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+        if retry_count.fract() != 0.0 || !(0.0..=MAX_SAFE_INTEGER).contains(&retry_count) {
+            return Err(range_error("retryCount must be an integer >= 0"));
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok(self.inner.body(retry_count as u64).into())
+    }
+}
+
+/// Encrypts `payload` for `metadata.keyId` with `secret` exactly as Kompliant does.
+/// `MALFORMED_ENVELOPE` if a metadata field holds the AAD separator; `INVALID_KEY` for a bad
+/// secret.
+#[napi]
+pub fn seal(
+    metadata: NativeMetadata,
+    payload: &[u8],
+    secret: Either<String, Buffer>,
+    options: Option<NativeSealOptions>,
+) -> napi::Result<SealedEnvelope> {
+    guard(|| {
+        let secret = secret_from(secret)?;
+        let (profile, nonce) = match &options {
+            Some(o) => (
+                profile_from(o.profile.as_deref(), o.custom_profile.as_ref())?,
+                o.nonce.as_ref(),
+            ),
+            None => (core::WireProfile::default(), None),
+        };
+        let metadata = core::WebhookMetadata {
+            id: metadata.id,
+            event_type: metadata.event_type,
+            timestamp: metadata.timestamp,
+            account_id: metadata.account_id,
+            schema_version: metadata.schema_version,
+            key_id: metadata.key_id,
+        };
+        let sealed = match nonce {
+            None => core::seal(&metadata, payload, &secret, &profile),
+            Some(nonce) => {
+                let nonce: [u8; 12] = nonce[..]
+                    .try_into()
+                    .map_err(|_| range_error("nonce must be exactly 12 bytes"))?;
+                core::seal_with_nonce(&metadata, payload, &secret, &profile, nonce)
+            }
+        }
+        .map_err(|e| webhook_error(&e))?;
+        Ok(SealedEnvelope { inner: sealed })
+    })
+}
+
+/// A fresh random 32-byte webhook secret, as base64. For tests and fixtures.
+#[napi]
+pub fn generate_secret() -> napi::Result<String> {
+    guard(|| {
+        let secret = core::WebhookSecret::generate().map_err(|e| webhook_error(&e))?;
+        Ok(secret.to_base64().to_string())
+    })
+}
+
+/// Adds (or replaces) `keyId` in the keyring file at `path` atomically (mode 0600), off the
+/// event loop. `INVALID_KEY` / `IO_ERROR` as the core's `add_to_keyring_file`.
+#[napi]
+pub fn add_to_keyring_file(
+    path: String,
+    key_id: String,
+    secret: Either<String, Buffer>,
+) -> napi::Result<AsyncTask<Blocking<()>>> {
+    let secret = secret_from(secret)?;
+    Ok(AsyncTask::new(Blocking::new(move || {
+        core::add_to_keyring_file(&path, &key_id, &secret).map_err(|e| webhook_error(&e))
+    })))
+}
+
+/// Every stable error code, in documentation order.
+#[napi]
+pub fn error_codes() -> Vec<String> {
+    core::ErrorCode::ALL
+        .iter()
+        .map(|c| c.as_str().to_owned())
+        .collect()
+}
+
+/// The names of the built-in wire profiles (the first is the default).
+#[napi]
+pub fn profile_names() -> Vec<String> {
+    core::WireProfile::BUILT_IN_NAMES
+        .iter()
+        .map(|n| (*n).to_owned())
+        .collect()
+}

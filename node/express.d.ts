@@ -1,0 +1,47 @@
+// Types of kompliant-webhooks/express.
+
+/// <reference types="node" />
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Webhook, WebhookReceiver } from './index.js';
+
+/** Options shared by the Express middleware, the Fastify plugin and the fetch handler. */
+export interface WebhookRouteOptions<Context extends unknown[]> {
+  /**
+   * The receiver, or a function returning the one to use for this request (e.g. rebuilt
+   * when the keyring file changes).
+   */
+  receiver: WebhookReceiver | (() => WebhookReceiver);
+  /**
+   * Your handler, called once per verified delivery (deduplicate by `webhook.id`: delivery is
+   * at least once). 200 is answered after it resolves; if it throws or rejects, 500 (so
+   * Kompliant redelivers later).
+   */
+  onWebhook: (webhook: Webhook, ...context: Context) => unknown;
+  /**
+   * Sees every refused delivery (a `WebhookError` with `code` and an operator message) and
+   * every handler failure. Default: one line on stderr.
+   */
+  onError?: (error: unknown, ...context: Context) => unknown;
+}
+
+/** The middleware: an Express request handler (also mountable as a sub-application). */
+export interface KompliantWebhookMiddleware<Req, Res> {
+  (req: Req, res: Res, next: (err?: unknown) => void): void;
+}
+
+/**
+ * An Express middleware (Express 4 and 5) for Kompliant webhooks. It reads the raw body
+ * itself (or uses the Buffer of a preceding `express.raw()`), decrypts it, calls
+ * `onWebhook(webhook, req, res)`, and answers 200, or the refusal's `httpStatus` with its
+ * `publicMessage` (503 for an unknown key, 400 for a forged or malformed body, 413 for a
+ * body over `maxBodyBytes`). If your handler sends a response itself, that response stands.
+ *
+ * Mount it with `app.use(path, …)` BEFORE `express.json()`: it checks this when mounted and
+ * throws at start-up if a JSON body parser would run first on its path. At request time it
+ * refuses (via `next(err)`, status 500) a body another middleware already parsed.
+ */
+export declare function webhookMiddleware<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
+  options: WebhookRouteOptions<[req: Req, res: Res]>,
+): KompliantWebhookMiddleware<Req, Res>;
+
+export default webhookMiddleware;

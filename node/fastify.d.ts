@@ -1,0 +1,21 @@
+// Types of kompliant-webhooks/fastify.
+
+import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebhookRouteOptions } from './express.js';
+
+/** Options of the Fastify plugin. */
+export interface WebhookPluginOptions extends WebhookRouteOptions<[request: FastifyRequest, reply: FastifyReply]> {
+  /** The route's path under the register `prefix` (default `/webhooks`). */
+  path?: string;
+}
+
+/**
+ * A Fastify plugin (Fastify 4 and 5) registering `POST path`. Inside its own encapsulated
+ * scope it replaces the content-type parsers so the route gets the raw body (other routes
+ * keep theirs); it decrypts the body, calls `onWebhook(webhook, request, reply)` and answers
+ * 200, or the refusal's `httpStatus` with its `publicMessage`; 500 if the handler throws.
+ * If the handler sends a reply itself, that reply stands.
+ */
+export declare const webhookPlugin: FastifyPluginCallback<WebhookPluginOptions>;
+
+export default webhookPlugin;

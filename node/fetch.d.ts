@@ -1,0 +1,14 @@
+// Types of kompliant-webhooks/fetch.
+
+import type { WebhookRouteOptions } from './express.js';
+
+/**
+ * A fetch-style handler, `(request: Request) => Promise<Response>`, for Next.js route
+ * handlers (`export const POST = webhookHandler({…})`) and other fetch-based runtimes. It
+ * reads the raw body, decrypts it, calls `onWebhook(webhook, request)` and answers 200 (or
+ * the Response your handler returns), or the refusal's `httpStatus` with its
+ * `publicMessage`; 500 if the handler throws, or if the body was already read.
+ */
+export declare function webhookHandler(options: WebhookRouteOptions<[request: Request]>): (request: Request) => Promise<Response>;
+
+export default webhookHandler;

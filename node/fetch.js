@@ -1,0 +1,41 @@
+'use strict';
+// kompliant-webhooks/fetch: a `(request: Request) => Promise<Response>` handler for
+// fetch-style servers (Next.js route handlers, Hono, Bun, Deno, Cloudflare-like runtimes).
+//
+//   export const POST = webhookHandler({ receiver, onWebhook: async (webhook) => { … } });
+
+const { receiverSource, readWebStream, deliver } = require('./lib/http.js');
+
+const WHERE = 'webhookHandler';
+const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
+
+/**
+ * A fetch-style handler. Options: `receiver` (a WebhookReceiver or a function returning
+ * one), `onWebhook(webhook, request)` (may return a Response to send instead of 200 "ok"),
+ * `onError(error, request)`.
+ */
+function webhookHandler(options) {
+  const getReceiver = receiverSource(options, WHERE);
+  return async function kompliantWebhookHandler(request) {
+    if (request.method !== 'POST') {
+      return new Response('method not allowed', { status: 405, headers: { ...TEXT, allow: 'POST' } });
+    }
+    if (request.bodyUsed) {
+      const err = new Error(
+        'kompliant-webhooks/fetch: the request body was already read (request.json()/text()); ' +
+          'pass the untouched Request to the webhook handler',
+      );
+      err.code = 'ERR_KOMPLIANT_PARSED_BODY';
+      await (options.onError ?? require('./lib/http.js').logError)(err, request);
+      return new Response('webhook receiver error', { status: 500, headers: TEXT });
+    }
+    const body = await readWebStream(request.body, getReceiver().maxBodyBytes);
+    const answer = await deliver(getReceiver, body, options, [request]);
+    if (answer.handlerResult instanceof Response) return answer.handlerResult;
+    return new Response(answer.text, { status: answer.status, headers: TEXT });
+  };
+}
+
+module.exports = { webhookHandler, default: webhookHandler };
+// `import x from` in TypeScript (esModuleInterop) gets the `default` export.
+Object.defineProperty(module.exports, '__esModule', { value: true });

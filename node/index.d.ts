@@ -1,0 +1,661 @@
+// Type definitions for kompliant-webhooks (Node). Everything is computed by the Rust core
+// through a native module; this package adds the Error classes, the Webhook object and
+// HTTP middleware (kompliant-webhooks/express, /fastify, /fetch).
+
+/// <reference types="node" />
+
+// ---------------------------------------------------------------------------------------
+// Keys and receiving
+// ---------------------------------------------------------------------------------------
+
+/** A webhook secret: standard base64 text (as `webhook.key.create` returns it) or the 32 raw bytes. */
+export type WebhookSecretInput = string | Uint8Array;
+
+/**
+ * The webhook keys a receiver accepts, `keyId → secret`. Receivers built on a keyring see
+ * keys added later (that is how a running receiver picks up a rotated key). Secrets live in
+ * native memory, are wiped when freed and are never printed: `util.inspect`,
+ * `JSON.stringify` and `String()` show the key ids and `[REDACTED]`.
+ */
+export declare class Keyring {
+  /**
+   * An empty keyring, or one holding `keys` (`{ "whk_20251121_01": "<base64 secret>" }`).
+   * @throws {InvalidKeyError} for a bad key id or a secret that is not 32 bytes.
+   */
+  constructor(keys?: Record<string, WebhookSecretInput>);
+  /**
+   * Every `KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>` variable of `env` (default
+   * `process.env`) as key `whk_<YYYYMMDD>_<NN>`.
+   * @throws {InvalidKeyError} for a variable with the prefix but a malformed name or value
+   *   (a typo never silently drops a key).
+   */
+  static fromEnv(env?: Record<string, string | undefined>): Keyring;
+  /**
+   * A keyring from JSON text, or an object, `{"whk_…": "<base64 secret>", …}`.
+   * @throws {InvalidKeyError} if it is not such an object or a key is invalid (messages never quote secrets).
+   */
+  static fromJson(json: string | Record<string, string>): Keyring;
+  /**
+   * A keyring from a JSON file (see `fromJson`).
+   * @throws {IoError} if the file cannot be read; {InvalidKeyError} as `fromJson`.
+   */
+  static fromFile(path: string | URL): Keyring;
+  /**
+   * Adds (or replaces) `keyId`. Returns this keyring.
+   * @throws {InvalidKeyError} for a bad key id (1-128 of `A-Z a-z 0-9 _ - .`) or secret.
+   */
+  add(keyId: string, secret: WebhookSecretInput): this;
+  /** Removes `keyId`; whether it was present. Keep retired keys for the retry horizon (days). */
+  remove(keyId: string): boolean;
+  /** Whether the keyring holds `keyId`. */
+  has(keyId: string): boolean;
+  /** The key ids held, sorted. */
+  keyIds(): string[];
+  /** Number of keys held. */
+  readonly size: number;
+  /** `{ keyIds, secrets: "[REDACTED]" }`. */
+  toJSON(): { keyIds: string[]; secrets: '[REDACTED]' };
+  toString(): string;
+}
+
+/** The names of the six authenticated envelope fields, as they appear in the envelope JSON. */
+export type MetadataFieldName = 'id' | 'event_type' | 'timestamp' | 'account_id' | 'schema_version' | 'key_id';
+
+/** A wire profile of your own, for when Kompliant's real layout differs from the built-ins. */
+export interface CustomProfile {
+  /** The profile's name (shown by `WebhookReceiver.profile`). */
+  name: string;
+  /** Where the 16-byte tag sits in `data` after the 12-byte nonce (default `afterCiphertext`). */
+  tagPosition?: 'afterCiphertext' | 'beforeCiphertext';
+  /**
+   * The additional authenticated data: `'none'`, or the fields joined by `separator`
+   * (default: the six metadata fields in documented order, separator `|`).
+   */
+  aad?: 'none' | { fields: MetadataFieldName[]; separator?: string };
+}
+
+/** A built-in profile name: `kompliant-2025-11-21` (default) or `kompliant-2025-11-21-no-aad`. */
+export type ProfileName = 'kompliant-2025-11-21' | 'kompliant-2025-11-21-no-aad';
+
+/** How a receiver checks webhooks; every field is optional (the documented defaults). */
+export interface ReceiverOptions {
+  /** The wire profile (default `kompliant-2025-11-21`). */
+  profile?: ProfileName | (string & {}) | CustomProfile;
+  /** Largest body accepted, in bytes (default 8 MiB); larger bodies are refused unread. */
+  maxBodyBytes?: number;
+  /**
+   * Refuse webhooks whose `timestamp` is older than this many seconds. Off by default:
+   * Kompliant redelivers for days. Deduplicate by `webhook.id` instead.
+   */
+  maxAgeSeconds?: number;
+  /** Refuse webhooks whose `timestamp` is further than this many seconds ahead. Off by default. */
+  maxFutureSkewSeconds?: number;
+}
+
+/** Options of one `decrypt` call. */
+export interface DecryptOptions {
+  /** The receiver's clock for the opt-in time window (replaying a capture, tests). */
+  now?: Date | number;
+}
+
+/** A raw request body, exactly as received. */
+export type RawBody = Uint8Array | ArrayBuffer | ArrayBufferView | string;
+
+/**
+ * Verifies and decrypts webhook bodies with the keys of a `Keyring`. `decrypt` is
+ * synchronous: it takes microseconds.
+ */
+export declare class WebhookReceiver {
+  /**
+   * A receiver over `keyring` (shared: keys added to it later are used at once).
+   * @throws {RangeError} for an unknown profile name or an out-of-range option.
+   */
+  constructor(keyring: Keyring, options?: ReceiverOptions);
+  /** The keyring (the same object that was passed in). */
+  readonly keyring: Keyring;
+  /** Largest body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+  /** The wire profile's name. */
+  readonly profile: string;
+  /**
+   * Verifies and decrypts one raw request body: the exact bytes received, never a
+   * re-serialised JSON (an already-parsed object is refused with a `TypeError` explaining
+   * raw-body handling). Checks run in a fixed order: size, envelope, key, tag, payload,
+   * time window.
+   * @throws {WebhookError} a subclass with the stable `code`, the `httpStatus` to answer
+   *   with (503 for an unknown key, so Kompliant retries) and a `publicMessage`.
+   */
+  decrypt(body: RawBody, options?: DecryptOptions): Webhook;
+}
+
+/** The six metadata fields of an envelope; verified by the GCM tag once returned by a receiver. */
+export interface WebhookMetadata {
+  /** Unique message id (`wh_…`): the deduplication key. */
+  id: string;
+  /** Event type, e.g. `WORKFLOW_CREATED`. */
+  eventType: string;
+  /** ISO 8601 UTC time of the event, exactly as sent. */
+  timestamp: string;
+  /** Account id (`lv_…` live, `sb_…` sandbox). */
+  accountId: string;
+  /** Envelope schema version (`YYYY-MM-DD`). */
+  schemaVersion: string;
+  /** Id of the key that encrypted `data` (`whk_YYYYMMDD_NN`). */
+  keyId: string;
+}
+
+/** A JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Who caused an event. */
+export interface UserContext {
+  /** The acting user's id. */
+  userId: string;
+  /** `USER`, `API_KEY`, `SYSTEM`, or a newer value as sent. */
+  userType: 'USER' | 'API_KEY' | 'SYSTEM' | (string & {});
+}
+
+/** A `WORKFLOW_*` event (`WORKFLOW_CREATED`, `WORKFLOW_STARTED`, `WORKFLOW_COMPLETED`, …). */
+export interface WorkflowEvent {
+  type: 'workflow';
+  /** The event type, e.g. `WORKFLOW_COMPLETED`. */
+  eventType: string;
+  /** Payload version, `MAJOR.MINOR` (major 1). */
+  version: string;
+  /** The subject record (`sr_…`). */
+  subjectRecordId: string;
+  /** Who caused it. */
+  userContext: UserContext;
+  /** The workflow (`w_…`). */
+  workflowId: string;
+  /** The workflow type, e.g. `BUSINESS_APPLICATION`. */
+  workflowType: string;
+}
+
+/** One changed entity of a `SUBJECT_RECORD_DATA_UPDATED` event. */
+export interface EntityChange {
+  /** The name of the id field, e.g. `person_id`. */
+  idField: string;
+  /** The entity's id. */
+  id: string;
+  /** Changed field paths, e.g. `address.city`. */
+  fields: string[];
+}
+
+/** A `SUBJECT_RECORD_DATA_UPDATED` event. */
+export interface SubjectRecordDataUpdatedEvent {
+  type: 'subjectRecordDataUpdated';
+  eventType: 'SUBJECT_RECORD_DATA_UPDATED';
+  /** Payload version, `MAJOR.MINOR` (major 1). */
+  version: string;
+  /** The subject record (`sr_…`). */
+  subjectRecordId: string;
+  /** Who caused it. */
+  userContext: UserContext;
+  /** What changed, by entity kind (a kind absent from the payload is empty). */
+  entities: {
+    business: EntityChange[];
+    persons: EntityChange[];
+    bankAccounts: EntityChange[];
+    salesInfo: EntityChange[];
+  };
+}
+
+/** Any other event type (e.g. `DOCUMENT_UPLOADED`): read `webhook.payload`. */
+export interface OtherEvent {
+  type: 'other';
+  eventType: string;
+}
+
+/** A typed view of a webhook's payload, discriminated on `type`. */
+export type WebhookEvent = WorkflowEvent | SubjectRecordDataUpdatedEvent | OtherEvent;
+
+/**
+ * A verified, decrypted webhook (made only by `WebhookReceiver.decrypt`, after the GCM tag
+ * verified). Frozen. `util.inspect` shows the metadata and the payload's size, not its
+ * content; `toJSON()` includes the payload.
+ */
+export declare class Webhook implements WebhookMetadata {
+  private constructor();
+  readonly id: string;
+  readonly eventType: string;
+  readonly timestamp: string;
+  readonly accountId: string;
+  readonly schemaVersion: string;
+  readonly keyId: string;
+  /**
+   * Delivery attempt number, 0 on the first. NOT authenticated: anyone on the path can
+   * change it. For logs and metrics only, never for decisions.
+   */
+  readonly retryCount: number;
+  /** The six verified metadata fields. */
+  readonly metadata: WebhookMetadata;
+  /** The payload's exact decrypted text (a JSON object), byte for byte as sent. */
+  readonly payloadText: string;
+  /** The payload as a plain object (parsed on first access). Unknown fields pass through. */
+  readonly payload: { [key: string]: JsonValue };
+  /**
+   * The payload as a typed view (`workflow`, `subjectRecordDataUpdated` or `other`).
+   * @throws {PayloadSchemaMismatchError} if a known event's payload lacks a required field,
+   *   has one of the wrong type, or has a major `version` other than 1.
+   */
+  event(): WebhookEvent;
+  /** The metadata, retry count and parsed payload. */
+  toJSON(): WebhookMetadata & { retryCount: number; payload: { [key: string]: JsonValue } };
+}
+
+// ---------------------------------------------------------------------------------------
+// Sealing (tests and fixtures)
+// ---------------------------------------------------------------------------------------
+
+/** Options of `sealWebhook`. */
+export interface SealOptions {
+  /** The wire profile (default `kompliant-2025-11-21`). */
+  profile?: ProfileName | (string & {}) | CustomProfile;
+  /** A fixed 12-byte nonce, for reproducible fixtures only: never reuse a nonce with a key. */
+  nonce?: Uint8Array;
+}
+
+/** An encrypted webhook. The same sealed envelope is re-sent on every redelivery. */
+export declare class SealedEnvelope {
+  private constructor();
+  /** The metadata (in clear in the envelope, authenticated by the tag). */
+  readonly metadata: WebhookMetadata;
+  /** The base64 `data` field. */
+  readonly data: string;
+  /** The HTTP request body for delivery attempt `retryCount` (default 0, the first). */
+  body(retryCount?: number): Buffer;
+}
+
+/**
+ * Encrypts `payload` for `metadata.keyId` with `secret`, exactly as Kompliant does: for
+ * tests, fixtures and local tools. An object payload is serialised with `JSON.stringify`;
+ * a string or bytes are sealed as given (even if not JSON, to test refusals).
+ * @throws {MalformedEnvelopeError} if a metadata field holds the AAD separator `|`;
+ *   {InvalidKeyError} for a bad secret.
+ */
+export declare function sealWebhook(
+  metadata: WebhookMetadata,
+  payload: string | Uint8Array | { [key: string]: unknown },
+  secret: WebhookSecretInput,
+  options?: SealOptions,
+): SealedEnvelope;
+
+/** A fresh random 32-byte webhook secret as base64 (for tests; real ones come from the API). */
+export declare function generateWebhookSecret(): string;
+
+/**
+ * Adds (or replaces) `keyId` in the keyring file at `path` (created if needed), atomically:
+ * written to a temporary file with mode 0600, flushed and renamed over the old one, so a
+ * receiver never reads a partial file. Existing keys are kept. Runs off the event loop.
+ * Rejects with {InvalidKeyError} or {IoError}.
+ */
+export declare function addToKeyringFile(path: string | URL, keyId: string, secret: WebhookSecretInput): Promise<void>;
+
+// ---------------------------------------------------------------------------------------
+// The API client
+// ---------------------------------------------------------------------------------------
+
+/** Credentials and options of a `KompliantClient`. */
+export interface ClientOptions {
+  /** The API key (`X-API-Key`; not a secret). */
+  apiKey: string;
+  /** The base64 secret key that signs requests. Never printed. */
+  secretKey: string;
+  /** The auth token (`X-API-Auth-Token`). Never printed. */
+  authToken: string;
+  /**
+   * API base URL (default `https://api.kompliant.com`). Must be `https://`, except
+   * `http://` to a loopback address (the local simulator).
+   */
+  baseUrl?: string;
+  /** Timeout of one HTTP attempt, in milliseconds (default 30 000). */
+  timeoutMs?: number;
+  /** Timeout for connecting (TLS included), in milliseconds (default 10 000). */
+  connectTimeoutMs?: number;
+  /** Retries after the first attempt, when repeating the call is harmless (default 3). */
+  maxRetries?: number;
+  /** Base of the jittered exponential backoff, in milliseconds (default 250). */
+  retryBaseMs?: number;
+  /** Longest wait before a retry (also caps `Retry-After`), in milliseconds (default 10 000). */
+  retryMaxDelayMs?: number;
+  /** `User-Agent` (default `kompliant-webhooks-node/<version>`). */
+  userAgent?: string;
+}
+
+/** A webhook key's status. */
+export type KeyStatus = 'INACTIVE' | 'ACTIVE' | 'DELETED' | (string & {});
+
+/**
+ * A key just created by `webhook.key.create`: the only time Kompliant reveals its secret.
+ * The secret stays in native memory until `secret` is read; `util.inspect`,
+ * `JSON.stringify` and `String()` print `[REDACTED]`.
+ */
+export declare class CreatedWebhookKey {
+  private constructor();
+  /** The key id, `whk_YYYYMMDD_NN`. */
+  readonly keyId: string;
+  /** The status (`INACTIVE` for a new key). */
+  readonly status: KeyStatus;
+  /** Creation time, as sent (ISO 8601). */
+  readonly createdAt: string;
+  /** The shared secret as base64. Store it before activating the key; never log it. */
+  readonly secret: string;
+  toJSON(): { keyId: string; status: KeyStatus; createdAt: string; secret: '[REDACTED]' };
+  toString(): string;
+}
+
+/** The answer of `webhook.key.activate`. */
+export interface ActivatedWebhookKey {
+  /** The key now active. */
+  keyId: string;
+  /** `ACTIVE`. */
+  status: KeyStatus;
+  /** Activation time, as sent; also the previous key's `deletedAt`. */
+  activatedAt: string;
+  /**
+   * The key this activation moved to DELETED. SIMULATOR EXTENSION: Kompliant does not
+   * document it, so it may be null against the real service even when a key was replaced.
+   */
+  previousKeyId: string | null;
+}
+
+/** The answer of `webhook.key.get` (never the secret). */
+export interface WebhookKeyInfo {
+  keyId: string;
+  status: KeyStatus;
+  /** Creation time, as sent. */
+  createdAt: string;
+  /** Activation time, once activated. */
+  activatedAt: string | null;
+  /** Deletion time (the next key's activation time), once deleted. */
+  deletedAt: string | null;
+}
+
+/** A webhook endpoint configuration. */
+export interface WebhookConfig {
+  /** The configuration id, `whc_…`. */
+  configId: string;
+  /** The endpoint URL Kompliant POSTs webhooks to. */
+  url: string;
+  /** Creation time, as sent. */
+  createdAt: string;
+  /** Last update time, once updated. */
+  updatedAt: string | null;
+}
+
+/** The answer of `meta.checkVersion`. */
+export interface ApiVersionInfo {
+  /** The version used for the call (the pinned `2025-03-24`). */
+  currentVersion: string;
+  /** The newest version the server offers. */
+  latestVersion: string;
+}
+
+/** The success envelope of `KompliantClient.call`. */
+export interface ApiResponse<T = { [key: string]: JsonValue }> {
+  /** The `data` member. */
+  data: T;
+  /** `meta.trace_id`, if present. */
+  traceId: string | null;
+  /** `meta.warnings` (empty when absent). */
+  warnings: JsonValue[];
+}
+
+/**
+ * Which failures of a `call` may be retried: `'safe'` (reads and idempotent writes: after
+ * HTTP 429/500/502/503/504, timeouts and connection failures) or `'onlyIfNotSent'` (only
+ * when the request provably never reached the server; right for creates and deletes).
+ */
+export type RetryPolicy = 'safe' | 'onlyIfNotSent';
+
+/** A finished key rotation. */
+export interface Rotation {
+  /** The key created, stored and now ACTIVE. */
+  newKeyId: string;
+  /**
+   * The key the activation moved to DELETED (a simulator extension; may be null against the
+   * real service). Keep it in receivers' keyrings for the retry horizon: redeliveries use it.
+   */
+  previousKeyId: string | null;
+  /** Activation time, as sent. */
+  activatedAt: string;
+}
+
+/**
+ * The store step of a rotation: put the secret where your receivers load keys from (a
+ * secret manager, a keyring file with `addToKeyringFile`, …). The only place this package
+ * hands a secret to your code. Throw or reject to abandon the rotation.
+ */
+export type StoreSecret = (keyId: string, secretBase64: string) => void | Promise<void>;
+
+/**
+ * A client of the Kompliant API. Every API method returns a Promise and runs on libuv's
+ * thread pool (one pool thread per call in flight; `UV_THREADPOOL_SIZE`, default 4), never
+ * blocking the event loop. Calls are signed (`KSig1-HMAC-SHA256`), pinned to API version
+ * `2025-03-24`, and retried with jittered backoff when repeating them is harmless. Failures
+ * reject with an `ApiError` subclass. The secret key and the auth token are never printed.
+ */
+export declare class KompliantClient {
+  /** @throws {InvalidConfigurationError} for unusable credentials or options (never quoting secrets). */
+  constructor(options: ClientOptions);
+  /**
+   * A client from `KOMPLIANT_API_KEY`, `KOMPLIANT_SECRET_KEY`, `KOMPLIANT_AUTH_TOKEN` and
+   * optionally `KOMPLIANT_BASE_URL` in `env` (default `process.env`).
+   * @throws {InvalidConfigurationError} naming every missing variable (never a value).
+   */
+  static fromEnv(env?: Record<string, string | undefined>): KompliantClient;
+  /** The base URL calls go to (without a trailing `/`). */
+  readonly baseUrl: string;
+  /** The API key (not a secret). */
+  readonly apiKey: string;
+  /** The `User-Agent` sent. */
+  readonly userAgent: string;
+  /**
+   * `webhook.key.create`: a new INACTIVE key and its secret. At most 100 per account per
+   * UTC day ({DailyKeyLimitError}). Not retried once sent (a repeat burns the quota). For
+   * create → store → activate, use `rotateWebhookKey`.
+   */
+  createWebhookKey(accountId: string): Promise<CreatedWebhookKey>;
+  /**
+   * `webhook.key.activate`: Kompliant encrypts with this key from now on and moves the
+   * previous ACTIVE key to DELETED. Re-activating the ACTIVE key changes nothing (safe to retry).
+   * Rejects with {KeyDeletedError} for a DELETED key, {EntityNotFoundError}, …
+   */
+  activateWebhookKey(keyId: string): Promise<ActivatedWebhookKey>;
+  /** `webhook.key.get`: status and times, never the secret. Rejects with {EntityNotFoundError}, … */
+  getWebhookKey(keyId: string): Promise<WebhookKeyInfo>;
+  /**
+   * `webhook.config.create`: resolves to the configuration id (`whc_…`). Rejects with
+   * {UrlAlreadyExistsError}, {MaxWebhookUrlLimitError} (20 per account), {BadRequestError}
+   * (the URL must be `https://`), …
+   */
+  createWebhookConfig(accountId: string, url: string): Promise<string>;
+  /** `webhook.config.get`. Rejects with {EntityNotFoundError} (HTTP 404), … */
+  getWebhookConfig(accountId: string, configId: string): Promise<WebhookConfig>;
+  /** `webhook.config.list`: the account's endpoints, deleted ones excluded. */
+  listWebhookConfigs(accountId: string): Promise<WebhookConfig[]>;
+  /** `webhook.config.update`: changes an endpoint's URL (safe to retry). */
+  updateWebhookConfig(accountId: string, configId: string, url: string): Promise<void>;
+  /** `webhook.config.delete`: soft and permanent. */
+  deleteWebhookConfig(accountId: string, configId: string): Promise<void>;
+  /** `meta.checkVersion`. */
+  checkVersion(): Promise<ApiVersionInfo>;
+  /**
+   * Calls any API method with a JSON body, signed and retried like the typed methods: for
+   * extension methods such as the local simulator's (`sim.event.trigger`,
+   * `sim.faults.set`, …). `options.retry` defaults to `'onlyIfNotSent'`.
+   */
+  call<T = { [key: string]: JsonValue }>(method: string, body?: unknown, options?: { retry?: RetryPolicy }): Promise<ApiResponse<T>>;
+  /**
+   * Rotates the account's webhook key: `webhook.key.create` → `await store(keyId,
+   * secretBase64)` → a local seal/decrypt probe → `webhook.key.activate`. A key whose
+   * secret was not stored is never activated: if `store` throws or rejects, this rejects
+   * with a {StoreFailedError} whose `cause` is your error, and the new key stays INACTIVE
+   * (it counts against the daily quota). Deploy the key to every receiver in `store`, or
+   * make receivers reload it (an unknown key is answered 503 and redelivered later).
+   */
+  rotateWebhookKey(accountId: string, store: StoreSecret): Promise<Rotation>;
+  /** `{ baseUrl, apiKey, secretKey: "[REDACTED]", authToken: "[REDACTED]" }`. */
+  toJSON(): { baseUrl: string; apiKey: string; secretKey: '[REDACTED]'; authToken: '[REDACTED]' };
+  toString(): string;
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------
+
+/** A stable error code: the cross-language contract (see docs/errors.md). */
+export type ErrorCode =
+  | WebhookErrorCode
+  | 'BAD_REQUEST'
+  | 'ENTITY_NOT_FOUND'
+  | 'KEY_DELETED'
+  | 'DAILY_KEY_LIMIT'
+  | 'URL_ALREADY_EXISTS'
+  | 'MAX_WEBHOOK_URL_LIMIT'
+  | 'SYSTEM_RULE_VIOLATION'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'SERVER_ERROR'
+  | 'TIMEOUT'
+  | 'CONNECTION_FAILED'
+  | 'INVALID_RESPONSE'
+  | 'INVALID_CONFIGURATION'
+  | 'STORE_FAILED';
+
+/** The receive-path codes. */
+export type WebhookErrorCode =
+  | 'MALFORMED_ENVELOPE'
+  | 'UNKNOWN_KEY'
+  | 'INVALID_KEY'
+  | 'DECRYPTION_FAILED'
+  | 'PAYLOAD_NOT_JSON'
+  | 'BODY_TOO_LARGE'
+  | 'TIMESTAMP_OUT_OF_RANGE'
+  | 'PAYLOAD_SCHEMA_MISMATCH'
+  | 'IO_ERROR'
+  | 'INTERNAL';
+
+/** Every stable error code, in documentation order (from the core). */
+export declare const ERROR_CODES: readonly ErrorCode[];
+
+/** The built-in wire profile names; the first is the default. */
+export declare const PROFILES: readonly ProfileName[];
+
+/**
+ * Root of the errors this package throws for a failed check or call. `message` is for
+ * operators (it names the failed check, never secrets or plaintext).
+ */
+export declare class KompliantError extends Error {
+  constructor(message: string, code: ErrorCode, options?: ErrorOptions);
+  /** The stable, cross-language code, e.g. `UNKNOWN_KEY` or `DAILY_KEY_LIMIT`. */
+  readonly code: ErrorCode;
+}
+
+/** A receive-path error (envelope, keyring, decryption, payload). */
+export declare class WebhookError extends KompliantError {
+  constructor(
+    message: string,
+    code: WebhookErrorCode,
+    fields?: { httpStatus?: number; publicMessage?: string; keyId?: string | null },
+    options?: ErrorOptions,
+  );
+  readonly code: WebhookErrorCode;
+  /** The HTTP status to answer the delivery with: 503 unknown key (retry later), 413, 400, or 500. */
+  readonly httpStatus: number;
+  /** A text safe to send back to the caller: it does not say which check failed. */
+  readonly publicMessage: string;
+  /** The key id the error is about (unknown key, failed decryption, invalid key), or null. */
+  readonly keyId: string | null;
+}
+
+/** `MALFORMED_ENVELOPE` (400): not a well-formed envelope. */
+export declare class MalformedEnvelopeError extends WebhookError {}
+/** `UNKNOWN_KEY` (503): the envelope's key id is not in the keyring (deploy the new key). */
+export declare class UnknownKeyError extends WebhookError {}
+/** `INVALID_KEY` (500): a secret or key id given to a keyring is unusable. */
+export declare class InvalidKeyError extends WebhookError {}
+/** `DECRYPTION_FAILED` (400): the GCM tag did not verify (tampered, or wrong secret). */
+export declare class DecryptionError extends WebhookError {}
+/** `PAYLOAD_NOT_JSON` (400): the authenticated plaintext is not a JSON object. */
+export declare class PayloadNotJsonError extends WebhookError {}
+/** `BODY_TOO_LARGE` (413): the body exceeds `maxBodyBytes`. */
+export declare class BodyTooLargeError extends WebhookError {}
+/** `TIMESTAMP_OUT_OF_RANGE` (400): outside the opt-in time window. */
+export declare class TimestampOutOfRangeError extends WebhookError {}
+/** `PAYLOAD_SCHEMA_MISMATCH` (400): the payload does not fit its typed view (`webhook.event()`). */
+export declare class PayloadSchemaMismatchError extends WebhookError {}
+/** `IO_ERROR` (500): a file could not be read or written. */
+export declare class IoError extends WebhookError {}
+/** `INTERNAL` (500): an internal failure, never caused by input. */
+export declare class InternalError extends WebhookError {}
+
+/** A failed Kompliant API call. */
+export declare class ApiError extends KompliantError {
+  constructor(
+    message: string,
+    code: ErrorCode,
+    fields?: {
+      subCode?: string | null;
+      entityType?: string | null;
+      httpStatus?: number | null;
+      traceId?: string | null;
+      retryAfter?: number | null;
+      serverCode?: string | null;
+      method?: string | null;
+      attempts?: number;
+    },
+    options?: ErrorOptions,
+  );
+  /** The server's `errors[0].sub_code` (e.g. `DAILY_KEY_LIMIT`), or null. */
+  readonly subCode: string | null;
+  /** The server's `errors[0].entity_type` (e.g. `Webhook Key`), or null. */
+  readonly entityType: string | null;
+  /** The HTTP status of the last answer, or null if none was received. */
+  readonly httpStatus: number | null;
+  /** The server's `meta.trace_id` (quote it to Kompliant support), or null. */
+  readonly traceId: string | null;
+  /** The server's `Retry-After`, in seconds, or null. */
+  readonly retryAfter: number | null;
+  /** The server's own `errors[0].code` as sent (e.g. `SYSTEM_RULE_VIOLATION`), or null. */
+  readonly serverCode: string | null;
+  /** The API method that failed, or null (configuration errors). */
+  readonly method: string | null;
+  /** How many HTTP attempts were made (0 if nothing was sent). */
+  readonly attempts: number;
+}
+
+/** `BAD_REQUEST`: refused as malformed (HTTP 400, 413, 415). */
+export declare class BadRequestError extends ApiError {}
+/** `ENTITY_NOT_FOUND`: no such key or endpoint for these credentials. */
+export declare class EntityNotFoundError extends ApiError {}
+/** `KEY_DELETED`: the key is DELETED and can never be activated again. */
+export declare class KeyDeletedError extends ApiError {}
+/** `DAILY_KEY_LIMIT`: 100 keys were created for this account today (UTC). */
+export declare class DailyKeyLimitError extends ApiError {}
+/** `URL_ALREADY_EXISTS`: the account already has an endpoint with this URL. */
+export declare class UrlAlreadyExistsError extends ApiError {}
+/** `MAX_WEBHOOK_URL_LIMIT`: the account already has 20 endpoints. */
+export declare class MaxWebhookUrlLimitError extends ApiError {}
+/** `SYSTEM_RULE_VIOLATION`: another rule violation; see `subCode`. */
+export declare class SystemRuleViolationError extends ApiError {}
+/** `UNAUTHORIZED`: HTTP 401, credentials or signature refused. */
+export declare class UnauthorizedError extends ApiError {}
+/** `FORBIDDEN`: HTTP 403. */
+export declare class ForbiddenError extends ApiError {}
+/** `RATE_LIMITED`: HTTP 429; see `retryAfter`. */
+export declare class RateLimitedError extends ApiError {}
+/** `SERVER_ERROR`: HTTP 5xx. */
+export declare class ServerError extends ApiError {}
+/** `TIMEOUT`: no complete answer within the timeout. */
+export declare class TimeoutError extends ApiError {}
+/** `CONNECTION_FAILED`: the server could not be reached, or the connection broke. */
+export declare class ConnectionFailedError extends ApiError {}
+/** `INVALID_RESPONSE`: the answer is not a Kompliant envelope of the documented shape. */
+export declare class InvalidResponseError extends ApiError {}
+/** `INVALID_CONFIGURATION`: missing or unusable credentials or options. */
+export declare class InvalidConfigurationError extends ApiError {}
+/** `STORE_FAILED`: a rotation's store step failed; the new key was not activated (`cause` is the store's error). */
+export declare class StoreFailedError extends ApiError {}

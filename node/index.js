@@ -1,0 +1,61 @@
+'use strict';
+// kompliant-webhooks: receive Kompliant's encrypted webhooks and manage webhook keys.
+// Everything is computed by the Rust core (native module); this layer adds the Error
+// classes, the Webhook object and argument checks. Types and docs: index.d.ts.
+
+const binding = require('./lib/native.js');
+const errors = require('./lib/errors.js');
+const { Keyring } = require('./lib/keyring.js');
+const { WebhookReceiver } = require('./lib/receiver.js');
+const { Webhook } = require('./lib/webhook.js');
+const { sealWebhook, SealedEnvelope, generateWebhookSecret, addToKeyringFile } = require('./lib/seal.js');
+const { KompliantClient, CreatedWebhookKey } = require('./lib/client.js');
+
+/** Every stable error code, in documentation order (from the core). */
+const ERROR_CODES = Object.freeze(binding.errorCodes());
+
+/** The built-in wire profile names; the first is the default. */
+const PROFILES = Object.freeze(binding.profileNames());
+
+module.exports = {
+  Keyring,
+  WebhookReceiver,
+  Webhook,
+  sealWebhook,
+  SealedEnvelope,
+  generateWebhookSecret,
+  addToKeyringFile,
+  KompliantClient,
+  CreatedWebhookKey,
+  ERROR_CODES,
+  PROFILES,
+  KompliantError: errors.KompliantError,
+  WebhookError: errors.WebhookError,
+  ApiError: errors.ApiError,
+  MalformedEnvelopeError: errors.MalformedEnvelopeError,
+  UnknownKeyError: errors.UnknownKeyError,
+  InvalidKeyError: errors.InvalidKeyError,
+  DecryptionError: errors.DecryptionError,
+  PayloadNotJsonError: errors.PayloadNotJsonError,
+  BodyTooLargeError: errors.BodyTooLargeError,
+  TimestampOutOfRangeError: errors.TimestampOutOfRangeError,
+  PayloadSchemaMismatchError: errors.PayloadSchemaMismatchError,
+  IoError: errors.IoError,
+  InternalError: errors.InternalError,
+  BadRequestError: errors.BadRequestError,
+  EntityNotFoundError: errors.EntityNotFoundError,
+  KeyDeletedError: errors.KeyDeletedError,
+  DailyKeyLimitError: errors.DailyKeyLimitError,
+  UrlAlreadyExistsError: errors.UrlAlreadyExistsError,
+  MaxWebhookUrlLimitError: errors.MaxWebhookUrlLimitError,
+  SystemRuleViolationError: errors.SystemRuleViolationError,
+  UnauthorizedError: errors.UnauthorizedError,
+  ForbiddenError: errors.ForbiddenError,
+  RateLimitedError: errors.RateLimitedError,
+  ServerError: errors.ServerError,
+  TimeoutError: errors.TimeoutError,
+  ConnectionFailedError: errors.ConnectionFailedError,
+  InvalidResponseError: errors.InvalidResponseError,
+  InvalidConfigurationError: errors.InvalidConfigurationError,
+  StoreFailedError: errors.StoreFailedError,
+};

@@ -1,0 +1,116 @@
+'use strict';
+
+const binding = require('./native.js');
+const { native } = require('./errors.js');
+const { UNWRAP } = require('./internal.js');
+const { Keyring } = require('./keyring.js');
+const { Webhook, CREATE } = require('./webhook.js');
+
+const RAW_BODY_HELP =
+  'decrypt() needs the raw request body exactly as received (a Buffer, Uint8Array or string), ' +
+  'but got an already-parsed object. Parsing and re-serialising JSON changes the bytes, so the ' +
+  'webhook could not be verified. Use the package middleware (kompliant-webhooks/express, ' +
+  '/fastify, /fetch), or read the raw body yourself: express.raw({ type: "application/json" }) ' +
+  'instead of express.json() on the webhook route, `await request.arrayBuffer()` in a fetch ' +
+  'handler, or a Fastify content-type parser with parseAs: "buffer".';
+
+/** Native options from the package's receiver/seal options (`profile` name or object). */
+function profileOptions(profile) {
+  if (profile === undefined || profile === null) return {};
+  if (typeof profile === 'string') return { profile };
+  if (typeof profile === 'object') {
+    if (typeof profile.name !== 'string') throw new TypeError('a custom profile needs a string name');
+    const aad = profile.aad ?? { fields: ['id', 'event_type', 'timestamp', 'account_id', 'schema_version', 'key_id'] };
+    return {
+      customProfile: {
+        name: profile.name,
+        tagPosition: profile.tagPosition,
+        aadFields: aad === 'none' ? undefined : aad.fields,
+        aadSeparator: aad === 'none' ? undefined : aad.separator,
+      },
+    };
+  }
+  throw new TypeError('profile must be a built-in profile name or a custom profile object');
+}
+
+function optionalNumber(name, value) {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
+  return value;
+}
+
+/** The body as the native side takes it: a Uint8Array, or a string. */
+function bodyArg(body) {
+  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && body instanceof SharedArrayBuffer)) {
+    return new Uint8Array(body);
+  }
+  if (body === undefined || body === null) {
+    throw new TypeError(`decrypt() got no body (${body}). ${RAW_BODY_HELP}`);
+  }
+  throw new TypeError(RAW_BODY_HELP);
+}
+
+/**
+ * Verifies and decrypts webhook bodies with the keys of a `Keyring`. `decrypt` is
+ * synchronous (it takes microseconds) and safe to call from any request handler.
+ */
+class WebhookReceiver {
+  #native;
+  #keyring;
+
+  /**
+   * A receiver over `keyring` (shared: keys added to it later are used at once). Options:
+   * `profile` (a built-in name or a custom profile), `maxBodyBytes` (default 8 MiB),
+   * `maxAgeSeconds` and `maxFutureSkewSeconds` (both off by default: redeliveries come days
+   * later).
+   */
+  constructor(keyring, options = {}) {
+    if (!(keyring instanceof Keyring)) throw new TypeError('WebhookReceiver needs a Keyring');
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    const nativeOptions = {
+      ...profileOptions(options.profile),
+      maxBodyBytes: optionalNumber('maxBodyBytes', options.maxBodyBytes),
+      maxAgeSeconds: optionalNumber('maxAgeSeconds', options.maxAgeSeconds),
+      maxFutureSkewSeconds: optionalNumber('maxFutureSkewSeconds', options.maxFutureSkewSeconds),
+    };
+    this.#native = native(() => new binding.WebhookReceiver(Keyring[UNWRAP](keyring), nativeOptions));
+    this.#keyring = keyring;
+  }
+
+  /** The keyring (shared with the caller). */
+  get keyring() {
+    return this.#keyring;
+  }
+
+  /** Largest body accepted, in bytes. */
+  get maxBodyBytes() {
+    return this.#native.maxBodyBytes;
+  }
+
+  /** The wire profile's name. */
+  get profile() {
+    return this.#native.profileName;
+  }
+
+  /**
+   * Verifies and decrypts one raw request body. `options.now` (a `Date` or milliseconds)
+   * replaces the clock for the opt-in time window. Throws a `WebhookError` subclass with
+   * the stable `code`, the `httpStatus` to answer with and a `publicMessage`.
+   */
+  decrypt(body, options) {
+    const arg = bodyArg(body);
+    let nowMs;
+    if (options !== undefined && options !== null && options.now !== undefined) {
+      nowMs = options.now instanceof Date ? options.now.getTime() : options.now;
+      if (typeof nowMs !== 'number' || Number.isNaN(nowMs)) throw new TypeError('options.now must be a Date or a number of milliseconds');
+    }
+    const parts = native(() =>
+      typeof arg === 'string' ? this.#native.decryptString(arg, nowMs) : this.#native.decrypt(arg, nowMs),
+    );
+    return Webhook[CREATE](parts);
+  }
+}
+
+module.exports = { WebhookReceiver, profileOptions, RAW_BODY_HELP };

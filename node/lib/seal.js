@@ -1,0 +1,83 @@
+'use strict';
+
+const binding = require('./native.js');
+const { native, nativeAsync } = require('./errors.js');
+const { checkString, secretArg } = require('./internal.js');
+const { profileOptions } = require('./receiver.js');
+
+const METADATA_FIELDS = ['id', 'eventType', 'timestamp', 'accountId', 'schemaVersion', 'keyId'];
+
+/** An encrypted webhook; the same sealed envelope is re-sent on every redelivery. */
+class SealedEnvelope {
+  #native;
+
+  constructor(nativeEnvelope) {
+    if (!(nativeEnvelope instanceof binding.SealedEnvelope)) {
+      throw new TypeError('SealedEnvelope objects come from sealWebhook()');
+    }
+    this.#native = nativeEnvelope;
+  }
+
+  /** The metadata (in clear in the envelope, authenticated by the tag). */
+  get metadata() {
+    return this.#native.metadata;
+  }
+
+  /** The base64 `data` field. */
+  get data() {
+    return this.#native.data;
+  }
+
+  /** The HTTP request body for delivery attempt `retryCount` (0 for the first). */
+  body(retryCount = 0) {
+    if (typeof retryCount !== 'number') throw new TypeError('retryCount must be a number');
+    return native(() => this.#native.body(retryCount));
+  }
+}
+
+/**
+ * Encrypts `payload` (a string, bytes, or an object serialised with `JSON.stringify`) for
+ * `metadata.keyId` with `secret` (base64 or 32 bytes), exactly as Kompliant does. For tests
+ * and fixtures. `options.profile` picks the wire profile; `options.nonce` (12 bytes) is for
+ * reproducible fixtures only.
+ */
+function sealWebhook(metadata, payload, secret, options = {}) {
+  if (typeof metadata !== 'object' || metadata === null) throw new TypeError('metadata must be an object');
+  const meta = {};
+  for (const field of METADATA_FIELDS) meta[field] = checkString(`metadata.${field}`, metadata[field]);
+  let bytes;
+  if (typeof payload === 'string') bytes = Buffer.from(payload, 'utf8');
+  else if (payload instanceof Uint8Array) bytes = payload;
+  else if (typeof payload === 'object' && payload !== null) bytes = Buffer.from(JSON.stringify(payload), 'utf8');
+  else throw new TypeError('payload must be a string, a Uint8Array or an object');
+  const s = secretArg('secret', secret);
+  const nativeOptions = { ...profileOptions(options.profile) };
+  if (options.nonce !== undefined) {
+    if (!(options.nonce instanceof Uint8Array)) throw new TypeError('options.nonce must be a Uint8Array');
+    nativeOptions.nonce = Buffer.from(options.nonce);
+  }
+  return new SealedEnvelope(native(() => binding.seal(meta, bytes, s, nativeOptions)));
+}
+
+/**
+ * A fresh random 32-byte webhook secret as base64, for tests and fixtures (real secrets come
+ * from `KompliantClient.createWebhookKey` / `rotateWebhookKey`).
+ */
+function generateWebhookSecret() {
+  return native(() => binding.generateSecret());
+}
+
+/**
+ * Adds (or replaces) `keyId` in the keyring file at `path` (created if needed): written to a
+ * temporary file with mode 0600 and renamed over the old one, so readers never see a partial
+ * file. Runs off the event loop. The usual store step of `rotateWebhookKey`.
+ */
+async function addToKeyringFile(path, keyId, secret) {
+  const p = path instanceof URL ? require('node:url').fileURLToPath(path) : checkString('path', path);
+  checkString('keyId', keyId);
+  const s = secretArg('secret', secret);
+  const pending = native(() => binding.addToKeyringFile(p, keyId, s));
+  return nativeAsync(pending);
+}
+
+module.exports = { sealWebhook, SealedEnvelope, generateWebhookSecret, addToKeyringFile };

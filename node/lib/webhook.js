@@ -1,0 +1,127 @@
+'use strict';
+
+const binding = require('./native.js');
+const { native } = require('./errors.js');
+const { INSPECT } = require('./internal.js');
+
+const CREATE = Symbol('kompliant-webhooks.create-webhook');
+
+function userContext(u) {
+  return { userId: u.userId, userType: u.userType };
+}
+
+function changes(list) {
+  return list.map((c) => ({ idField: c.idField, id: c.id, fields: c.fields }));
+}
+
+/** A native event view as the package's discriminated union on `type`. */
+function shapeEvent(n) {
+  switch (n.kind) {
+    case 'workflow':
+      return {
+        type: 'workflow',
+        eventType: n.eventType,
+        version: n.version,
+        subjectRecordId: n.subjectRecordId,
+        userContext: userContext(n.userContext),
+        workflowId: n.workflowId,
+        workflowType: n.workflowType,
+      };
+    case 'subjectRecordDataUpdated':
+      return {
+        type: 'subjectRecordDataUpdated',
+        eventType: n.eventType,
+        version: n.version,
+        subjectRecordId: n.subjectRecordId,
+        userContext: userContext(n.userContext),
+        entities: {
+          business: changes(n.entities.business),
+          persons: changes(n.entities.persons),
+          bankAccounts: changes(n.entities.bankAccounts),
+          salesInfo: changes(n.entities.salesInfo),
+        },
+      };
+    default:
+      return { type: 'other', eventType: n.eventType };
+  }
+}
+
+/**
+ * A verified, decrypted webhook. Only `WebhookReceiver.decrypt` makes one, after the GCM tag
+ * verified: the metadata fields are the verified values. `retryCount` is NOT authenticated.
+ */
+class Webhook {
+  #payloadText;
+  #payload;
+
+  constructor(token, parts) {
+    if (token !== CREATE) {
+      throw new TypeError('Webhook objects come from WebhookReceiver.decrypt(); they cannot be constructed');
+    }
+    /** Unique message id (`wh_…`): deduplicate on it. */
+    this.id = parts.id;
+    /** Event type, e.g. `WORKFLOW_CREATED`. */
+    this.eventType = parts.eventType;
+    /** Event time as sent (ISO 8601 UTC). */
+    this.timestamp = parts.timestamp;
+    /** Account id (`lv_…` live, `sb_…` sandbox). */
+    this.accountId = parts.accountId;
+    /** Envelope schema version (`YYYY-MM-DD`). */
+    this.schemaVersion = parts.schemaVersion;
+    /** The key that decrypted it. */
+    this.keyId = parts.keyId;
+    /** Delivery attempt, 0 on the first. NOT authenticated: for logs and metrics only. */
+    this.retryCount = parts.retryCount;
+    this.#payloadText = parts.payload;
+    Object.freeze(this);
+  }
+
+  static [CREATE](parts) {
+    return new Webhook(CREATE, parts);
+  }
+
+  /** The six verified metadata fields. */
+  get metadata() {
+    return {
+      id: this.id,
+      eventType: this.eventType,
+      timestamp: this.timestamp,
+      accountId: this.accountId,
+      schemaVersion: this.schemaVersion,
+      keyId: this.keyId,
+    };
+  }
+
+  /** The payload's exact decrypted text (a JSON object), byte for byte as sent. */
+  get payloadText() {
+    return this.#payloadText;
+  }
+
+  /** The payload as a plain object (parsed once, on first access). */
+  get payload() {
+    if (this.#payload === undefined) this.#payload = JSON.parse(this.#payloadText);
+    return this.#payload;
+  }
+
+  /**
+   * The payload as a typed view: `type` is `workflow` (`WORKFLOW_*` events),
+   * `subjectRecordDataUpdated`, or `other` (read `payload`). Throws a
+   * `PayloadSchemaMismatchError` if a known event's payload does not fit its schema.
+   */
+  event() {
+    return shapeEvent(native(() => binding.parseEvent(this.eventType, this.#payloadText)));
+  }
+
+  /** The metadata, retry count and parsed payload (for queues and storage). */
+  toJSON() {
+    return { ...this.metadata, retryCount: this.retryCount, payload: this.payload };
+  }
+
+  /** Logs show the metadata and the payload's size, not its content (it may hold personal data). */
+  [INSPECT](depth, options, inspect) {
+    const shown = { ...this.metadata, retryCount: this.retryCount, payload: `<${Buffer.byteLength(this.#payloadText)} bytes>` };
+    return `Webhook ${inspect(shown, options)}`;
+  }
+}
+
+module.exports = { Webhook, CREATE, shapeEvent };

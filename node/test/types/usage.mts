@@ -1,0 +1,157 @@
+// A typed usage of the whole public API (ESM). The suite runs `tsc --noEmit --strict` on it:
+// it must compile, and the @ts-expect-error lines must be errors.
+
+import express from 'express';
+import Fastify from 'fastify';
+import {
+  ApiError,
+  DailyKeyLimitError,
+  ERROR_CODES,
+  Keyring,
+  KompliantClient,
+  KompliantError,
+  PROFILES,
+  UnknownKeyError,
+  WebhookError,
+  WebhookReceiver,
+  addToKeyringFile,
+  generateWebhookSecret,
+  sealWebhook,
+  type ErrorCode,
+  type Rotation,
+  type Webhook,
+  type WebhookEvent,
+} from 'kompliant-webhooks';
+import { webhookMiddleware } from 'kompliant-webhooks/express';
+import { webhookPlugin } from 'kompliant-webhooks/fastify';
+import { webhookHandler } from 'kompliant-webhooks/fetch';
+
+// Keys and receiving.
+const keyring: Keyring = Keyring.fromEnv();
+keyring.add('whk_20251121_01', generateWebhookSecret()).add('whk_20251121_02', new Uint8Array(32));
+const fromFile = Keyring.fromFile(new URL('file:///tmp/keys.json'));
+const fromJson = Keyring.fromJson({ whk_20251121_01: 'c2VjcmV0' });
+const ids: string[] = [...fromFile.keyIds(), ...fromJson.keyIds()];
+const removed: boolean = keyring.remove(ids[0] ?? 'x');
+const count: number = keyring.size + Number(removed) + Number(keyring.has('whk_20251121_01'));
+
+const receiver = new WebhookReceiver(keyring, {
+  profile: 'kompliant-2025-11-21',
+  maxBodyBytes: 1 << 20,
+  maxAgeSeconds: 86400 * 7,
+});
+const custom = new WebhookReceiver(keyring, {
+  profile: { name: 'mine', tagPosition: 'beforeCiphertext', aad: { fields: ['id', 'key_id'], separator: '|' } },
+});
+const limit: number = receiver.maxBodyBytes + count;
+const profileName: string = custom.profile;
+
+function describe(event: WebhookEvent): string {
+  switch (event.type) {
+    case 'workflow':
+      return `${event.workflowId} ${event.workflowType} by ${event.userContext.userType}`;
+    case 'subjectRecordDataUpdated':
+      return event.entities.persons.map((p) => `${p.idField}=${p.id}: ${p.fields.join(',')}`).join(';');
+    case 'other':
+      return event.eventType;
+  }
+}
+
+export function handle(body: Buffer | string): number {
+  try {
+    const webhook: Webhook = receiver.decrypt(body, { now: new Date() });
+    const id: string = webhook.id;
+    const retries: number = webhook.retryCount;
+    const amount = webhook.payload['amount'];
+    console.log(id, retries, amount, webhook.payloadText.length, describe(webhook.event()), webhook.metadata.keyId);
+    return 200;
+  } catch (err) {
+    if (err instanceof UnknownKeyError) console.log('deploy key', err.keyId);
+    if (err instanceof WebhookError) {
+      const code: ErrorCode = err.code;
+      console.log(code, err.publicMessage);
+      return err.httpStatus;
+    }
+    throw err;
+  }
+}
+
+// @ts-expect-error a parsed body is not a raw body
+receiver.decrypt({ id: 'wh_1' });
+// @ts-expect-error Webhook objects come from decrypt()
+new (await import('kompliant-webhooks')).Webhook();
+
+const sealed = sealWebhook(
+  { id: 'wh_1', eventType: 'WORKFLOW_CREATED', timestamp: 't', accountId: 'sb_1', schemaVersion: '2025-11-21', keyId: 'whk_20251121_01' },
+  { version: '1.0' },
+  generateWebhookSecret(),
+  { profile: PROFILES[1] ?? 'kompliant-2025-11-21', nonce: new Uint8Array(12) },
+);
+const body: Buffer = sealed.body(3);
+handle(body);
+
+// The client.
+const client = new KompliantClient({ apiKey: 'k', secretKey: 'c2VjcmV0', authToken: 't', baseUrl: 'http://127.0.0.1:8787', maxRetries: 1 });
+export async function rotate(accountId: string): Promise<Rotation> {
+  const created = await client.createWebhookKey(accountId);
+  await addToKeyringFile('keys.json', created.keyId, created.secret);
+  const activated = await client.activateWebhookKey(created.keyId);
+  const previous: string | null = activated.previousKeyId;
+  const info = await client.getWebhookKey(created.keyId);
+  const deletedAt: string | null = info.deletedAt;
+  console.log(previous, deletedAt, (await client.checkVersion()).latestVersion);
+  const configId: string = await client.createWebhookConfig(accountId, 'https://example.com/webhooks');
+  for (const c of await client.listWebhookConfigs(accountId)) console.log(c.configId, c.url, c.updatedAt);
+  await client.updateWebhookConfig(accountId, configId, 'https://example.com/v2');
+  await client.deleteWebhookConfig(accountId, configId);
+  const triggered = await client.call<{ webhook_id: string }>('sim.event.trigger', { event_type: 'WORKFLOW_CREATED' }, { retry: 'onlyIfNotSent' });
+  console.log(triggered.data.webhook_id, triggered.traceId);
+  try {
+    return await client.rotateWebhookKey(accountId, async (keyId, secretBase64) => {
+      await addToKeyringFile('keys.json', keyId, secretBase64);
+    });
+  } catch (err) {
+    if (err instanceof DailyKeyLimitError) console.log('quota', err.subCode, err.entityType);
+    if (err instanceof ApiError) console.log(err.code, err.httpStatus, err.traceId, err.retryAfter);
+    if (err instanceof KompliantError) console.log(err.code);
+    throw err;
+  }
+}
+// @ts-expect-error the retry policy is one of two names
+void client.call('x', {}, { retry: 'always' });
+// @ts-expect-error the secret key is required
+void new KompliantClient({ apiKey: 'k', authToken: 't' });
+const codes: readonly ErrorCode[] = ERROR_CODES;
+
+// Express: raw body, typed request and response.
+const app = express();
+app.use(
+  '/webhooks',
+  webhookMiddleware<express.Request, express.Response>({
+    receiver: () => receiver,
+    onWebhook: async (webhook, req, res) => {
+      if (webhook.eventType === 'DOCUMENT_UPLOADED') res.status(202).send(req.ip);
+    },
+    onError: (error) => console.error(error),
+  }),
+);
+app.use(express.json());
+
+// Fastify.
+const fastify = Fastify();
+await fastify.register(webhookPlugin, {
+  path: '/webhooks',
+  receiver,
+  onWebhook: async (webhook, request, reply) => {
+    request.log.info(webhook.id);
+    if (webhook.retryCount > 10) await reply.code(202).send();
+  },
+});
+
+// Fetch-style (e.g. a Next.js route handler).
+export const POST: (request: Request) => Promise<Response> = webhookHandler({
+  receiver,
+  onWebhook: (webhook) => new Response(webhook.id),
+});
+
+console.log(ids, limit, profileName, codes.length);
