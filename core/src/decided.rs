@@ -36,6 +36,12 @@ pub const DEFAULT_MAX_AGE: Option<Duration> = None;
 /// Default maximum distance of a webhook's `timestamp` into the future: none (opt-in).
 pub const DEFAULT_MAX_FUTURE_SKEW: Option<Duration> = None;
 
+/// The HTTP status a framework adapter answers when the user's webhook handler fails (raises,
+/// throws, rejects), whatever the error, a typed-view error included: 500, so Kompliant
+/// redelivers and a receiver-side bug never drops a webhook. (Failures of the receive checks
+/// themselves answer their own status: `ErrorCode::http_status`.)
+pub const HANDLER_FAILURE_STATUS: u16 = 500;
+
 /// Prefix of the environment variables the keyring loads secrets from:
 /// `KOMPLIANT_WEBHOOK_SECRET_20251021_01` holds the secret of `whk_20251021_01`.
 pub const ENV_SECRET_PREFIX: &str = "KOMPLIANT_WEBHOOK_SECRET_";
@@ -111,3 +117,36 @@ pub const ENV_AUTH_TOKEN: &str = "KOMPLIANT_AUTH_TOKEN";
 
 /// Optional environment variable overriding the base URL (e.g. the local simulator).
 pub const ENV_BASE_URL: &str = "KOMPLIANT_BASE_URL";
+
+// ---- Duplicates and retired keys (spec §4) ----
+
+/// How long after a webhook's first attempt Kompliant may still redeliver it: 7 days.
+/// Kompliant documents 95 attempts with exponential backoff but not the schedule; the local
+/// simulator's (1 s doubling, capped at 1 h) spans about 3.5 days, and 7 days leaves room for
+/// a slower real schedule. Completed webhook ids and retired keys are kept this long.
+pub const RETRY_HORIZON: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// How long a duplicate guard remembers a completed webhook id by default: the retry
+/// horizon, so every redelivery of a processed webhook is recognised.
+pub const DEFAULT_COMPLETED_RETENTION: Duration = RETRY_HORIZON;
+
+/// How long a retired key stays in a keyring by default: the retry horizon, because a
+/// redelivery re-sends the envelope sealed for the first attempt, with the old key id.
+pub const DEFAULT_RETIRED_KEY_RETENTION: Duration = RETRY_HORIZON;
+
+/// How long a claim on a webhook id lasts by default before it lapses (the processor is
+/// then presumed dead and a redelivery may claim the id). Kompliant waits 30 s for an
+/// answer; a handler can run on after that, and a lease shorter than the handler would let
+/// a redelivery run it a second time, so the lease is ten times that.
+pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(5 * 60);
+
+/// Most webhook ids an in-memory guard holds by default (in progress and completed; about
+/// 220 bytes each, measured, so about 220 MB when full). A full guard refuses new ids with a
+/// retryable answer (503) instead of forgetting completed ones early, which could let a late
+/// duplicate be processed twice. At the default 7-day retention this covers a sustained 1.6
+/// webhooks per second.
+pub const DEFAULT_GUARD_MAX_ENTRIES: usize = 1_000_000;
+
+/// Longest webhook id a guard accepts (Kompliant's are `wh_` + about 22 characters): keeps
+/// the guard bounded when ids are not authenticated (a profile without AAD).
+pub const MAX_WEBHOOK_ID_LEN: usize = 256;

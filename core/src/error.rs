@@ -141,6 +141,9 @@ impl ErrorCode {
     /// Only meaningful for receive-path codes: the API-client codes (`BAD_REQUEST` through
     /// `STORE_FAILED`) are never the answer to a webhook and return 500. The HTTP status the
     /// API answered with is [`ApiError::http_status`](crate::client::ApiError::http_status).
+    /// The answers of the duplicate-guard flow (processed, duplicate, in progress, handler
+    /// failed) are [`ReceiveOutcome::http_status`](crate::ReceiveOutcome::http_status), which
+    /// defers to this for refused bodies.
     pub const fn http_status(self) -> u16 {
         match self {
             ErrorCode::UnknownKey => 503,
@@ -264,6 +267,12 @@ pub enum WebhookError {
         /// The operating system's reason.
         detail: String,
     },
+    /// See [`ErrorCode::InvalidConfiguration`]: a receiver or profile setting is unusable.
+    #[error("invalid configuration: {detail}")]
+    InvalidConfiguration {
+        /// Which setting, and what is allowed.
+        detail: String,
+    },
     /// See [`ErrorCode::Internal`].
     #[error("internal error: {detail}")]
     Internal {
@@ -292,6 +301,7 @@ impl WebhookError {
             WebhookError::TimestampOutOfRange { .. } => ErrorCode::TimestampOutOfRange,
             WebhookError::PayloadSchemaMismatch { .. } => ErrorCode::PayloadSchemaMismatch,
             WebhookError::IoError { .. } => ErrorCode::IoError,
+            WebhookError::InvalidConfiguration { .. } => ErrorCode::InvalidConfiguration,
             WebhookError::Internal { .. } => ErrorCode::Internal,
         }
     }

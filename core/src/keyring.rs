@@ -1,17 +1,20 @@
 //! The keyring: every webhook key a receiver currently accepts, by key id, so a rotation
-//! never drops a webhook. Each key's AES-GCM state is built once, when the key is added.
+//! never drops a webhook. Each key's AES-GCM state is built once, when the key is added; a
+//! retired key is kept until its expiry, then dropped.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
 
 use aes_gcm::{Aes256Gcm, KeyInit};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::clock::{system_later, Clock, SystemClock};
 use crate::decided::{ENV_SECRET_PREFIX, KEY_SEQUENCE_MIN_DIGITS, MAX_KEY_ID_LEN};
 use crate::error::WebhookError;
 use crate::secret::WebhookSecret;
@@ -21,9 +24,44 @@ use crate::secret::WebhookSecret;
 /// Cloning is cheap and shares the keys: a receiver built from a clone sees keys added
 /// later (that is how a running receiver picks up a rotated key). Only the AES-GCM state is
 /// kept (wiped on drop); `Debug` lists key ids and prints `[REDACTED]` for the secrets.
-#[derive(Clone, Default)]
+///
+/// After a rotation, [`Keyring::retire`] the old key rather than removing it: redeliveries
+/// of webhooks sealed before the rotation still name it, for up to Kompliant's retry
+/// horizon. A retired key decrypts as before until its expiry; the first access after that
+/// drops it (its key material is wiped).
+#[derive(Clone)]
 pub struct Keyring {
-    keys: Arc<RwLock<BTreeMap<String, Arc<KeyEntry>>>>,
+    keys: Arc<RwLock<BTreeMap<String, Slot>>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for Keyring {
+    fn default() -> Self {
+        Keyring::with_clock(Arc::new(SystemClock))
+    }
+}
+
+/// A held key, and when it is dropped if it was retired.
+#[derive(Clone)]
+struct Slot {
+    entry: Arc<KeyEntry>,
+    retired_until: Option<SystemTime>,
+}
+
+impl Slot {
+    fn expired(&self, now: SystemTime) -> bool {
+        self.retired_until.is_some_and(|until| until <= now)
+    }
+}
+
+/// A retired key still held by a keyring (see [`Keyring::retire`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetiredKey {
+    /// The key id.
+    pub key_id: String,
+    /// When the keyring drops the key.
+    pub expires_at: SystemTime,
 }
 
 /// One key: its AES-GCM state (round keys and GHASH state are wiped on drop: see the
@@ -52,7 +90,17 @@ impl Keyring {
         Keyring::default()
     }
 
-    /// Adds the key `key_id`. Adding a key id again with the same secret changes nothing.
+    /// An empty keyring whose retired keys expire on `clock` (a
+    /// [`ManualClock`](crate::ManualClock) in tests).
+    pub fn with_clock(clock: Arc<dyn Clock>) -> Self {
+        Keyring {
+            keys: Arc::default(),
+            clock,
+        }
+    }
+
+    /// Adds the key `key_id`. Adding a key id again with the same secret changes nothing,
+    /// except that a retired key is no longer retired (it is kept until removed).
     ///
     /// # Errors
     /// `INVALID_KEY` if `key_id` is empty, longer than 128 bytes, or has characters other
@@ -65,8 +113,9 @@ impl Keyring {
         check_key_id(key_id)?;
         let entry = KeyEntry::new(secret);
         let mut keys = self.write();
-        if let Some(existing) = keys.get(key_id) {
-            if existing.fingerprint == entry.fingerprint {
+        if let Some(existing) = keys.get_mut(key_id) {
+            if existing.entry.fingerprint == entry.fingerprint {
+                existing.retired_until = None;
                 return Ok(());
             }
             return Err(WebhookError::invalid_key(
@@ -74,7 +123,13 @@ impl Keyring {
                 "the keyring already holds this key id with a different secret (key ids are unique per account only: keep one keyring per account, or remove the key first to replace it)",
             ));
         }
-        keys.insert(key_id.to_owned(), Arc::new(entry));
+        keys.insert(
+            key_id.to_owned(),
+            Slot {
+                entry: Arc::new(entry),
+                retired_until: None,
+            },
+        );
         Ok(())
     }
 
@@ -89,22 +144,58 @@ impl Keyring {
         self.add(key_id, &secret)
     }
 
-    /// Removes the key `key_id`; returns whether it was present.
+    /// Removes the key `key_id` at once; returns whether it was present. After a rotation,
+    /// prefer [`Keyring::retire`]: redeliveries still carry the old key id.
     pub fn remove(&self, key_id: &str) -> bool {
         self.write().remove(key_id).is_some()
     }
 
-    /// Whether the keyring holds `key_id`.
+    /// Retires the key `key_id`: it still decrypts webhooks for `keep_for` (from now), then
+    /// the keyring drops it. Pass
+    /// [`DEFAULT_RETIRED_KEY_RETENTION`](crate::decided::DEFAULT_RETIRED_KEY_RETENTION)
+    /// (7 days, Kompliant's retry horizon) unless you know better. Retiring a retired key
+    /// again sets a new expiry; [`Keyring::add`] with the same secret cancels the
+    /// retirement. Returns whether the key was held.
+    pub fn retire(&self, key_id: &str, keep_for: Duration) -> bool {
+        self.retire_at(key_id, system_later(self.clock.system_now(), keep_for))
+    }
+
+    /// As [`Keyring::retire`], dropping the key at wall-clock time `expires_at` (a time in
+    /// the past drops it at the next access).
+    pub fn retire_at(&self, key_id: &str, expires_at: SystemTime) -> bool {
+        match self.write().get_mut(key_id) {
+            Some(slot) => {
+                slot.retired_until = Some(expires_at);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The retired keys still held, with their expiry, sorted by key id.
+    pub fn retired_keys(&self) -> Vec<RetiredKey> {
+        self.read()
+            .iter()
+            .filter_map(|(key_id, slot)| {
+                slot.retired_until.map(|expires_at| RetiredKey {
+                    key_id: key_id.clone(),
+                    expires_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the keyring holds `key_id` (a retired key until its expiry).
     pub fn contains(&self, key_id: &str) -> bool {
         self.read().contains_key(key_id)
     }
 
-    /// The key ids held, sorted.
+    /// The key ids held, sorted (retired keys included until their expiry).
     pub fn key_ids(&self) -> Vec<String> {
         self.read().keys().cloned().collect()
     }
 
-    /// Number of keys held.
+    /// Number of keys held (retired keys included until their expiry).
     pub fn len(&self) -> usize {
         self.read().len()
     }
@@ -203,19 +294,54 @@ impl Keyring {
         Ok(keyring)
     }
 
-    /// The key `key_id`, if held.
+    /// The key `key_id`, if held (a retired key past its expiry is dropped here). The clock
+    /// is read only for a retired key.
     pub(crate) fn entry(&self, key_id: &str) -> Option<Arc<KeyEntry>> {
-        self.read().get(key_id).cloned()
+        let (until, entry) = {
+            let keys = self.lock_read();
+            let slot = keys.get(key_id)?;
+            match slot.retired_until {
+                None => return Some(Arc::clone(&slot.entry)),
+                Some(until) => (until, Arc::clone(&slot.entry)),
+            }
+        };
+        if until > self.clock.system_now() {
+            return Some(entry);
+        }
+        // Expired: drop it (and any other expired key). Looked up again, in case another
+        // thread re-added it meanwhile.
+        self.write().get(key_id).map(|slot| Arc::clone(&slot.entry))
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Arc<KeyEntry>>> {
+    /// The map for reading, with every retired key past its expiry dropped first.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Slot>> {
+        let keys = self.lock_read();
+        if !keys.values().any(|slot| slot.retired_until.is_some()) {
+            return keys;
+        }
+        let now = self.clock.system_now();
+        if !keys.values().any(|slot| slot.expired(now)) {
+            return keys;
+        }
+        drop(keys);
+        drop(self.write());
+        self.lock_read()
+    }
+
+    fn lock_read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Slot>> {
         // A panic while holding the lock cannot leave the map half-updated (every write is
-        // a single insert or remove), so a poisoned lock is still safe to use.
+        // a single insert, remove or field update), so a poisoned lock is still safe to use.
         self.keys.read().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Arc<KeyEntry>>> {
-        self.keys.write().unwrap_or_else(PoisonError::into_inner)
+    /// The map for writing, with every retired key past its expiry dropped first.
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, BTreeMap<String, Slot>> {
+        let mut keys = self.keys.write().unwrap_or_else(PoisonError::into_inner);
+        if keys.values().any(|slot| slot.retired_until.is_some()) {
+            let now = self.clock.system_now();
+            keys.retain(|_, slot| !slot.expired(now));
+        }
+        keys
     }
 }
 
@@ -424,6 +550,80 @@ mod tests {
         fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
         wiped_on_drop::<aes::Aes256>();
         wiped_on_drop::<WebhookSecret>();
+    }
+
+    fn clocked() -> (Keyring, Arc<crate::clock::ManualClock>) {
+        let clock = Arc::new(crate::clock::ManualClock::new());
+        (Keyring::with_clock(clock.clone()), clock)
+    }
+
+    #[test]
+    fn a_retired_key_decrypts_until_its_expiry_then_is_dropped() {
+        let (k, clock) = clocked();
+        k.add_base64("whk_20251021_01", &b64(1)).unwrap();
+        k.add_base64("whk_20251121_01", &b64(2)).unwrap();
+        let keep = Duration::from_secs(7 * 24 * 3600);
+        let retired_at = clock.system_now();
+        assert!(k.retire("whk_20251021_01", keep));
+        assert!(!k.retire("whk_19990101_01", keep));
+        assert_eq!(
+            k.retired_keys(),
+            [RetiredKey {
+                key_id: "whk_20251021_01".into(),
+                expires_at: retired_at + keep,
+            }]
+        );
+        clock.advance(keep - Duration::from_secs(1));
+        assert!(k.entry("whk_20251021_01").is_some());
+        assert_eq!(k.len(), 2);
+        clock.advance(Duration::from_secs(1));
+        assert!(k.entry("whk_20251021_01").is_none());
+        assert_eq!(k.key_ids(), ["whk_20251121_01"]);
+        assert!(k.retired_keys().is_empty());
+        // Dropped for good: another secret may now take the id.
+        k.add_base64("whk_20251021_01", &b64(3)).unwrap();
+    }
+
+    #[test]
+    fn every_access_drops_expired_keys() {
+        let (k, clock) = clocked();
+        k.add_base64("whk_20251021_01", &b64(1)).unwrap();
+        k.retire("whk_20251021_01", Duration::from_secs(60));
+        let clone = k.clone();
+        clock.advance(Duration::from_secs(60));
+        assert!(!clone.contains("whk_20251021_01"));
+        assert!(k.is_empty());
+        assert_eq!(format!("{k:?}"), "{}");
+        // The expired slot is gone from the shared map, not only hidden.
+        assert!(k.lock_read().is_empty());
+    }
+
+    #[test]
+    fn re_adding_a_retired_key_cancels_the_retirement_and_retiring_again_resets_it() {
+        let (k, clock) = clocked();
+        k.add_base64("whk_20251021_01", &b64(1)).unwrap();
+        k.retire("whk_20251021_01", Duration::from_secs(60));
+        k.add_base64("whk_20251021_01", &b64(1)).unwrap();
+        assert!(k.retired_keys().is_empty());
+        clock.advance(Duration::from_secs(3600));
+        assert!(k.contains("whk_20251021_01"));
+
+        k.retire("whk_20251021_01", Duration::from_secs(60));
+        k.retire("whk_20251021_01", Duration::from_secs(600));
+        clock.advance(Duration::from_secs(300));
+        assert!(k.contains("whk_20251021_01"));
+        let at = clock.system_now() - Duration::from_secs(1);
+        assert!(k.retire_at("whk_20251021_01", at));
+        assert!(!k.contains("whk_20251021_01"));
+    }
+
+    #[test]
+    fn an_absurd_retention_keeps_the_key_instead_of_panicking() {
+        let (k, clock) = clocked();
+        k.add_base64("whk_20251021_01", &b64(1)).unwrap();
+        assert!(k.retire("whk_20251021_01", Duration::MAX));
+        clock.advance(Duration::from_secs(100 * 365 * 24 * 3600));
+        assert!(k.contains("whk_20251021_01"));
     }
 
     #[test]

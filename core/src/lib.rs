@@ -4,7 +4,9 @@
 //! at once, for rotation), a [`WebhookReceiver`] that verifies and decrypts raw bodies into
 //! [`Webhook`]s, typed [`Event`] views, and [`seal`] (the inverse, for tests and the simulator).
 //! Manage webhook keys and endpoints through the Kompliant API with a [`KompliantClient`]
-//! (see [`client`]).
+//! (see [`client`]). Process each webhook once although Kompliant delivers at least once with
+//! a [`GuardedReceiver`] and a [`WebhookGuard`] such as [`MemoryGuard`]; keep a rotated-out
+//! key for the retry horizon with [`Keyring::retire`].
 //!
 //! ```
 //! use kompliant_webhooks::{seal, Keyring, WebhookMetadata, WebhookReceiver, WebhookSecret, WireProfile};
@@ -31,10 +33,12 @@
 //! ```
 
 pub mod client;
+mod clock;
 pub mod decided;
 mod envelope;
 mod error;
 mod event;
+mod guard;
 mod keyring;
 mod keyring_file;
 mod private_file;
@@ -49,12 +53,17 @@ pub use client::{
     Credentials, KeyStatus, KompliantClient, PendingRotation, RetryPolicy, Rotation, WebhookConfig,
     WebhookKeyInfo,
 };
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use envelope::WebhookMetadata;
 pub use error::{ErrorCode, WebhookError};
 pub use event::{
     Entities, EntityChange, Event, SubjectRecordDataUpdated, UserContext, UserType, WorkflowEvent,
 };
-pub use keyring::Keyring;
+pub use guard::{
+    Claim, Finished, GuardedDelivery, GuardedReceiver, MemoryGuard, MemoryGuardOptions,
+    ReceiveOutcome, WebhookGuard,
+};
+pub use keyring::{Keyring, RetiredKey};
 pub use keyring_file::add_to_keyring_file;
 pub use private_file::write_private_file;
 pub use profile::{Aad, MetadataField, TagPosition, WireProfile};

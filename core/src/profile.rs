@@ -47,6 +47,11 @@ impl MetadataField {
         }
     }
 
+    /// The field named `name` (`"id"`, `"event_type"`, …), if any.
+    pub fn from_name(name: &str) -> Option<MetadataField> {
+        MetadataField::ALL.into_iter().find(|f| f.name() == name)
+    }
+
     /// The field's value in `metadata`.
     pub fn value(self, metadata: &WebhookMetadata) -> &str {
         match self {
@@ -67,6 +72,23 @@ pub enum TagPosition {
     AfterCiphertext,
     /// `nonce || tag || ciphertext`.
     BeforeCiphertext,
+}
+
+impl TagPosition {
+    /// The position's name in configuration: `"after_ciphertext"` or `"before_ciphertext"`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TagPosition::AfterCiphertext => "after_ciphertext",
+            TagPosition::BeforeCiphertext => "before_ciphertext",
+        }
+    }
+
+    /// The position named `name` (see [`TagPosition::name`]), if any.
+    pub fn from_name(name: &str) -> Option<TagPosition> {
+        [TagPosition::AfterCiphertext, TagPosition::BeforeCiphertext]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
 }
 
 /// Which additional authenticated data binds the metadata to the ciphertext.
@@ -127,6 +149,72 @@ impl WireProfile {
             tag_position,
             aad,
         }
+    }
+
+    /// A profile of your own from configuration values, as every binding builds one:
+    /// `tag_position` `"after_ciphertext"` (default) or `"before_ciphertext"`; `aad_fields`
+    /// the authenticated metadata field names in order (`None`: the documented six; empty:
+    /// no AAD); `separator` between them (default `|`; never empty, which would make the AAD
+    /// ambiguous).
+    ///
+    /// # Errors
+    /// `INVALID_CONFIGURATION` naming the unknown tag position or field, or an empty separator.
+    pub fn from_names<S: AsRef<str>>(
+        name: &str,
+        tag_position: Option<&str>,
+        aad_fields: Option<&[S]>,
+        separator: Option<&str>,
+    ) -> Result<WireProfile, WebhookError> {
+        let invalid = |detail: String| WebhookError::InvalidConfiguration { detail };
+        let tag_position = match tag_position {
+            None => TagPosition::AfterCiphertext,
+            Some(p) => TagPosition::from_name(p).ok_or_else(|| {
+                invalid(format!(
+                    "tag position {p:?} is not \"after_ciphertext\" or \"before_ciphertext\""
+                ))
+            })?,
+        };
+        let fields = match aad_fields {
+            None => MetadataField::ALL.to_vec(),
+            Some(names) => names
+                .iter()
+                .map(|n| {
+                    MetadataField::from_name(n.as_ref()).ok_or_else(|| {
+                        invalid(format!(
+                            "AAD field {:?} is not one of {}",
+                            n.as_ref(),
+                            MetadataField::ALL.map(MetadataField::name).join(", ")
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        let separator = separator.unwrap_or(AAD_SEPARATOR);
+        if separator.is_empty() && !fields.is_empty() {
+            return Err(invalid("the AAD separator must not be empty".into()));
+        }
+        let aad = if fields.is_empty() {
+            Aad::None
+        } else {
+            Aad::Fields {
+                fields,
+                separator: separator.to_owned(),
+            }
+        };
+        Ok(WireProfile::custom(name, tag_position, aad))
+    }
+
+    /// A built-in profile by name, or `INVALID_CONFIGURATION` listing the known names.
+    ///
+    /// # Errors
+    /// `INVALID_CONFIGURATION` for an unknown name.
+    pub fn named(name: &str) -> Result<WireProfile, WebhookError> {
+        WireProfile::by_name(name).ok_or_else(|| WebhookError::InvalidConfiguration {
+            detail: format!(
+                "unknown wire profile {name:?} (built in: {})",
+                WireProfile::BUILT_IN_NAMES.join(", ")
+            ),
+        })
     }
 
     /// A built-in profile by name: `kompliant-2025-11-21` or `kompliant-2025-11-21-no-aad`.
@@ -243,6 +331,30 @@ mod tests {
         assert!(WireProfile::kompliant_2025_11_21_no_aad()
             .aad_bytes(&m)
             .is_ok());
+    }
+
+    #[test]
+    fn profiles_from_configuration_names() {
+        let p = WireProfile::from_names::<&str>("x", None, None, None).unwrap();
+        assert_eq!(p.aad(), WireProfile::default().aad());
+        assert_eq!(p.tag_position(), TagPosition::AfterCiphertext);
+        let none = WireProfile::from_names::<&str>("x", Some("before_ciphertext"), Some(&[]), None)
+            .unwrap();
+        assert_eq!(none.aad(), &Aad::None);
+        assert_eq!(none.tag_position(), TagPosition::BeforeCiphertext);
+        let two = WireProfile::from_names("x", None, Some(&["id", "key_id"]), Some(";")).unwrap();
+        assert_eq!(two.aad_bytes(&metadata()).unwrap(), b"wh_1;whk_20251021_01");
+        for bad in [
+            WireProfile::from_names::<&str>("x", Some("middle"), None, None),
+            WireProfile::from_names("x", None, Some(&["nope"]), None),
+            WireProfile::from_names::<&str>("x", None, None, Some("")),
+            WireProfile::named("nope"),
+        ] {
+            assert_eq!(
+                bad.unwrap_err().code(),
+                crate::ErrorCode::InvalidConfiguration
+            );
+        }
     }
 
     #[test]

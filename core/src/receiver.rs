@@ -42,6 +42,21 @@ impl Default for ReceiverOptions {
     }
 }
 
+impl ReceiverOptions {
+    /// Checks the options: every binding calls this before building a receiver.
+    ///
+    /// # Errors
+    /// `INVALID_CONFIGURATION` if `max_body_bytes` is 0 (every webhook would be refused).
+    pub fn check(&self) -> Result<(), WebhookError> {
+        if self.max_body_bytes == 0 {
+            return Err(WebhookError::InvalidConfiguration {
+                detail: "max_body_bytes must be at least 1 (the default is 8 MiB)".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Decrypts and verifies webhook bodies with the keys of a [`Keyring`]. Cheap to clone and
 /// safe to share between threads; keys added to the keyring later are used at once.
 #[derive(Debug, Clone)]
@@ -204,6 +219,19 @@ fn offset_date_time(now: SystemTime) -> Option<OffsetDateTime> {
 mod tests {
     use super::*;
     use crate::{seal, ErrorCode, WebhookMetadata, WebhookSecret};
+
+    #[test]
+    fn a_zero_body_limit_is_refused() {
+        let options = ReceiverOptions {
+            max_body_bytes: 0,
+            ..ReceiverOptions::default()
+        };
+        assert_eq!(
+            options.check().unwrap_err().code(),
+            ErrorCode::InvalidConfiguration
+        );
+        assert!(ReceiverOptions::default().check().is_ok());
+    }
 
     #[test]
     fn a_clock_outside_supported_dates_is_an_error_not_a_panic() {

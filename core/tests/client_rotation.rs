@@ -171,3 +171,30 @@ fn an_abandoned_two_phase_rotation_reports_store_failed_and_activates_nothing() 
     );
     assert_eq!(server.paths(), ["/webhook.key.create"]);
 }
+
+#[test]
+fn a_store_error_quoting_the_secret_or_credentials_is_masked() {
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use base64::Engine as _;
+    let server = FakeServer::start(vec![Reply::ok(created_key(
+        "whk_20251121_02",
+        &shared_secret(0xfb),
+    ))]);
+    let client = server.client();
+    let pending = client.start_rotation("sb_123").unwrap();
+    let raw = *pending.secret().expose_bytes();
+    let message = format!(
+        "vault refused {} / {}\nfake log line",
+        STANDARD.encode(raw),
+        URL_SAFE_NO_PAD.encode(raw)
+    );
+    let err = pending.store_failed(&message);
+    let text = err.to_string();
+    assert_eq!(err.code(), ErrorCode::StoreFailed);
+    assert!(!text.contains(&STANDARD.encode(raw)), "{text}");
+    assert!(!text.contains(&URL_SAFE_NO_PAD.encode(raw)), "{text}");
+    assert!(
+        text.contains("[REDACTED]") && !text.contains('\n'),
+        "{text}"
+    );
+}

@@ -129,6 +129,11 @@ impl fmt::Debug for KompliantClient {
 }
 
 impl KompliantClient {
+    /// Masks this client's credentials in quoted text.
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
+    }
+
     /// A client with these credentials and options.
     ///
     /// # Errors
@@ -425,6 +430,46 @@ impl KompliantClient {
             retries_done = attempts;
         }
     }
+}
+
+/// Interprets one HTTP answer exactly as [`KompliantClient::call`] and the typed method
+/// `method` do (response envelope, then the typed result of `webhook.key.*`,
+/// `webhook.config.*` or `meta.checkVersion`), with `secrets` as the client's credentials to
+/// mask. Not part of the API: it exists so the fuzz targets reach the parsers without a
+/// server.
+///
+/// # Errors
+/// Every error the client returns for such an answer.
+#[doc(hidden)]
+pub fn parse_answer_for_fuzzing(
+    method: &str,
+    status: u16,
+    location: Option<&str>,
+    body: &[u8],
+    secrets: &[&str],
+) -> Result<ApiResponse, ApiError> {
+    let raw = response::RawResponse {
+        status,
+        retry_after: None,
+        location: location.map(str::to_owned),
+        body: Zeroizing::new(body.to_vec()),
+    };
+    let answer = response::interpret(&raw, &Redactor::new(secrets.iter().copied()))?;
+    let data = Data::of(method, &answer)?;
+    match method {
+        "webhook.key.create" => CreatedWebhookKey::read(&data).map(drop),
+        "webhook.key.activate" => ActivatedWebhookKey::read(&data).map(drop),
+        "webhook.key.get" => WebhookKeyInfo::read(&data).map(drop),
+        "webhook.config.create" => data.string("config_id").map(drop),
+        "webhook.config.get" => WebhookConfig::read(&data).map(drop),
+        "webhook.config.list" => data
+            .objects("configs")?
+            .iter()
+            .try_for_each(|config| WebhookConfig::read(config).map(drop)),
+        "meta.checkVersion" => ApiVersionInfo::read(&data).map(drop),
+        _ => Ok(()),
+    }?;
+    Ok(answer)
 }
 
 #[cfg(test)]

@@ -71,6 +71,30 @@ impl Redactor {
         }
     }
 
+    /// This redactor, also masking `extra` (e.g. a new webhook secret).
+    pub(crate) fn with<'a>(&self, extra: impl IntoIterator<Item = &'a str>) -> Redactor {
+        let mut secrets = self.secrets.clone();
+        secrets.extend(
+            extra
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| Zeroizing::new(s.to_owned())),
+        );
+        Redactor { secrets }
+    }
+
+    /// `text` with the client's credentials masked (for server-sent fields kept whole, such
+    /// as a trace id: a server or proxy may echo a request header into them).
+    pub(crate) fn mask(&self, text: &str) -> String {
+        let mut text = text.to_owned();
+        for secret in &self.secrets {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), "[REDACTED]");
+            }
+        }
+        text
+    }
+
     /// An excerpt of `body` fit for an error message: lossy UTF-8, credentials masked,
     /// control characters replaced by spaces (no log injection), cut to a bounded length.
     pub(crate) fn excerpt(&self, body: &[u8]) -> String {
@@ -104,7 +128,7 @@ pub(crate) fn interpret(raw: &RawResponse, redactor: &Redactor) -> Result<ApiRes
     let trace_id = meta
         .and_then(|m| m.get("trace_id"))
         .and_then(Value::as_str)
-        .map(str::to_owned);
+        .map(|t| redactor.mask(t));
     let first_error = envelope
         .and_then(|m| m.get("errors"))
         .and_then(Value::as_array)
@@ -138,7 +162,10 @@ pub(crate) fn interpret(raw: &RawResponse, redactor: &Redactor) -> Result<ApiRes
             Some(Ok(_)) => match meta_status {
                 None => "the body has no meta.status".to_owned(),
                 Some(Value::String(s)) => {
-                    format!("meta.status is {:?}, not \"SUCCESS\"", bounded(s.clone()))
+                    format!(
+                        "meta.status is {:?}, not \"SUCCESS\"",
+                        bounded(redactor.mask(s))
+                    )
                 }
                 Some(other) => format!("meta.status is {}, not \"SUCCESS\"", Shape(other)),
             },
@@ -198,7 +225,12 @@ fn from_error_object(
     status: Option<u16>,
     redactor: &Redactor,
 ) -> Option<ApiError> {
-    let text = |field: &str| error.get(field).and_then(Value::as_str).map(str::to_owned);
+    let text = |field: &str| {
+        error
+            .get(field)
+            .and_then(Value::as_str)
+            .map(|t| redactor.mask(t))
+    };
     let server_code = text("code");
     let sub_code = text("sub_code");
     let known = known_code(server_code.as_deref(), sub_code.as_deref());

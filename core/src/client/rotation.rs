@@ -3,7 +3,10 @@
 
 use std::fmt;
 
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine as _;
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::client::error::ApiError;
 use crate::client::KompliantClient;
@@ -83,13 +86,29 @@ impl PendingRotation {
     /// Abandons the rotation because the caller could not store the secret: the key stays
     /// INACTIVE and unused (it counts against the daily quota). Returns the `STORE_FAILED`
     /// error to report, naming the new key id and the store's error.
+    ///
+    /// The store's error text is quoted with the new secret (in every base64 spelling) and
+    /// the client's credentials masked, control characters removed and its length bounded:
+    /// a secret manager's error that echoes its input must not put the secret in logs.
     pub fn store_failed(self, store_error: &dyn fmt::Display) -> ApiError {
+        let secret = self.secret.expose_bytes();
+        let spellings: [Zeroizing<String>; 4] = [
+            Zeroizing::new(STANDARD.encode(secret)),
+            Zeroizing::new(STANDARD_NO_PAD.encode(secret)),
+            Zeroizing::new(URL_SAFE.encode(secret)),
+            Zeroizing::new(URL_SAFE_NO_PAD.encode(secret)),
+        ];
+        let redactor = self
+            .client
+            .redactor()
+            .with(spellings.iter().map(|s| s.as_str()));
+        let quoted = Zeroizing::new(store_error.to_string());
         ApiError::new(
             ErrorCode::StoreFailed,
             format!(
                 "new key {} was created but storing its secret failed, so it was NOT activated: {}",
                 bounded(self.key_id.clone()),
-                bounded(store_error.to_string())
+                redactor.excerpt(quoted.as_bytes())
             ),
         )
     }

@@ -1,0 +1,372 @@
+//! [`MemoryGuard`]: the in-process duplicate guard, bounded in size, with leases and
+//! retention that expire on an injectable clock.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::clock::{later, Clock, SystemClock};
+use crate::decided::{DEFAULT_COMPLETED_RETENTION, DEFAULT_GUARD_MAX_ENTRIES, MAX_WEBHOOK_ID_LEN};
+use crate::error::WebhookError;
+use crate::guard::{Claim, WebhookGuard};
+
+/// How a [`MemoryGuard`] is bounded. `Default` is the decided behaviour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryGuardOptions {
+    /// Most ids held at once, in progress and completed together (default 1,000,000, about
+    /// 220 MB when full). When full, new ids are refused with [`Claim::AtCapacity`] (answer
+    /// 503, Kompliant retries) and nothing is forgotten early: size it for your peak rate
+    /// times `retention`.
+    pub max_entries: usize,
+    /// How long a completed id is remembered (default 7 days, Kompliant's retry horizon).
+    pub retention: Duration,
+}
+
+impl Default for MemoryGuardOptions {
+    fn default() -> Self {
+        MemoryGuardOptions {
+            max_entries: DEFAULT_GUARD_MAX_ENTRIES,
+            retention: DEFAULT_COMPLETED_RETENTION,
+        }
+    }
+}
+
+/// A [`WebhookGuard`] in this process's memory: for a receiver that runs as one process
+/// (any number of threads). Receivers on several machines need a shared guard (Redis).
+///
+/// Each id is held until its lease ends (in progress) or its retention ends (completed);
+/// expired ids are dropped as time passes. The guard never holds more than
+/// [`MemoryGuardOptions::max_entries`] ids claimed through it: when full it refuses new ones
+/// ([`Claim::AtCapacity`]) rather than forget a completed one, which would let a late
+/// duplicate be processed twice. Safe to share between threads (`Arc<MemoryGuard>`); a
+/// restart forgets everything.
+pub struct MemoryGuard {
+    state: Mutex<State>,
+    options: MemoryGuardOptions,
+    clock: Arc<dyn Clock>,
+}
+
+#[derive(Default)]
+struct State {
+    ids: HashMap<Arc<str>, Entry>,
+    /// Every id of `ids` once, by expiry, so expired ids are dropped in order.
+    by_expiry: BTreeSet<(Instant, Arc<str>)>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    completed: bool,
+    expires: Instant,
+}
+
+impl State {
+    /// Drops every id whose lease or retention ended at or before `now`.
+    fn purge(&mut self, now: Instant) {
+        while self.by_expiry.first().is_some_and(|(at, _)| *at <= now) {
+            if let Some((_, id)) = self.by_expiry.pop_first() {
+                self.ids.remove(&id);
+            }
+        }
+    }
+
+    fn set(&mut self, id: &str, entry: Entry) {
+        let key = match self.ids.get_key_value(id) {
+            Some((key, old)) => {
+                let key = Arc::clone(key);
+                self.by_expiry.remove(&(old.expires, Arc::clone(&key)));
+                key
+            }
+            None => Arc::from(id),
+        };
+        self.by_expiry.insert((entry.expires, Arc::clone(&key)));
+        self.ids.insert(key, entry);
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some((key, entry)) = self.ids.remove_entry(id) {
+            self.by_expiry.remove(&(entry.expires, key));
+        }
+    }
+}
+
+impl MemoryGuard {
+    /// A guard with the default options (1,000,000 ids, completed ids kept 7 days).
+    pub fn new() -> Self {
+        MemoryGuard::with_options(MemoryGuardOptions::default())
+    }
+
+    /// A guard with these options.
+    pub fn with_options(options: MemoryGuardOptions) -> Self {
+        MemoryGuard::with_clock(options, Arc::new(SystemClock))
+    }
+
+    /// A guard whose leases and retention expire on `clock` (a
+    /// [`ManualClock`](crate::ManualClock) in tests).
+    pub fn with_clock(options: MemoryGuardOptions, clock: Arc<dyn Clock>) -> Self {
+        MemoryGuard {
+            state: Mutex::new(State::default()),
+            options,
+            clock,
+        }
+    }
+
+    /// The options.
+    pub fn options(&self) -> &MemoryGuardOptions {
+        &self.options
+    }
+
+    /// Number of ids held now (in progress and completed), expired ones not counted.
+    pub fn len(&self) -> usize {
+        self.purged().ids.len()
+    }
+
+    /// Whether the guard holds no id.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The state lock, with expired ids dropped.
+    fn purged(&self) -> MutexGuard<'_, State> {
+        // Every update below leaves both maps consistent before it could panic (only an
+        // allocation failure can), so a poisoned lock is still safe to use.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.purge(self.clock.now());
+        state
+    }
+}
+
+impl Default for MemoryGuard {
+    fn default() -> Self {
+        MemoryGuard::new()
+    }
+}
+
+impl fmt::Debug for MemoryGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryGuard")
+            .field("ids", &self.len())
+            .field("max_entries", &self.options.max_entries)
+            .field("retention", &self.options.retention)
+            .finish()
+    }
+}
+
+/// Refuses ids that cannot be a Kompliant webhook id (empty, or absurdly long: under a
+/// profile without AAD the id is not authenticated, and the guard must stay bounded).
+fn check_id(webhook_id: &str) -> Result<(), WebhookError> {
+    if webhook_id.is_empty() || webhook_id.len() > MAX_WEBHOOK_ID_LEN {
+        return Err(WebhookError::malformed(format!(
+            "a webhook id of {} bytes cannot be deduplicated (1-{MAX_WEBHOOK_ID_LEN} bytes)",
+            webhook_id.len()
+        )));
+    }
+    Ok(())
+}
+
+impl WebhookGuard for MemoryGuard {
+    /// # Errors
+    /// `MALFORMED_ENVELOPE` for an empty id or one over 256 bytes.
+    fn claim(&self, webhook_id: &str, lease: Duration) -> Result<Claim, WebhookError> {
+        check_id(webhook_id)?;
+        let now = self.clock.now();
+        let mut state = self.purged();
+        if let Some(entry) = state.ids.get(webhook_id) {
+            return Ok(if entry.completed {
+                Claim::AlreadyCompleted
+            } else {
+                Claim::InProgress
+            });
+        }
+        if state.ids.len() >= self.options.max_entries {
+            return Ok(Claim::AtCapacity);
+        }
+        let entry = Entry {
+            completed: false,
+            expires: later(now, lease),
+        };
+        state.set(webhook_id, entry);
+        Ok(Claim::Acquired)
+    }
+
+    /// Records the id even when the guard is full (it was counted when claimed).
+    ///
+    /// # Errors
+    /// `MALFORMED_ENVELOPE` for an empty id or one over 256 bytes.
+    fn complete(&self, webhook_id: &str) -> Result<(), WebhookError> {
+        check_id(webhook_id)?;
+        let now = self.clock.now();
+        let entry = Entry {
+            completed: true,
+            expires: later(now, self.options.retention),
+        };
+        self.purged().set(webhook_id, entry);
+        Ok(())
+    }
+
+    /// # Errors
+    /// Never: an unusable id is not held, so there is nothing to release.
+    fn release(&self, webhook_id: &str) -> Result<(), WebhookError> {
+        let mut state = self.purged();
+        if state.ids.get(webhook_id).is_some_and(|e| !e.completed) {
+            state.remove(webhook_id);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::error::ErrorCode;
+
+    const LEASE: Duration = Duration::from_secs(60);
+
+    fn guard(max_entries: usize) -> (MemoryGuard, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new());
+        let options = MemoryGuardOptions {
+            max_entries,
+            retention: Duration::from_secs(3600),
+        };
+        (MemoryGuard::with_clock(options, clock.clone()), clock)
+    }
+
+    #[test]
+    fn first_claim_acquires_and_duplicates_see_progress_then_completion() {
+        let (g, _) = guard(10);
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::Acquired);
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::InProgress);
+        g.complete("wh_1").unwrap();
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
+        assert_eq!(g.claim("wh_2", LEASE).unwrap(), Claim::Acquired);
+        assert_eq!(g.len(), 2);
+    }
+
+    #[test]
+    fn a_released_claim_can_be_claimed_again_but_a_completed_one_is_never_forgotten() {
+        let (g, _) = guard(10);
+        g.claim("wh_1", LEASE).unwrap();
+        g.release("wh_1").unwrap();
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::Acquired);
+        g.complete("wh_1").unwrap();
+        g.release("wh_1").unwrap();
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
+        g.release("wh_never_claimed").unwrap();
+    }
+
+    #[test]
+    fn an_expired_lease_can_be_claimed_again() {
+        let (g, clock) = guard(10);
+        g.claim("wh_1", LEASE).unwrap();
+        clock.advance(LEASE - Duration::from_millis(1));
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::InProgress);
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::Acquired);
+    }
+
+    #[test]
+    fn completed_ids_are_kept_for_the_retention_window_then_dropped() {
+        let (g, clock) = guard(10);
+        g.claim("wh_1", LEASE).unwrap();
+        clock.advance(Duration::from_secs(30));
+        g.complete("wh_1").unwrap();
+        // The retention counts from completion, not from the claim.
+        clock.advance(Duration::from_secs(3599));
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(g.len(), 0);
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::Acquired);
+    }
+
+    #[test]
+    fn a_completion_after_the_lease_lapsed_is_still_recorded() {
+        let (g, clock) = guard(10);
+        g.claim("wh_1", LEASE).unwrap();
+        clock.advance(LEASE * 2);
+        g.complete("wh_1").unwrap();
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
+    }
+
+    #[test]
+    fn a_full_guard_refuses_new_ids_but_keeps_answering_for_held_ones() {
+        let (g, clock) = guard(2);
+        g.claim("wh_1", LEASE).unwrap();
+        g.complete("wh_1").unwrap();
+        g.claim("wh_2", LEASE).unwrap();
+        assert_eq!(g.claim("wh_3", LEASE).unwrap(), Claim::AtCapacity);
+        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
+        assert_eq!(g.claim("wh_2", LEASE).unwrap(), Claim::InProgress);
+        g.complete("wh_2").unwrap();
+        assert_eq!(g.len(), 2);
+        assert_eq!(g.claim("wh_3", LEASE).unwrap(), Claim::AtCapacity);
+        // Room comes back as ids expire, never by forgetting them early.
+        clock.advance(Duration::from_secs(3600));
+        assert_eq!(g.claim("wh_3", LEASE).unwrap(), Claim::Acquired);
+    }
+
+    #[test]
+    fn a_released_claim_frees_its_room() {
+        let (g, _) = guard(1);
+        g.claim("wh_1", LEASE).unwrap();
+        assert_eq!(g.claim("wh_2", LEASE).unwrap(), Claim::AtCapacity);
+        g.release("wh_1").unwrap();
+        assert_eq!(g.claim("wh_2", LEASE).unwrap(), Claim::Acquired);
+    }
+
+    #[test]
+    fn unusable_ids_are_refused_and_absurd_leases_do_not_panic() {
+        let (g, _) = guard(10);
+        for id in [String::new(), "w".repeat(MAX_WEBHOOK_ID_LEN + 1)] {
+            assert_eq!(
+                g.claim(&id, LEASE).unwrap_err().code(),
+                ErrorCode::MalformedEnvelope
+            );
+            assert_eq!(
+                g.complete(&id).unwrap_err().code(),
+                ErrorCode::MalformedEnvelope
+            );
+        }
+        assert_eq!(
+            g.claim(&"w".repeat(MAX_WEBHOOK_ID_LEN), LEASE).unwrap(),
+            Claim::Acquired
+        );
+        assert_eq!(g.claim("wh_1", Duration::MAX).unwrap(), Claim::Acquired);
+        assert_eq!(g.claim("wh_1", Duration::MAX).unwrap(), Claim::InProgress);
+        assert_eq!(g.claim("wh_0", Duration::ZERO).unwrap(), Claim::Acquired);
+        assert_eq!(g.claim("wh_0", Duration::ZERO).unwrap(), Claim::Acquired);
+    }
+
+    #[test]
+    fn many_threads_claiming_one_id_acquire_it_exactly_once() {
+        let g = Arc::new(MemoryGuard::new());
+        for round in 0..20 {
+            let id = format!("wh_race_{round}");
+            let barrier = Arc::new(std::sync::Barrier::new(16));
+            let handles: Vec<_> = (0..16)
+                .map(|_| {
+                    let (g, id, barrier) = (Arc::clone(&g), id.clone(), Arc::clone(&barrier));
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        g.claim(&id, LEASE).unwrap()
+                    })
+                })
+                .collect();
+            let claims: Vec<Claim> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+            let acquired = claims.iter().filter(|c| **c == Claim::Acquired).count();
+            assert_eq!(acquired, 1, "round {round}: {claims:?}");
+            assert!(claims
+                .iter()
+                .all(|c| matches!(c, Claim::Acquired | Claim::InProgress)));
+        }
+    }
+
+    #[test]
+    fn debug_shows_size_not_ids() {
+        let (g, _) = guard(10);
+        g.claim("wh_secretish", LEASE).unwrap();
+        let dbg = format!("{g:?}");
+        assert!(dbg.contains("ids: 1"), "{dbg}");
+        assert!(!dbg.contains("wh_secretish"), "{dbg}");
+    }
+}

@@ -1,0 +1,388 @@
+//! [`GuardedReceiver`]: the one receive flow (decrypt → claim → handler → complete or
+//! release) in two calls, so that an adapter in any language runs its own handler between
+//! them.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::decided::DEFAULT_CLAIM_LEASE;
+use crate::error::WebhookError;
+use crate::guard::{Claim, ReceiveOutcome, WebhookGuard};
+use crate::receiver::WebhookReceiver;
+use crate::webhook::Webhook;
+
+/// A [`WebhookReceiver`] with a [`WebhookGuard`]: each webhook's handler runs once although
+/// Kompliant delivers at least once.
+///
+/// ```
+/// use std::sync::Arc;
+/// use kompliant_webhooks::{GuardedReceiver, Keyring, MemoryGuard, WebhookReceiver};
+///
+/// let receiver = GuardedReceiver::new(WebhookReceiver::new(Keyring::new()), Arc::new(MemoryGuard::new()));
+/// # let body = b"{}";
+/// let (status, text) = match receiver.begin(body) {
+///     Err(refused) => (refused.http_status(), refused.public_message()),
+///     Ok(delivery) => {
+///         let succeeded = !delivery.should_process() || {
+///             // The handler: process delivery.webhook() here.
+///             true
+///         };
+///         let finished = delivery.finish(succeeded);
+///         if let Some(e) = &finished.guard_error { eprintln!("duplicate guard: {e}"); }
+///         (finished.outcome.http_status(), finished.outcome.public_message())
+///     }
+/// };
+/// # assert_eq!(status, 400);
+/// ```
+#[derive(Clone)]
+pub struct GuardedReceiver {
+    receiver: WebhookReceiver,
+    guard: Arc<dyn WebhookGuard>,
+    lease: Duration,
+}
+
+impl GuardedReceiver {
+    /// Guards `receiver` with `guard`, with the default lease (5 minutes).
+    pub fn new(receiver: WebhookReceiver, guard: Arc<dyn WebhookGuard>) -> Self {
+        GuardedReceiver {
+            receiver,
+            guard,
+            lease: DEFAULT_CLAIM_LEASE,
+        }
+    }
+
+    /// The same, claiming webhooks for `lease` (longer than the handler can run).
+    pub fn with_lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// The receiver.
+    pub fn receiver(&self) -> &WebhookReceiver {
+        &self.receiver
+    }
+
+    /// The guard.
+    pub fn guard(&self) -> &Arc<dyn WebhookGuard> {
+        &self.guard
+    }
+
+    /// The lease of each claim.
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    /// Step one: decrypts and verifies one raw body, then claims its webhook id. Run the
+    /// handler only if [`GuardedDelivery::should_process`], then call
+    /// [`GuardedDelivery::finish`] (in every case: it gives the answer).
+    ///
+    /// # Errors
+    /// Every error of [`WebhookReceiver::decrypt`] (a body that fails never reaches the
+    /// guard), and the guard's errors. Answer with the error's
+    /// [`http_status`](WebhookError::http_status) and
+    /// [`public_message`](WebhookError::public_message).
+    pub fn begin(&self, body: &[u8]) -> Result<GuardedDelivery, WebhookError> {
+        self.admit(self.receiver.decrypt(body)?)
+    }
+
+    /// As [`GuardedReceiver::begin`], with the receiver's time window checked against `now`.
+    ///
+    /// # Errors
+    /// As [`GuardedReceiver::begin`].
+    pub fn begin_at(&self, body: &[u8], now: SystemTime) -> Result<GuardedDelivery, WebhookError> {
+        self.admit(self.receiver.decrypt_at(body, now)?)
+    }
+
+    /// Claims a webhook this receiver's [`WebhookReceiver`] already decrypted (for bindings
+    /// that decrypt elsewhere, e.g. off an event loop).
+    ///
+    /// # Errors
+    /// The guard's errors.
+    pub fn admit(&self, webhook: Webhook) -> Result<GuardedDelivery, WebhookError> {
+        let claim = self.guard.claim(webhook.id(), self.lease)?;
+        let held = claim.should_process().then(|| Arc::clone(&self.guard));
+        Ok(GuardedDelivery {
+            webhook,
+            claim,
+            held,
+        })
+    }
+}
+
+impl fmt::Debug for GuardedReceiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuardedReceiver")
+            .field("receiver", &self.receiver)
+            .field("lease", &self.lease)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A verified webhook and its claim, between [`GuardedReceiver::begin`] and
+/// [`GuardedDelivery::finish`]. Dropping an acquired delivery without finishing it releases
+/// the claim (as a failure: Kompliant's retry is processed).
+pub struct GuardedDelivery {
+    webhook: Webhook,
+    claim: Claim,
+    /// The guard while this delivery holds the claim.
+    held: Option<Arc<dyn WebhookGuard>>,
+}
+
+impl GuardedDelivery {
+    /// The verified webhook.
+    pub fn webhook(&self) -> &Webhook {
+        &self.webhook
+    }
+
+    /// What the guard said.
+    pub fn claim(&self) -> Claim {
+        self.claim
+    }
+
+    /// Whether to run the handler: the claim was acquired. Otherwise the webhook is a
+    /// duplicate (or the guard is full) and [`GuardedDelivery::finish`] gives the answer
+    /// whatever it is passed.
+    pub fn should_process(&self) -> bool {
+        self.claim.should_process()
+    }
+
+    /// Step two: records the handler's result and returns the answer. After success the id
+    /// is completed (duplicates get 200 for the guard's retention window); after failure it
+    /// is released (Kompliant's retry is processed). For a delivery that was not to be
+    /// processed, `succeeded` is ignored and the answer is the claim's.
+    pub fn finish(mut self, succeeded: bool) -> Finished {
+        let Some(guard) = self.held.take() else {
+            return Finished {
+                outcome: self
+                    .claim
+                    .outcome()
+                    .unwrap_or(ReceiveOutcome::after_handler(succeeded)),
+                guard_error: None,
+            };
+        };
+        let id = self.webhook.id();
+        let recorded = if succeeded {
+            guard.complete(id)
+        } else {
+            guard.release(id)
+        };
+        Finished {
+            outcome: ReceiveOutcome::after_handler(succeeded),
+            guard_error: recorded.err(),
+        }
+    }
+}
+
+impl Drop for GuardedDelivery {
+    fn drop(&mut self) {
+        if let Some(guard) = self.held.take() {
+            // Nothing to report to: the claim lapses with its lease if this fails too.
+            let _ = guard.release(self.webhook.id());
+        }
+    }
+}
+
+impl fmt::Debug for GuardedDelivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GuardedDelivery")
+            .field("webhook", &self.webhook)
+            .field("claim", &self.claim)
+            .field("held", &self.held.is_some())
+            .finish()
+    }
+}
+
+/// The end of one delivery: the answer to send, and whether the guard failed to record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+#[non_exhaustive]
+pub struct Finished {
+    /// The answer ([`ReceiveOutcome::http_status`], [`ReceiveOutcome::public_message`]).
+    pub outcome: ReceiveOutcome,
+    /// The guard's error when it could not complete or release the claim: log it. The answer
+    /// stays `outcome`'s: a processed webhook is acknowledged even if its completion was not
+    /// recorded (only a rare redelivery would run the handler again, where answering 500
+    /// would make Kompliant redeliver it for sure), and a failed one's claim lapses with its
+    /// lease.
+    pub guard_error: Option<WebhookError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::guard::{MemoryGuard, MemoryGuardOptions};
+    use crate::{seal, ErrorCode, Keyring, WebhookMetadata, WebhookSecret, WireProfile};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn setup() -> (
+        GuardedReceiver,
+        WebhookSecret,
+        Arc<MemoryGuard>,
+        Arc<ManualClock>,
+    ) {
+        let secret = WebhookSecret::from_bytes(&[7; 32]).unwrap();
+        let keyring = Keyring::new();
+        keyring.add("whk_20251121_01", &secret).unwrap();
+        let clock = Arc::new(ManualClock::new());
+        let guard = Arc::new(MemoryGuard::with_clock(
+            MemoryGuardOptions::default(),
+            clock.clone(),
+        ));
+        let receiver = GuardedReceiver::new(WebhookReceiver::new(keyring), guard.clone())
+            .with_lease(Duration::from_secs(60));
+        (receiver, secret, guard, clock)
+    }
+
+    fn body(secret: &WebhookSecret, id: &str, retry_count: u64) -> Vec<u8> {
+        let metadata = WebhookMetadata {
+            id: id.into(),
+            event_type: "WORKFLOW_CREATED".into(),
+            timestamp: "2025-11-21T14:30:22Z".into(),
+            account_id: "sb_1".into(),
+            schema_version: "2025-11-21".into(),
+            key_id: "whk_20251121_01".into(),
+        };
+        seal(
+            &metadata,
+            br#"{"version":"1.0"}"#,
+            secret,
+            &WireProfile::default(),
+        )
+        .unwrap()
+        .body(retry_count)
+    }
+
+    #[test]
+    fn a_redelivery_after_success_is_answered_200_without_processing() {
+        let (r, secret, _, _) = setup();
+        let first = r.begin(&body(&secret, "wh_1", 0)).unwrap();
+        assert!(first.should_process());
+        assert_eq!(first.webhook().id(), "wh_1");
+        let done = first.finish(true);
+        assert_eq!(done.outcome, ReceiveOutcome::Processed);
+        assert_eq!(done.guard_error, None);
+
+        let again = r.begin(&body(&secret, "wh_1", 1)).unwrap();
+        assert!(!again.should_process());
+        assert_eq!(again.claim(), Claim::AlreadyCompleted);
+        assert_eq!(again.webhook().retry_count(), 1);
+        let answer = again.finish(false).outcome;
+        assert_eq!(
+            (answer, answer.http_status()),
+            (ReceiveOutcome::AlreadyProcessed, 200)
+        );
+    }
+
+    #[test]
+    fn a_failure_releases_the_claim_so_the_retry_is_processed() {
+        let (r, secret, _, _) = setup();
+        let first = r.begin(&body(&secret, "wh_1", 0)).unwrap();
+        let concurrent = r.begin(&body(&secret, "wh_1", 0)).unwrap();
+        assert_eq!(concurrent.finish(true).outcome.http_status(), 503);
+        assert_eq!(first.finish(false).outcome.http_status(), 500);
+        let retry = r.begin(&body(&secret, "wh_1", 1)).unwrap();
+        assert!(retry.should_process());
+    }
+
+    #[test]
+    fn dropping_an_unfinished_delivery_releases_it() {
+        let (r, secret, guard, _) = setup();
+        drop(r.begin(&body(&secret, "wh_1", 0)).unwrap());
+        assert!(guard.is_empty());
+        assert!(r.begin(&body(&secret, "wh_1", 1)).unwrap().should_process());
+    }
+
+    #[test]
+    fn a_processor_that_died_loses_its_claim_when_the_lease_ends() {
+        let (r, secret, _, clock) = setup();
+        std::mem::forget(r.begin(&body(&secret, "wh_1", 0)).unwrap());
+        assert_eq!(
+            r.begin(&body(&secret, "wh_1", 1)).unwrap().claim(),
+            Claim::InProgress
+        );
+        clock.advance(Duration::from_secs(60));
+        assert!(r.begin(&body(&secret, "wh_1", 2)).unwrap().should_process());
+    }
+
+    #[test]
+    fn forged_bodies_never_reach_the_guard() {
+        let (r, secret, guard, _) = setup();
+        let mut forged = body(&secret, "wh_1", 0);
+        let at = forged.len() - 40;
+        forged[at] ^= 1;
+        let err = r.begin(&forged).unwrap_err();
+        assert!(matches!(
+            err.code(),
+            ErrorCode::DecryptionFailed | ErrorCode::MalformedEnvelope
+        ));
+        assert_eq!(ReceiveOutcome::rejected(&err).http_status(), 400);
+        assert!(guard.is_empty());
+    }
+
+    struct BrokenGuard;
+
+    impl WebhookGuard for BrokenGuard {
+        fn claim(&self, _: &str, _: Duration) -> Result<Claim, WebhookError> {
+            Ok(Claim::Acquired)
+        }
+        fn complete(&self, _: &str) -> Result<(), WebhookError> {
+            Err(WebhookError::Internal {
+                detail: "store unreachable".into(),
+            })
+        }
+        fn release(&self, id: &str) -> Result<(), WebhookError> {
+            self.complete(id)
+        }
+    }
+
+    #[test]
+    fn a_guard_that_cannot_record_does_not_change_the_answer() {
+        let (r, secret, _, _) = setup();
+        let r = GuardedReceiver::new(r.receiver().clone(), Arc::new(BrokenGuard));
+        let done = r.begin(&body(&secret, "wh_1", 0)).unwrap().finish(true);
+        assert_eq!(done.outcome.http_status(), 200);
+        assert_eq!(
+            done.guard_error.map(|e| e.code()),
+            Some(ErrorCode::Internal)
+        );
+        let failed = r.begin(&body(&secret, "wh_1", 0)).unwrap().finish(false);
+        assert_eq!(failed.outcome.http_status(), 500);
+        assert!(failed.guard_error.is_some());
+    }
+
+    #[test]
+    fn concurrent_deliveries_of_one_webhook_run_the_handler_once() {
+        let (r, secret, _, _) = setup();
+        let bodies: Vec<Vec<u8>> = (0..4).map(|n| body(&secret, "wh_race", n)).collect();
+        let handled = Arc::new(AtomicUsize::new(0));
+        let barrier = Arc::new(std::sync::Barrier::new(12));
+        let threads: Vec<_> = (0..12)
+            .map(|n| {
+                let (r, handled, barrier) = (r.clone(), handled.clone(), barrier.clone());
+                let body = bodies[n % bodies.len()].clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let delivery = r.begin(&body).unwrap();
+                    if delivery.should_process() {
+                        handled.fetch_add(1, Ordering::SeqCst);
+                    }
+                    delivery.finish(true).outcome
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(handled.load(Ordering::SeqCst), 1, "{outcomes:?}");
+        assert_eq!(
+            outcomes
+                .iter()
+                .filter(|o| **o == ReceiveOutcome::Processed)
+                .count(),
+            1
+        );
+        assert!(outcomes
+            .iter()
+            .all(|o| o.http_status() == 200 || o.http_status() == 503));
+    }
+}
