@@ -8,13 +8,16 @@ import type { Webhook, WebhookReceiver } from './index.js';
 export interface WebhookRouteOptions<Context extends unknown[]> {
   /**
    * The receiver, or a function returning the one to use for this request (e.g. rebuilt
-   * when the keyring file changes).
+   * when the keyring file changes): called once per request, and that receiver gives both
+   * the body limit and the decryption. If it throws, `onError` sees the error and the
+   * answer is the core's `INTERNAL` one (500 `webhook receiver error`).
    */
   receiver: WebhookReceiver | (() => WebhookReceiver);
   /**
    * Your handler, called once per verified delivery (deduplicate by `webhook.id`: delivery is
-   * at least once). 200 is answered after it resolves; if it throws or rejects, 500 (so
-   * Kompliant redelivers later).
+   * at least once). 200 is answered after it resolves; if it throws or rejects, whatever the
+   * error (a typed-view `PayloadSchemaMismatchError` included), `HANDLER_FAILURE_STATUS`
+   * (500, the core's) so Kompliant redelivers later.
    */
   onWebhook: (webhook: Webhook, ...context: Context) => unknown;
   /**

@@ -9,7 +9,7 @@
 // never be verified. On every request it also refuses (500, via next(err)) a body that some
 // other middleware already consumed.
 
-const { receiverSource, readNodeStream, deliver } = require('./lib/http.js');
+const { receiverSource, receiverFor, readNodeStream, deliver } = require('./lib/http.js');
 
 const WHERE = 'webhookMiddleware';
 
@@ -63,20 +63,31 @@ function webhookMiddleware(options) {
       return;
     }
     let body;
+    let receiver;
     try {
       if (Buffer.isBuffer(req.body) || typeof req.body === 'string') {
         body = req.body; // express.raw() / express.text() kept the bytes
       } else if (req._body === true || req.readableEnded) {
         next(misconfigured('the request body was already read and parsed by another middleware'));
         return;
-      } else {
-        body = await readNodeStream(req, getReceiver().maxBodyBytes);
       }
+      // The receiver for this request: a `receiver` function is called once.
+      const source = await receiverFor(getReceiver, options, [req, res]);
+      if (source.answer) {
+        send(res, source.answer);
+        return;
+      }
+      receiver = source.receiver;
+      body ??= await readNodeStream(req, receiver.maxBodyBytes);
     } catch (err) {
       next(err);
       return;
     }
-    const answer = await deliver(getReceiver, body, options, [req, res]);
+    send(res, await deliver(receiver, body, options, [req, res]));
+  }
+
+  /** Sends `answer` unless the handler already answered. */
+  function send(res, answer) {
     if (res.headersSent || res.writableEnded) return;
     res.statusCode = answer.status;
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');

@@ -13,7 +13,7 @@ export interface WebhookPluginOptions extends WebhookRouteOptions<[request: Fast
  * A Fastify plugin (Fastify 4 and 5) registering `POST path`. Inside its own encapsulated
  * scope it replaces the content-type parsers so the route gets the raw body (other routes
  * keep theirs); it decrypts the body, calls `onWebhook(webhook, request, reply)` and answers
- * 200, or the refusal's `httpStatus` with its `publicMessage`; 500 if the handler throws.
+ * 200, or the refusal's `httpStatus` with its `publicMessage`; `HANDLER_FAILURE_STATUS` (500) if the handler throws or rejects.
  * If the handler sends a reply itself, that reply stands.
  */
 export declare const webhookPlugin: FastifyPluginCallback<WebhookPluginOptions>;

@@ -5,7 +5,7 @@
 //
 //   fastify.register(webhookPlugin, { path: '/webhooks', receiver, onWebhook: async (webhook) => { … } });
 
-const { receiverSource, readNodeStream, deliver } = require('./lib/http.js');
+const { receiverSource, receiverFor, readNodeStream, deliver } = require('./lib/http.js');
 
 const WHERE = 'webhookPlugin';
 
@@ -27,9 +27,14 @@ function webhookPlugin(fastify, options, done) {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request, payload, parsed) => parsed(null, payload));
   fastify.post(path, async (request, reply) => {
-    const raw = request.body;
-    const body = raw && typeof raw.on === 'function' ? await readNodeStream(raw, getReceiver().maxBodyBytes) : Buffer.alloc(0);
-    const answer = await deliver(getReceiver, body, options, [request, reply]);
+    // The receiver for this request: a `receiver` function is called once.
+    const source = await receiverFor(getReceiver, options, [request, reply]);
+    let answer = source.answer;
+    if (!answer) {
+      const raw = request.body;
+      const body = raw && typeof raw.on === 'function' ? await readNodeStream(raw, source.receiver.maxBodyBytes) : Buffer.alloc(0);
+      answer = await deliver(source.receiver, body, options, [request, reply]);
+    }
     if (reply.sent) return reply;
     if (answer.status === 413) reply.header('Connection', 'close');
     return reply.code(answer.status).type('text/plain; charset=utf-8').send(answer.text);

@@ -7,7 +7,7 @@ import type { WebhookRouteOptions } from './express.js';
  * handlers (`export const POST = webhookHandler({…})`) and other fetch-based runtimes. It
  * reads the raw body, decrypts it, calls `onWebhook(webhook, request)` and answers 200 (or
  * the Response your handler returns), or the refusal's `httpStatus` with its
- * `publicMessage`; 500 if the handler throws, or if the body was already read.
+ * `publicMessage`; `HANDLER_FAILURE_STATUS` (500) if the handler throws or rejects; 500 if the body was already read.
  */
 export declare function webhookHandler(options: WebhookRouteOptions<[request: Request]>): (request: Request) => Promise<Response>;
 

@@ -4,7 +4,7 @@
 //
 //   export const POST = webhookHandler({ receiver, onWebhook: async (webhook) => { … } });
 
-const { receiverSource, readWebStream, deliver } = require('./lib/http.js');
+const { receiverSource, receiverFor, readWebStream, deliver, refuse } = require('./lib/http.js');
 
 const WHERE = 'webhookHandler';
 const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
@@ -26,14 +26,21 @@ function webhookHandler(options) {
           'pass the untouched Request to the webhook handler',
       );
       err.code = 'ERR_KOMPLIANT_PARSED_BODY';
-      await (options.onError ?? require('./lib/http.js').logError)(err, request);
-      return new Response('webhook receiver error', { status: 500, headers: TEXT });
+      return respond(await refuse(err, options, [request]));
     }
-    const body = await readWebStream(request.body, getReceiver().maxBodyBytes);
-    const answer = await deliver(getReceiver, body, options, [request]);
+    // The receiver for this request: a `receiver` function is called once.
+    const source = await receiverFor(getReceiver, options, [request]);
+    if (source.answer) return respond(source.answer);
+    const body = await readWebStream(request.body, source.receiver.maxBodyBytes);
+    const answer = await deliver(source.receiver, body, options, [request]);
     if (answer.handlerResult instanceof Response) return answer.handlerResult;
-    return new Response(answer.text, { status: answer.status, headers: TEXT });
+    return respond(answer);
   };
+}
+
+/** A plain-text Response for an answer of lib/http.js. */
+function respond(answer) {
+  return new Response(answer.text, { status: answer.status, headers: TEXT });
 }
 
 module.exports = { webhookHandler, default: webhookHandler };

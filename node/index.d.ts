@@ -61,17 +61,28 @@ export declare class Keyring {
 /** The names of the six authenticated envelope fields, as they appear in the envelope JSON. */
 export type MetadataFieldName = 'id' | 'event_type' | 'timestamp' | 'account_id' | 'schema_version' | 'key_id';
 
-/** A wire profile of your own, for when Kompliant's real layout differs from the built-ins. */
+/** Where the 16-byte GCM tag sits in `data`, after the 12-byte nonce (the core's names). */
+export type TagPosition = 'after_ciphertext' | 'before_ciphertext';
+
+/**
+ * A wire profile of your own, for when Kompliant's real layout differs from the built-ins.
+ * The values are the core's configuration names (`WireProfile::from_names`), the same in
+ * every language. Values of the wrong type throw a `TypeError` (so do unknown property
+ * names); values the core refuses (an unknown tag position or field, an empty separator)
+ * an {InvalidConfigurationError}.
+ */
 export interface CustomProfile {
   /** The profile's name (shown by `WebhookReceiver.profile`). */
   name: string;
-  /** Where the 16-byte tag sits in `data` after the 12-byte nonce (default `afterCiphertext`). */
-  tagPosition?: 'afterCiphertext' | 'beforeCiphertext';
+  /** Where the tag sits (default `after_ciphertext`: `nonce || ciphertext || tag`). */
+  tagPosition?: TagPosition;
   /**
-   * The additional authenticated data: `'none'`, or the fields joined by `separator`
-   * (default: the six metadata fields in documented order, separator `|`).
+   * The additional authenticated data. Absent, `{}` or `{ separator }`: the six metadata
+   * fields in documented order (`id|event_type|timestamp|account_id|schema_version|key_id`),
+   * joined by `separator` (default `|`). `{ fields }`: those fields in that order. `'none'`
+   * or `{ fields: [] }`: no AAD.
    */
-  aad?: 'none' | { fields: MetadataFieldName[]; separator?: string };
+  aad?: 'none' | { fields?: MetadataFieldName[]; separator?: string };
 }
 
 /** A built-in profile name: `kompliant-2025-11-21` (default) or `kompliant-2025-11-21-no-aad`. */
@@ -108,7 +119,10 @@ export type RawBody = Uint8Array | ArrayBuffer | ArrayBufferView | string;
 export declare class WebhookReceiver {
   /**
    * A receiver over `keyring` (shared: keys added to it later are used at once).
-   * @throws {RangeError} for an unknown profile name or an out-of-range option.
+   * @throws {InvalidConfigurationError} for a value the core refuses: an unknown profile
+   *   name, tag position or AAD field, an empty separator, `maxBodyBytes` 0 (or not a whole
+   *   number), a negative or non-finite number of seconds.
+   * @throws {TypeError} for an option of the wrong type.
    */
   constructor(keyring: Keyring, options?: ReceiverOptions);
   /** The keyring (the same object that was passed in). */
@@ -272,7 +286,8 @@ export declare class SealedEnvelope {
  * tests, fixtures and local tools. An object payload is serialised with `JSON.stringify`;
  * a string or bytes are sealed as given (even if not JSON, to test refusals).
  * @throws {MalformedEnvelopeError} if a metadata field holds the AAD separator `|`;
- *   {InvalidKeyError} for a bad secret.
+ *   {InvalidKeyError} for a bad secret; {InvalidConfigurationError} for a profile the core
+ *   refuses (as `WebhookReceiver`).
  */
 export declare function sealWebhook(
   metadata: WebhookMetadata,
@@ -492,7 +507,10 @@ export declare class KompliantClient {
    * secretBase64)` → a local seal/decrypt probe → `webhook.key.activate`. A key whose
    * secret was not stored is never activated: if `store` throws or rejects, this rejects
    * with a {StoreFailedError} whose `cause` is your error, and the new key stays INACTIVE
-   * (it counts against the daily quota). Deploy the key to every receiver in `store`, or
+   * (it counts against the daily quota). The StoreFailedError's message quotes your error's
+   * message with the new secret (every base64 spelling) and the credentials masked; its
+   * `cause` is your own error object, NOT masked (if it quotes the secret, so does
+   * `util.inspect(err)`, which prints the cause). Deploy the key to every receiver in `store`, or
    * make receivers reload it (an unknown key is answered 503 and redelivered later).
    */
   rotateWebhookKey(accountId: string, store: StoreSecret): Promise<Rotation>;
@@ -545,20 +563,53 @@ export declare const ERROR_CODES: readonly ErrorCode[];
 export declare const PROFILES: readonly ProfileName[];
 
 /**
+ * The HTTP status the adapters answer when your webhook handler throws or rejects, whatever
+ * the error, a typed-view error included (the core's `decided::HANDLER_FAILURE_STATUS`: 500,
+ * so Kompliant redelivers). Refused webhooks answer their error's own `httpStatus`.
+ */
+export declare const HANDLER_FAILURE_STATUS: number;
+
+/** The HTTP answer for a webhook delivery ended by an error. */
+export interface HttpAnswer {
+  /** The HTTP status, e.g. 503 for `UNKNOWN_KEY`. */
+  status: number;
+  /** A text safe to send back to the caller: it never says which check failed. */
+  publicMessage: string;
+}
+
+/**
+ * The answer a webhook receiver sends when an error with this stable `code` ends a delivery
+ * (the core's `ErrorCode::http_status` / `public_message`): what a `WebhookError` carries
+ * as `httpStatus` / `publicMessage`. For adapters of your own.
+ * @throws {RangeError} for a string that is not in `ERROR_CODES`.
+ */
+export declare function httpAnswer(code: ErrorCode): HttpAnswer;
+
+/**
  * Root of the errors this package throws for a failed check or call. `message` is for
  * operators (it names the failed check, never secrets or plaintext).
  */
 export declare class KompliantError extends Error {
-  constructor(message: string, code: ErrorCode, options?: ErrorOptions);
+  /**
+   * `code` defaults to the class's own (`new UnknownKeyError(msg).code === 'UNKNOWN_KEY'`;
+   * `INTERNAL` for the base classes).
+   */
+  constructor(message: string, code?: ErrorCode, options?: ErrorOptions);
+  /** The code of errors of this class made without one (the per-code classes only). */
+  static readonly defaultCode: ErrorCode | undefined;
   /** The stable, cross-language code, e.g. `UNKNOWN_KEY` or `DAILY_KEY_LIMIT`. */
   readonly code: ErrorCode;
 }
 
 /** A receive-path error (envelope, keyring, decryption, payload). */
 export declare class WebhookError extends KompliantError {
+  /**
+   * `code` defaults to the class's own; `httpStatus` and `publicMessage` default to the
+   * core's answer for the code (see `httpAnswer`).
+   */
   constructor(
     message: string,
-    code: WebhookErrorCode,
+    code?: WebhookErrorCode,
     fields?: { httpStatus?: number; publicMessage?: string; keyId?: string | null },
     options?: ErrorOptions,
   );
@@ -594,9 +645,10 @@ export declare class InternalError extends WebhookError {}
 
 /** A failed Kompliant API call. */
 export declare class ApiError extends KompliantError {
+  /** `code` defaults to the class's own; every field to null (`attempts` to 0). */
   constructor(
     message: string,
-    code: ErrorCode,
+    code?: ErrorCode,
     fields?: {
       subCode?: string | null;
       entityType?: string | null;
@@ -655,7 +707,14 @@ export declare class TimeoutError extends ApiError {}
 export declare class ConnectionFailedError extends ApiError {}
 /** `INVALID_RESPONSE`: the answer is not a Kompliant envelope of the documented shape. */
 export declare class InvalidResponseError extends ApiError {}
-/** `INVALID_CONFIGURATION`: missing or unusable credentials or options. */
+/**
+ * `INVALID_CONFIGURATION`: missing or unusable credentials or options: the client's, and
+ * also a receiver's or a wire profile's (its API fields are then null).
+ */
 export declare class InvalidConfigurationError extends ApiError {}
-/** `STORE_FAILED`: a rotation's store step failed; the new key was not activated (`cause` is the store's error). */
+/**
+ * `STORE_FAILED`: a rotation's store step failed; the new key was not activated. The message
+ * quotes the store's error with the new secret and the client's credentials masked; `cause`
+ * is the store's own error, unmasked: it is yours, log it with the care your store needs.
+ */
 export declare class StoreFailedError extends ApiError {}

@@ -17,6 +17,25 @@ const ERROR_CODES = Object.freeze(binding.errorCodes());
 /** The built-in wire profile names; the first is the default. */
 const PROFILES = Object.freeze(binding.profileNames());
 
+/**
+ * The HTTP status an adapter answers when the user's webhook handler throws or rejects,
+ * whatever the error (the core's `decided::HANDLER_FAILURE_STATUS`: 500, so Kompliant
+ * redelivers). Refused webhooks answer their error's own `httpStatus`.
+ */
+const HANDLER_FAILURE_STATUS = binding.HANDLER_FAILURE_STATUS;
+
+/**
+ * The answer a webhook receiver sends when an error with this stable `code` ends a delivery,
+ * `{ status, publicMessage }` (the core's `ErrorCode::http_status` / `public_message`): what
+ * `WebhookError`s carry as `httpStatus` / `publicMessage`. For adapters of your own. A
+ * `RangeError` for a string that is not in `ERROR_CODES`.
+ */
+function httpAnswer(code) {
+  if (typeof code !== 'string') throw new TypeError('code must be a string (one of ERROR_CODES)');
+  const { status, publicMessage } = errors.native(() => binding.httpAnswer(code));
+  return { status, publicMessage };
+}
+
 module.exports = {
   Keyring,
   WebhookReceiver,
@@ -29,6 +48,8 @@ module.exports = {
   CreatedWebhookKey,
   ERROR_CODES,
   PROFILES,
+  HANDLER_FAILURE_STATUS,
+  httpAnswer,
   KompliantError: errors.KompliantError,
   WebhookError: errors.WebhookError,
   ApiError: errors.ApiError,

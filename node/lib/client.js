@@ -227,8 +227,10 @@ class KompliantClient {
    * secretBase64)`, where you put the secret where your receivers load keys from (the only
    * place this package hands a secret to your code); then a local seal/decrypt probe; then
    * `webhook.key.activate`. A key whose secret was not stored is never activated: if `store`
-   * throws or rejects, this rejects with a `StoreFailedError` (its `cause` is your error)
-   * and the new key stays INACTIVE. Resolves to `{ newKeyId, previousKeyId, activatedAt }`.
+   * throws or rejects, this rejects with a `StoreFailedError` and the new key stays
+   * INACTIVE: its message quotes your error's message with the core masking the new secret
+   * and the credentials; its `cause` is your own error, unmasked. Resolves to `{ newKeyId,
+   * previousKeyId, activatedAt }`.
    */
   async rotateWebhookKey(accountId, store) {
     checkString('accountId', accountId);
@@ -240,7 +242,7 @@ class KompliantClient {
       const detail = err instanceof Error ? err.message : String(err);
       let failure;
       try {
-        pending.storeFailed(detail); // always throws STORE_FAILED, naming the new key
+        pending.storeFailed(detail); // always throws STORE_FAILED, naming the new key, secret masked
       } catch (nativeErr) {
         failure = fromNative(nativeErr, err);
       }

@@ -3,25 +3,39 @@
 // Error whose message is `KOMPLIANT_ERROR:` + JSON (code and fields, see
 // bindings/node/src/error.rs); `fromNative` turns that into the right class here.
 
+const binding = require('./native.js');
+
 const PREFIX = 'KOMPLIANT_ERROR:';
+
+/**
+ * The code an error of `Class` carries when none is given: its own stable code for the
+ * per-code subclasses (`new UnknownKeyError(msg).code === 'UNKNOWN_KEY'`), `INTERNAL` for the
+ * base classes.
+ */
+function defaultCode(Class) {
+  return Class?.defaultCode ?? 'INTERNAL';
+}
 
 /** Root of every error this package throws for a failed check or call; `code` is the stable code. */
 class KompliantError extends Error {
   constructor(message, code, options) {
     super(message, options);
     /** The stable, cross-language code, e.g. `UNKNOWN_KEY` or `DAILY_KEY_LIMIT`. */
-    this.code = code;
+    this.code = code ?? defaultCode(new.target);
   }
 }
 
 /** A receive-path error: envelope, keyring, decryption, payload. */
 class WebhookError extends KompliantError {
-  constructor(message, code, fields = {}, options) {
-    super(message, code, options);
+  constructor(message, code, fields, options) {
+    super(message, code ?? defaultCode(new.target), options);
+    fields ??= {};
+    // The answer for this code is the core's (ErrorCode::http_status / public_message).
+    const answer = fields.httpStatus != null && fields.publicMessage != null ? null : binding.httpAnswer(this.code);
     /** The HTTP status to answer the delivery with (503 for an unknown key: Kompliant retries). */
-    this.httpStatus = fields.httpStatus ?? 500;
+    this.httpStatus = fields.httpStatus ?? answer.status;
     /** A text safe to send back to the caller; it does not say which check failed. */
-    this.publicMessage = fields.publicMessage ?? 'webhook receiver error';
+    this.publicMessage = fields.publicMessage ?? answer.publicMessage;
     /** The key id the error is about, when there is one (never a secret). */
     this.keyId = fields.keyId ?? null;
   }
@@ -29,8 +43,9 @@ class WebhookError extends KompliantError {
 
 /** A failed Kompliant API call. */
 class ApiError extends KompliantError {
-  constructor(message, code, fields = {}, options) {
-    super(message, code, options);
+  constructor(message, code, fields, options) {
+    super(message, code ?? defaultCode(new.target), options);
+    fields ??= {};
     /** The server's `errors[0].sub_code` (e.g. `DAILY_KEY_LIMIT`), or null. */
     this.subCode = fields.subCode ?? null;
     /** The server's `errors[0].entity_type` (e.g. `Webhook Key`), or null. */
@@ -84,6 +99,12 @@ const API_CLASSES = {
 };
 
 /**
+ * Codes both sides raise, with one class: INVALID_CONFIGURATION comes from client options and
+ * from receiver and profile options alike.
+ */
+const SHARED_CLASSES = { INVALID_CONFIGURATION: API_CLASSES.INVALID_CONFIGURATION };
+
+/**
  * The package error for an error thrown by the native module (any other value is returned
  * unchanged). `cause` is attached when given (e.g. the store callback's error).
  */
@@ -98,29 +119,23 @@ function fromNative(err, cause) {
     return new KompliantError('internal error: undecodable native error', 'INTERNAL');
   }
   const options = cause === undefined ? undefined : { cause };
-  let out;
   switch (f.kind) {
     case 'type':
-      out = new TypeError(f.message, options);
-      break;
+      return new TypeError(f.message, options);
     case 'range':
-      out = new RangeError(f.message, options);
-      break;
-    case 'webhook': {
-      const Class = WEBHOOK_CLASSES[f.code] ?? WebhookError;
-      out = new Class(f.message, f.code, f, options);
-      break;
-    }
+      return new RangeError(f.message, options);
+    case 'webhook':
     case 'api': {
-      // INTERNAL can come from the rotation probe: an ApiError with that code.
-      const Class = API_CLASSES[f.code] ?? ApiError;
-      out = new Class(f.message, f.code, f, options);
-      break;
+      // INTERNAL from the rotation probe is a plain ApiError with that code.
+      const Base = f.kind === 'webhook' ? WebhookError : ApiError;
+      const Class = (f.kind === 'webhook' ? WEBHOOK_CLASSES : API_CLASSES)[f.code] ?? SHARED_CLASSES[f.code] ?? Base;
+      // A receive-side INVALID_CONFIGURATION is an ApiError: its httpStatus is "received", so null.
+      const fields = Class.prototype instanceof Base || Class === Base ? f : {};
+      return new Class(f.message, f.code, fields, options);
     }
     default:
-      out = new KompliantError(f.message, f.code ?? 'INTERNAL', options);
+      return new KompliantError(f.message, f.code ?? 'INTERNAL', options);
   }
-  return out;
 }
 
 /** Calls `fn`, rethrowing native errors as package errors. */
@@ -142,6 +157,11 @@ async function nativeAsync(promise) {
   } catch (err) {
     throw fromNative(err);
   }
+}
+
+for (const [code, Class] of [...Object.entries(WEBHOOK_CLASSES), ...Object.entries(API_CLASSES)]) {
+  /** The code of errors of this class made without one. */
+  Object.defineProperty(Class, 'defaultCode', { value: code, enumerable: true });
 }
 
 const classes = {};

@@ -1,12 +1,19 @@
 'use strict';
 // What the three middlewares share: reading the raw body with a size cap, and turning one
 // delivery into an HTTP answer (200, or the error's suggested status and public message).
+// Every status and public text is the core's (ErrorCode::http_status / public_message,
+// decided::HANDLER_FAILURE_STATUS).
 
+const binding = require('./native.js');
 const { WebhookError } = require('./errors.js');
 const { WebhookReceiver } = require('./receiver.js');
 const { checkFunction } = require('./internal.js');
 
-/** Checks middleware options; returns a function giving the receiver for a request. */
+/**
+ * Checks middleware options; returns a function giving the receiver for a request. An
+ * adapter calls it ONCE per request (a `receiver` function may reload a keyring file) and
+ * uses that receiver for both the body limit and the decryption.
+ */
 function receiverSource(options, where) {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where} needs an options object`);
   checkFunction(`${where}: options.onWebhook`, options.onWebhook);
@@ -80,26 +87,59 @@ async function readWebStream(body, limit) {
   return Buffer.concat(chunks, size);
 }
 
-/** The HTTP answer for a refused delivery. */
+/**
+ * The HTTP answer for a refused delivery: a `WebhookError`'s own status and public message;
+ * anything else (a failing `receiver` function, a consumed body) is a receiver-side fault,
+ * answered as the core answers `INTERNAL`.
+ */
 function refusal(err) {
   if (err instanceof WebhookError) return { status: err.httpStatus, text: err.publicMessage };
-  return { status: 500, text: 'webhook receiver error' };
+  const internal = binding.httpAnswer('INTERNAL');
+  return { status: internal.status, text: internal.publicMessage };
+}
+
+/** The answer when the user's handler throws or rejects: the core's HANDLER_FAILURE_STATUS. */
+function handlerFailure() {
+  const answer = binding.handlerFailureAnswer();
+  return { status: answer.status, text: answer.publicMessage };
 }
 
 const OK = { status: 200, text: 'ok' };
-const HANDLER_FAILED = { status: 500, text: 'webhook handler failed' };
 
 /**
- * Decrypts `body` and runs `onWebhook(webhook, ...context)`. Resolves to
- * `{ status, text, handlerResult? }`: 200 after the handler; the error's suggested status
- * and public message if the webhook is refused (503 for an unknown key: Kompliant retries);
- * 500 if the handler throws (Kompliant retries later). `onError` sees every failure.
+ * The receiver for one request: `getReceiver()` called once. Resolves to `{ receiver }`, or
+ * to `{ answer }` (a refusal, reported to `onError`) if the `receiver` function throws.
  */
-async function deliver(getReceiver, body, options, context) {
+async function receiverFor(getReceiver, options, context) {
+  try {
+    return { receiver: getReceiver() };
+  } catch (err) {
+    await report(options.onError ?? logError, err, context);
+    return { answer: refusal(err) };
+  }
+}
+
+/**
+ * Refuses a request whose body cannot be verified (already consumed): `err` goes to
+ * `onError` and the answer is the core's `INTERNAL` one.
+ */
+async function refuse(err, options, context) {
+  await report(options.onError ?? logError, err, context);
+  return refusal(err);
+}
+
+/**
+ * Decrypts `body` with `receiver` (from `receiverFor`) and runs `onWebhook(webhook,
+ * ...context)`. Resolves to `{ status, text, handlerResult? }`: 200 after the handler; the
+ * error's suggested status and public message if the webhook is refused (503 for an unknown
+ * key: Kompliant retries); HANDLER_FAILURE_STATUS (500) if the handler throws or rejects,
+ * whatever the error (Kompliant retries later). `onError` sees every failure.
+ */
+async function deliver(receiver, body, options, context) {
   const onError = options.onError ?? logError;
   let webhook;
   try {
-    webhook = getReceiver().decrypt(body);
+    webhook = receiver.decrypt(body);
   } catch (err) {
     await report(onError, err, context);
     return refusal(err);
@@ -109,7 +149,7 @@ async function deliver(getReceiver, body, options, context) {
     return { ...OK, handlerResult };
   } catch (err) {
     await report(onError, err, context);
-    return HANDLER_FAILED;
+    return handlerFailure();
   }
 }
 
@@ -121,4 +161,4 @@ async function report(onError, err, context) {
   }
 }
 
-module.exports = { receiverSource, readNodeStream, readWebStream, deliver, logError };
+module.exports = { receiverSource, receiverFor, readNodeStream, readWebStream, deliver, refuse, logError };

@@ -2,7 +2,7 @@
 
 const binding = require('./native.js');
 const { native } = require('./errors.js');
-const { UNWRAP } = require('./internal.js');
+const { UNWRAP, checkString } = require('./internal.js');
 const { Keyring } = require('./keyring.js');
 const { Webhook, CREATE } = require('./webhook.js');
 
@@ -14,25 +14,50 @@ const RAW_BODY_HELP =
   'instead of express.json() on the webhook route, `await request.arrayBuffer()` in a fetch ' +
   'handler, or a Fastify content-type parser with parseAs: "buffer".';
 
-/** Native options from the package's receiver/seal options (`profile` name or object). */
+/** Throws a TypeError unless `obj` has only the `known` own keys (a typo never goes unnoticed). */
+function checkKeys(name, obj, known) {
+  for (const key of Object.keys(obj)) {
+    if (!known.includes(key)) throw new TypeError(`${name} has no option ${JSON.stringify(key)} (known: ${known.join(', ')})`);
+  }
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Native options from the package's receiver/seal `profile` option: a built-in name, or a
+ * custom profile `{ name, tagPosition?, aad? }` whose values go to the core's
+ * `WireProfile::from_names` unchanged. Only the types are checked here (a `TypeError`); the
+ * core judges the values (an `InvalidConfigurationError` for an unknown name, tag position
+ * or field, or an empty separator). `aad` absent, `{}` or `{ separator }` without `fields`:
+ * the documented six fields; `'none'` or `{ fields: [] }`: no AAD.
+ */
 function profileOptions(profile) {
   if (profile === undefined || profile === null) return {};
   if (typeof profile === 'string') return { profile };
-  if (typeof profile === 'object') {
-    if (typeof profile.name !== 'string') throw new TypeError('a custom profile needs a string name');
-    const aad = profile.aad ?? { fields: ['id', 'event_type', 'timestamp', 'account_id', 'schema_version', 'key_id'] };
-    return {
-      customProfile: {
-        name: profile.name,
-        tagPosition: profile.tagPosition,
-        aadFields: aad === 'none' ? undefined : aad.fields,
-        aadSeparator: aad === 'none' ? undefined : aad.separator,
-      },
-    };
+  if (!isPlainObject(profile)) throw new TypeError('profile must be a built-in profile name or a custom profile object');
+  checkKeys('profile', profile, ['name', 'tagPosition', 'aad']);
+  const { name, tagPosition, aad } = profile;
+  checkString('profile.name', name);
+  if (tagPosition !== undefined) checkString('profile.tagPosition', tagPosition);
+  let aadFields;
+  let aadSeparator;
+  if (aad === 'none') {
+    aadFields = [];
+  } else if (aad !== undefined) {
+    if (!isPlainObject(aad)) throw new TypeError("profile.aad must be 'none' or an object { fields?, separator? }");
+    checkKeys('profile.aad', aad, ['fields', 'separator']);
+    if (aad.fields !== undefined) {
+      if (!Array.isArray(aad.fields)) throw new TypeError('profile.aad.fields must be an array of field names');
+      aadFields = aad.fields.map((f, i) => checkString(`profile.aad.fields[${i}]`, f));
+    }
+    if (aad.separator !== undefined) aadSeparator = checkString('profile.aad.separator', aad.separator);
   }
-  throw new TypeError('profile must be a built-in profile name or a custom profile object');
+  return { customProfile: { name, tagPosition, aadFields, aadSeparator } };
 }
 
+/** A number option, or undefined when absent; a `TypeError` for any other type. */
 function optionalNumber(name, value) {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number`);
@@ -64,7 +89,9 @@ class WebhookReceiver {
    * A receiver over `keyring` (shared: keys added to it later are used at once). Options:
    * `profile` (a built-in name or a custom profile), `maxBodyBytes` (default 8 MiB),
    * `maxAgeSeconds` and `maxFutureSkewSeconds` (both off by default: redeliveries come days
-   * later).
+   * later). An option of the wrong type is a `TypeError`; a value the core refuses (the
+   * core's `ReceiverOptions::check`, `WireProfile::named` / `from_names`) an
+   * `InvalidConfigurationError`.
    */
   constructor(keyring, options = {}) {
     if (!(keyring instanceof Keyring)) throw new TypeError('WebhookReceiver needs a Keyring');

@@ -47,7 +47,7 @@ test('keys: create → get → activate → a second activation deletes the firs
   for (const text of [util.inspect(first), util.inspect(first, { showHidden: true }), JSON.stringify(first), String(first)]) {
     assert.ok(!text.includes(first.secret), text);
     assert.match(text, /\[REDACTED\]/);
-    assert.match(text, new RegExp(first.keyId));
+    assert.ok(text.includes(first.keyId), text);
   }
 
   const info = await client.getWebhookKey(first.keyId);
@@ -167,6 +167,59 @@ test('a store step that throws or rejects: StoreFailedError with the cause; the 
     assert.equal((await client.getWebhookKey(newKey)).status, 'INACTIVE');
   }
   await assert.rejects(client.rotateWebhookKey(sim.accountId, 'not a function'), TypeError);
+});
+
+test('a store error that quotes the secret: the StoreFailedError masks it; only `cause` (your own error) has it', async () => {
+  const urlSafe = (b64) => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  for (const spelling of [(s) => s, urlSafe]) {
+    let secret;
+    let newKey;
+    const thrown = [];
+    await assert.rejects(
+      client.rotateWebhookKey(sim.accountId, (keyId, secretBase64) => {
+        secret = secretBase64;
+        newKey = keyId;
+        const err = new Error('vault refused ' + spelling(secretBase64));
+        thrown.push(err);
+        throw err;
+      }),
+      (err) => {
+        assert.ok(err instanceof k.StoreFailedError);
+        assert.ok(err.message.includes('vault refused'), err.message);
+        assert.ok(err.message.includes(newKey), 'names the new key');
+        for (const s of [secret, spelling(secret), secret.slice(0, 16)]) {
+          assert.ok(!err.message.includes(s), err.message);
+          assert.ok(!err.stack.includes(s), err.stack);
+        }
+        // The cause is the caller's own error, unmasked (documented); everything else is masked.
+        assert.equal(err.cause, thrown[0]);
+        assert.ok(err.cause.message.includes(spelling(secret)));
+        const { cause } = err;
+        delete err.cause;
+        try {
+          for (const text of [util.inspect(err), util.inspect(err, { showHidden: true, depth: 10 }), JSON.stringify(err), String(err)]) {
+            assert.ok(!text.includes(secret.slice(0, 16)), text);
+            assert.ok(!text.includes(spelling(secret).slice(0, 16)), text);
+          }
+        } finally {
+          err.cause = cause;
+        }
+        return true;
+      },
+    );
+    assert.equal((await client.getWebhookKey(newKey)).status, 'INACTIVE');
+  }
+  // The client's own credentials are masked too.
+  await assert.rejects(
+    client.rotateWebhookKey(sim.accountId, () => {
+      throw new Error(`vault said ${sim.env.KOMPLIANT_AUTH_TOKEN} / ${sim.env.KOMPLIANT_SECRET_KEY}`);
+    }),
+    (err) => {
+      assert.ok(err instanceof k.StoreFailedError);
+      for (const s of secretPatterns()) assert.ok(!err.message.includes(s), err.message);
+      return true;
+    },
+  );
 });
 
 test('bad credentials and options: Unauthorized, InvalidConfiguration (naming variables, never values)', async () => {

@@ -74,3 +74,65 @@ test('a cause is attached when given', () => {
   assert.ok(err instanceof k.StoreFailedError);
   assert.equal(err.cause, cause);
 });
+
+test('every class has its default code; webhook errors take their answer from the core', () => {
+  for (const [code, Class] of [...Object.entries(WEBHOOK_CLASSES), ...Object.entries(API_CLASSES)]) {
+    const err = new Class('m');
+    assert.equal(err.code, code, Class.name);
+    assert.equal(Class.defaultCode, code);
+    assert.equal(err.message, 'm');
+    assert.equal(err.name, Class.name);
+  }
+  const unknown = new k.UnknownKeyError('key whk_1 not held');
+  assert.equal(unknown.code, 'UNKNOWN_KEY');
+  assert.equal(unknown.httpStatus, 503);
+  assert.equal(unknown.publicMessage, 'webhook cannot be processed yet; retry later');
+  assert.equal(unknown.keyId, null);
+  assert.equal(new k.BodyTooLargeError('m').httpStatus, 413);
+  assert.equal(new k.DecryptionError('m').publicMessage, 'webhook rejected');
+  assert.equal(new k.InvalidKeyError('m').httpStatus, 500);
+  // The answer an error class carries is the one the native receiver gives that code.
+  const body = k.sealWebhook(
+    { id: 'wh_1', eventType: 'E', timestamp: 't', accountId: 'a', schemaVersion: 's', keyId: 'whk_20251121_01' },
+    '{}',
+    Buffer.alloc(32, 1),
+  ).body(0);
+  assert.throws(() => new k.WebhookReceiver(new k.Keyring()).decrypt(body), (err) => {
+    assert.equal(err.httpStatus, unknown.httpStatus);
+    assert.equal(err.publicMessage, unknown.publicMessage);
+    return true;
+  });
+  // Explicit values win; the base classes default to INTERNAL.
+  const custom = new k.WebhookError('m', 'MALFORMED_ENVELOPE', { httpStatus: 418, publicMessage: 'p', keyId: 'whk_x' });
+  assert.deepEqual([custom.code, custom.httpStatus, custom.publicMessage, custom.keyId], ['MALFORMED_ENVELOPE', 418, 'p', 'whk_x']);
+  assert.equal(new k.WebhookError('m').code, 'INTERNAL');
+  assert.equal(new k.WebhookError('m').httpStatus, 500);
+  assert.equal(new k.KompliantError('m').code, 'INTERNAL');
+  assert.equal(new k.ApiError('m').code, 'INTERNAL');
+  const api = new k.DailyKeyLimitError('m', undefined, { subCode: 'DAILY_KEY_LIMIT' }, { cause: 'c' });
+  assert.deepEqual([api.code, api.subCode, api.httpStatus, api.attempts, api.cause], ['DAILY_KEY_LIMIT', 'DAILY_KEY_LIMIT', null, 0, 'c']);
+  class MyUnknownKey extends k.UnknownKeyError {}
+  assert.equal(new MyUnknownKey('m').code, 'UNKNOWN_KEY');
+});
+
+test("httpAnswer and HANDLER_FAILURE_STATUS are the core's", () => {
+  assert.equal(k.HANDLER_FAILURE_STATUS, 500);
+  assert.deepEqual(k.httpAnswer('UNKNOWN_KEY'), { status: 503, publicMessage: 'webhook cannot be processed yet; retry later' });
+  assert.deepEqual(k.httpAnswer('BODY_TOO_LARGE'), { status: 413, publicMessage: 'webhook body too large' });
+  assert.deepEqual(k.httpAnswer('PAYLOAD_NOT_JSON'), { status: 400, publicMessage: 'webhook rejected' });
+  assert.deepEqual(k.httpAnswer('INTERNAL'), { status: 500, publicMessage: 'webhook receiver error' });
+  for (const code of k.ERROR_CODES) assert.equal(typeof k.httpAnswer(code).status, 'number', code);
+  assert.throws(() => k.httpAnswer('NOPE'), RangeError);
+  assert.throws(() => k.httpAnswer(5), TypeError);
+});
+
+test('INVALID_CONFIGURATION from the receive side is the one InvalidConfigurationError class', () => {
+  const err = fromNative(
+    new Error('KOMPLIANT_ERROR:{"kind":"webhook","code":"INVALID_CONFIGURATION","message":"m","httpStatus":500,"publicMessage":"p"}'),
+  );
+  assert.ok(err instanceof k.InvalidConfigurationError);
+  assert.equal(err.code, 'INVALID_CONFIGURATION');
+  assert.equal(err.httpStatus, null, 'no HTTP answer was received');
+  const internal = fromNative(new Error('KOMPLIANT_ERROR:{"kind":"webhook","code":"INTERNAL","message":"m","httpStatus":500,"publicMessage":"p"}'));
+  assert.ok(internal instanceof k.InternalError);
+});

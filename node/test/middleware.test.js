@@ -194,6 +194,107 @@ test('Express: the receiver can be a function, e.g. swapped after a keyring relo
   });
 });
 
+/** Serves one adapter with `options`; resolves to the URL to POST to. */
+const ADAPTERS = {
+  async express(options, fn) {
+    const app = express();
+    app.use('/webhooks', webhookMiddleware(options));
+    await withServer(http.createServer(app), (url) => fn(`${url}/webhooks`));
+  },
+  async 'express with express.raw()'(options, fn) {
+    const app = express();
+    app.use('/webhooks', express.raw({ type: '*/*', limit: '16mb' }), webhookMiddleware(options));
+    await withServer(http.createServer(app), (url) => fn(`${url}/webhooks`));
+  },
+  async fastify(options, fn) {
+    const app = Fastify();
+    app.register(webhookPlugin, { ...options, path: '/webhooks' });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      await fn(`http://127.0.0.1:${app.server.address().port}/webhooks`);
+    } finally {
+      await app.close();
+    }
+  },
+  async fetch(options, fn) {
+    await withServer(fetchServer(webhookHandler(options)), (url) => fn(`${url}/webhooks`));
+  },
+};
+
+for (const [name, serve] of Object.entries(ADAPTERS)) {
+  test(`${name}: a receiver function is called once per request`, async () => {
+    let calls = 0;
+    const options = {
+      receiver: () => {
+        calls += 1;
+        return receiver;
+      },
+      onWebhook: () => {},
+      onError: () => {},
+    };
+    await serve(options, async (url) => {
+      for (const [body, status] of [
+        [GOOD, 200],
+        [UNKNOWN, 503],
+        [Buffer.alloc(9 * 1024 * 1024, 0x20), 413],
+      ]) {
+        calls = 0;
+        assert.equal((await post(url, body)).status, status);
+        assert.equal(calls, 1, `${status}: one call to options.receiver()`);
+      }
+    });
+  });
+
+  test(`${name}: a handler failure answers the core's HANDLER_FAILURE_STATUS, whatever the error`, async () => {
+    const errors = [];
+    const failures = [
+      () => {
+        throw new Error('handler bug');
+      },
+      () => Promise.reject(new k.UnknownKeyError('a WebhookError from the handler is still a handler failure')),
+      (webhook) => {
+        // A typed view that does not fit: the handler's failure, not a refused delivery.
+        webhook.event();
+      },
+      () => {
+        throw 'a string'; // eslint-disable-line no-throw-literal
+      },
+    ];
+    let failure;
+    const options = { receiver, onWebhook: (webhook) => failure(webhook), onError: (e) => errors.push(e) };
+    const misfit = k.sealWebhook(META, { version: '1.0', workflow_id: 5 }, SECRET).body(0);
+    await serve(options, async (url) => {
+      for (const f of failures) {
+        failure = f;
+        const r = await post(url, f === failures[2] ? misfit : GOOD);
+        assert.equal(r.status, k.HANDLER_FAILURE_STATUS);
+        assert.equal(r.text, k.httpAnswer('INTERNAL').publicMessage);
+      }
+    });
+    assert.equal(k.HANDLER_FAILURE_STATUS, 500);
+    assert.equal(errors.length, failures.length);
+    assert.ok(errors[2] instanceof k.PayloadSchemaMismatchError);
+  });
+
+  test(`${name}: a receiver function that throws: onError sees it, the answer is the core's INTERNAL one`, async () => {
+    const errors = [];
+    const broken = new Error('keyring file unreadable');
+    const options = {
+      receiver: () => {
+        throw broken;
+      },
+      onWebhook: () => assert.fail('not called'),
+      onError: (e) => errors.push(e),
+    };
+    await serve(options, async (url) => {
+      const r = await post(url, GOOD);
+      assert.equal(r.status, k.httpAnswer('INTERNAL').status);
+      assert.equal(r.text, k.httpAnswer('INTERNAL').publicMessage);
+    });
+    assert.deepEqual(errors, [broken]);
+  });
+}
+
 test('middleware options are checked when the middleware is made', () => {
   assert.throws(() => webhookMiddleware({ onWebhook() {} }), /options\.receiver/);
   assert.throws(() => webhookMiddleware({ receiver }), /onWebhook/);

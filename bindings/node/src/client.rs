@@ -235,12 +235,15 @@ impl PendingRotation {
         }))
     }
 
-    /// Abandons the rotation because the store step failed with `detail`: always throws the
-    /// `STORE_FAILED` error naming the new key (which stays INACTIVE).
+    /// Abandons the rotation because the store step failed with `detail` (the store's error
+    /// text): always throws the `STORE_FAILED` error naming the new key (which stays
+    /// INACTIVE). The core masks the new secret and the credentials in `detail`; the text
+    /// received here is wiped once quoted.
     #[napi]
     pub fn store_failed(&mut self, detail: String) -> napi::Result<()> {
+        let detail = Zeroizing::new(detail);
         let pending = self.take()?;
-        Err(api_error(&pending.store_failed(&detail)))
+        Err(api_error(&pending.store_failed(&detail.as_str())))
     }
 
     fn pending_ref(&self) -> napi::Result<&core::PendingRotation> {

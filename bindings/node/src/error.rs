@@ -5,7 +5,9 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use kompliant_webhooks::{ApiError, WebhookError};
+use kompliant_webhooks::decided::HANDLER_FAILURE_STATUS as CORE_HANDLER_FAILURE_STATUS;
+use kompliant_webhooks::{ApiError, ErrorCode, WebhookError};
+use napi_derive::napi;
 use serde::Serialize;
 
 /// Marks a message produced by [`encode`]; `node/lib/errors.js` looks for it.
@@ -99,6 +101,15 @@ pub(crate) fn api_error(e: &ApiError) -> napi::Error {
     .into_error()
 }
 
+/// An unusable setting (a receiver or profile option): the core's `INVALID_CONFIGURATION`
+/// receive-side error, for a value the core's types cannot even hold (a negative or
+/// fractional byte count, a negative duration).
+pub(crate) fn invalid_configuration(detail: impl Into<String>) -> napi::Error {
+    webhook_error(&WebhookError::InvalidConfiguration {
+        detail: detail.into(),
+    })
+}
+
 /// A bad argument of the wrong type (the JS layer throws a `TypeError`).
 pub(crate) fn type_error(message: impl Into<String>) -> napi::Error {
     Encoded {
@@ -134,6 +145,58 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
     })
 }
 
+/// The HTTP status a framework adapter answers when the user's webhook handler throws or
+/// rejects, whatever the error (the core's `decided::HANDLER_FAILURE_STATUS`: 500, so
+/// Kompliant redelivers). Failures of the receive checks answer their own status instead.
+#[napi]
+pub const HANDLER_FAILURE_STATUS: u32 = CORE_HANDLER_FAILURE_STATUS as u32;
+
+/// An HTTP answer for a webhook delivery: the status and the text safe to send with it.
+#[napi(object)]
+pub struct NativeHttpAnswer {
+    /// The HTTP status.
+    pub status: u32,
+    /// A text safe to send to the caller: it never says which check failed.
+    pub public_message: String,
+}
+
+/// The answer a webhook receiver sends when an error with this stable `code` ends a delivery
+/// (the core's `ErrorCode::http_status` and `ErrorCode::public_message`): e.g. 503 and
+/// "webhook cannot be processed yet; retry later" for `UNKNOWN_KEY`. A `RangeError` for a
+/// string that is not a stable code.
+#[napi]
+pub fn http_answer(code: String) -> napi::Result<NativeHttpAnswer> {
+    let code = ErrorCode::parse(&code).ok_or_else(|| {
+        range_error(format!(
+            "unknown error code {:?} (see ERROR_CODES)",
+            bounded_for_message(&code)
+        ))
+    })?;
+    Ok(NativeHttpAnswer {
+        status: u32::from(code.http_status()),
+        public_message: code.public_message().to_owned(),
+    })
+}
+
+/// The answer an adapter sends when the user's handler fails: [`HANDLER_FAILURE_STATUS`] with
+/// the core's public text for a receiver-side failure (`INTERNAL`, whose status it is).
+#[napi]
+pub fn handler_failure_answer() -> NativeHttpAnswer {
+    NativeHttpAnswer {
+        status: HANDLER_FAILURE_STATUS,
+        public_message: ErrorCode::Internal.public_message().to_owned(),
+    }
+}
+
+/// `text` cut to a length fit for an error message (it is the caller's own argument).
+fn bounded_for_message(text: &str) -> String {
+    const MAX: usize = 64;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", text.get(..end).unwrap_or_default()),
+        None => text.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
@@ -165,6 +228,30 @@ mod tests {
         assert_eq!(v["kind"], "internal");
         assert_eq!(v["code"], "INTERNAL");
         assert!(!v["message"].as_str().unwrap().contains("boom"));
+    }
+
+    #[test]
+    fn http_answers_come_from_the_core() {
+        let a = http_answer("UNKNOWN_KEY".into()).unwrap();
+        assert_eq!(a.status, 503);
+        assert_eq!(a.public_message, ErrorCode::UnknownKey.public_message());
+        assert_eq!(http_answer("BODY_TOO_LARGE".into()).unwrap().status, 413);
+        let bad = decode(&http_answer("NOPE".into()).err().unwrap());
+        assert_eq!(bad["kind"], "range");
+        let handler = handler_failure_answer();
+        assert_eq!(handler.status, 500);
+        // The text is the one of the core's class for that status.
+        assert_eq!(
+            u32::from(ErrorCode::Internal.http_status()),
+            HANDLER_FAILURE_STATUS
+        );
+    }
+
+    #[test]
+    fn unusable_settings_are_invalid_configuration() {
+        let v = decode(&invalid_configuration("maxBodyBytes must be an integer"));
+        assert_eq!(v["kind"], "webhook");
+        assert_eq!(v["code"], "INVALID_CONFIGURATION");
     }
 
     #[test]

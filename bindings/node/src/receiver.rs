@@ -7,18 +7,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use kompliant_webhooks as core;
 use napi_derive::napi;
 
-use crate::error::{guard, range_error, webhook_error};
+use crate::error::{guard, invalid_configuration, range_error, type_error, webhook_error};
 use crate::keyring::Keyring;
 
-/// A wire profile of your own (when Kompliant's real layout differs from the built-ins).
+/// A wire profile of your own (when Kompliant's real layout differs from the built-ins): the
+/// configuration values of the core's `WireProfile::from_names`, passed through unchanged.
 #[napi(object)]
 pub struct NativeCustomProfile {
     /// The profile's name (for logs).
     pub name: String,
-    /// `afterCiphertext` (`nonce || ciphertext || tag`, the default) or `beforeCiphertext`.
+    /// `after_ciphertext` (`nonce || ciphertext || tag`, the default) or `before_ciphertext`.
     pub tag_position: Option<String>,
     /// Envelope names of the authenticated fields in order (`id`, `event_type`, …); absent
-    /// for no AAD.
+    /// for the documented six, empty for no AAD.
     pub aad_fields: Option<Vec<String>>,
     /// Separator between the AAD fields (default `|`).
     pub aad_separator: Option<String>,
@@ -60,67 +61,47 @@ pub struct NativeWebhook {
     pub payload: String,
 }
 
-/// The wire profile named by `profile` or described by `custom`.
+/// The wire profile named by `profile` or described by `custom`: the core's
+/// `WireProfile::named` / `WireProfile::from_names` (`INVALID_CONFIGURATION` for an unknown
+/// name, tag position or field, or an empty separator).
 pub(crate) fn profile_from(
     profile: Option<&str>,
     custom: Option<&NativeCustomProfile>,
 ) -> napi::Result<core::WireProfile> {
-    match (profile, custom) {
-        (Some(_), Some(_)) => Err(range_error(
-            "give either a built-in profile name or a custom profile, not both",
-        )),
-        (None, None) => Ok(core::WireProfile::default()),
-        (Some(name), None) => core::WireProfile::by_name(name).ok_or_else(|| {
-            range_error(format!(
-                "unknown wire profile {name:?} (built-in: {})",
-                core::WireProfile::BUILT_IN_NAMES.join(", ")
+    let profile = match (profile, custom) {
+        (Some(_), Some(_)) => {
+            return Err(type_error(
+                "give either a built-in profile name or a custom profile, not both",
             ))
-        }),
-        (None, Some(c)) => {
-            let tag_position = match c.tag_position.as_deref() {
-                None | Some("afterCiphertext") => core::TagPosition::AfterCiphertext,
-                Some("beforeCiphertext") => core::TagPosition::BeforeCiphertext,
-                Some(other) => {
-                    return Err(range_error(format!(
-                        "tagPosition {other:?} is not \"afterCiphertext\" or \"beforeCiphertext\""
-                    )))
-                }
-            };
-            let aad = match &c.aad_fields {
-                None => core::Aad::None,
-                Some(names) => core::Aad::Fields {
-                    fields: names
-                        .iter()
-                        .map(|n| {
-                            core::MetadataField::ALL
-                                .into_iter()
-                                .find(|f| f.name() == n)
-                                .ok_or_else(|| {
-                                    range_error(format!(
-                                        "aadFields: {n:?} is not an envelope metadata field (id, event_type, timestamp, account_id, schema_version, key_id)"
-                                    ))
-                                })
-                        })
-                        .collect::<napi::Result<_>>()?,
-                    separator: c.aad_separator.clone().unwrap_or_else(|| "|".to_owned()),
-                },
-            };
-            Ok(core::WireProfile::custom(c.name.clone(), tag_position, aad))
         }
-    }
+        (None, None) => Ok(core::WireProfile::default()),
+        (Some(name), None) => core::WireProfile::named(name),
+        (None, Some(c)) => core::WireProfile::from_names(
+            &c.name,
+            c.tag_position.as_deref(),
+            c.aad_fields.as_deref(),
+            c.aad_separator.as_deref(),
+        ),
+    };
+    profile.map_err(|e| webhook_error(&e))
 }
 
 /// A JS number of seconds as a `Duration` (finite, not negative).
+/// `INVALID_CONFIGURATION` for a value no `Duration` can hold.
 fn seconds(name: &str, value: f64) -> napi::Result<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| range_error(format!("{name} must be a finite number of seconds >= 0")))
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        invalid_configuration(format!("{name} must be a finite number of seconds >= 0"))
+    })
 }
 
-/// A JS number as a byte count (a positive safe integer).
+/// A JS number as a byte count (a safe integer >= 0; whether it is usable is the core's
+/// `ReceiverOptions::check`). `INVALID_CONFIGURATION` for a value no `usize` can hold.
 fn byte_count(name: &str, value: f64) -> napi::Result<usize> {
     const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-    if value.fract() != 0.0 || !(1.0..=MAX_SAFE_INTEGER).contains(&value) {
-        return Err(range_error(format!("{name} must be a positive integer")));
+    if value.fract() != 0.0 || !(0.0..=MAX_SAFE_INTEGER).contains(&value) {
+        return Err(invalid_configuration(format!(
+            "{name} must be a whole number of bytes"
+        )));
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(value as usize)
@@ -160,6 +141,7 @@ impl WebhookReceiver {
                     opts.max_future_skew = Some(seconds("maxFutureSkewSeconds", skew)?);
                 }
             }
+            opts.check().map_err(|e| webhook_error(&e))?;
             Ok(WebhookReceiver {
                 inner: core::WebhookReceiver::with_options(keyring.inner.clone(), opts),
             })
@@ -223,16 +205,34 @@ mod tests {
 
     use super::*;
 
+    fn custom(
+        tag_position: Option<&str>,
+        aad_fields: Option<&[&str]>,
+        aad_separator: Option<&str>,
+    ) -> NativeCustomProfile {
+        NativeCustomProfile {
+            name: "mine".into(),
+            tag_position: tag_position.map(str::to_owned),
+            aad_fields: aad_fields.map(|f| f.iter().map(|s| (*s).to_owned()).collect()),
+            aad_separator: aad_separator.map(str::to_owned),
+        }
+    }
+
+    fn code(e: &napi::Error) -> String {
+        let json = e.reason.strip_prefix("KOMPLIANT_ERROR:").unwrap();
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["code"].as_str().unwrap_or_default().to_owned()
+    }
+
     #[test]
-    fn custom_profiles_are_built_from_field_names() {
+    fn custom_profiles_are_the_cores_from_names() {
         let p = profile_from(
             None,
-            Some(&NativeCustomProfile {
-                name: "mine".into(),
-                tag_position: Some("beforeCiphertext".into()),
-                aad_fields: Some(vec!["id".into(), "key_id".into()]),
-                aad_separator: None,
-            }),
+            Some(&custom(
+                Some("before_ciphertext"),
+                Some(&["id", "key_id"]),
+                None,
+            )),
         )
         .unwrap();
         assert_eq!(p.name(), "mine");
@@ -244,16 +244,45 @@ mod tests {
                 separator: "|".into()
             }
         );
-        assert!(profile_from(Some("nope"), None).is_err());
+        // Absent fields: the documented six, as the core's default; an empty list: no AAD.
+        let six = profile_from(None, Some(&custom(None, None, Some(";")))).unwrap();
+        assert_eq!(
+            six.aad(),
+            &core::Aad::Fields {
+                fields: core::MetadataField::ALL.to_vec(),
+                separator: ";".into()
+            }
+        );
+        let none = profile_from(None, Some(&custom(None, Some(&[]), None))).unwrap();
+        assert_eq!(none.aad(), &core::Aad::None);
         assert!(profile_from(Some("kompliant-2025-11-21-no-aad"), None).is_ok());
+        for bad in [
+            profile_from(Some("nope"), None),
+            profile_from(None, Some(&custom(Some("beforeCiphertext"), None, None))),
+            profile_from(None, Some(&custom(None, Some(&["body"]), None))),
+            profile_from(None, Some(&custom(None, None, Some("")))),
+        ] {
+            assert_eq!(code(&bad.err().unwrap()), "INVALID_CONFIGURATION");
+        }
     }
 
     #[test]
     fn numbers_from_js_are_checked() {
-        assert!(byte_count("m", 0.0).is_err());
-        assert!(byte_count("m", 1.5).is_err());
+        assert_eq!(
+            byte_count("m", 0.0).unwrap(),
+            0,
+            "refused by the core's check"
+        );
+        assert_eq!(
+            code(&byte_count("m", 1.5).err().unwrap()),
+            "INVALID_CONFIGURATION"
+        );
+        assert!(byte_count("m", -1.0).is_err());
         assert_eq!(byte_count("m", 1024.0).unwrap(), 1024);
-        assert!(seconds("s", -1.0).is_err());
+        assert_eq!(
+            code(&seconds("s", -1.0).err().unwrap()),
+            "INVALID_CONFIGURATION"
+        );
         assert!(seconds("s", f64::NAN).is_err());
         assert_eq!(
             time_from_ms(1500.0).unwrap(),

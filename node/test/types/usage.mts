@@ -14,10 +14,15 @@ import {
   UnknownKeyError,
   WebhookError,
   WebhookReceiver,
+  HANDLER_FAILURE_STATUS,
+  InvalidConfigurationError,
   addToKeyringFile,
+  httpAnswer,
   generateWebhookSecret,
   sealWebhook,
+  type CustomProfile,
   type ErrorCode,
+  type HttpAnswer,
   type Rotation,
   type Webhook,
   type WebhookEvent,
@@ -41,8 +46,16 @@ const receiver = new WebhookReceiver(keyring, {
   maxAgeSeconds: 86400 * 7,
 });
 const custom = new WebhookReceiver(keyring, {
-  profile: { name: 'mine', tagPosition: 'beforeCiphertext', aad: { fields: ['id', 'key_id'], separator: '|' } },
+  profile: { name: 'mine', tagPosition: 'before_ciphertext', aad: { fields: ['id', 'key_id'], separator: '|' } },
 });
+// The documented six fields with another separator; no AAD at all.
+const semicolon: CustomProfile = { name: 'semi', aad: { separator: ';' } };
+const noAad: CustomProfile = { name: 'none', aad: { fields: [] } };
+// @ts-expect-error tag positions are the core's names
+const camel: CustomProfile = { name: 'x', tagPosition: 'beforeCiphertext' };
+// @ts-expect-error AAD fields are envelope field names
+const body2: CustomProfile = { name: 'x', aad: { fields: ['body'] } };
+console.log(semicolon, noAad, camel, body2);
 const limit: number = receiver.maxBodyBytes + count;
 const profileName: string = custom.profile;
 
@@ -122,6 +135,15 @@ void client.call('x', {}, { retry: 'always' });
 // @ts-expect-error the secret key is required
 void new KompliantClient({ apiKey: 'k', authToken: 't' });
 const codes: readonly ErrorCode[] = ERROR_CODES;
+
+// Error classes with their default codes; the core's answers.
+const unknownKey = new UnknownKeyError('key not held');
+const answer: HttpAnswer = httpAnswer(unknownKey.code);
+const handlerFailed: number = HANDLER_FAILURE_STATUS;
+const config = new InvalidConfigurationError('bad option');
+console.log(unknownKey.httpStatus, unknownKey.publicMessage, answer.status, answer.publicMessage, handlerFailed, config.code);
+// @ts-expect-error httpAnswer takes a stable code
+httpAnswer('NOT_A_CODE');
 
 // Express: raw body, typed request and response.
 const app = express();
