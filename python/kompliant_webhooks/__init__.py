@@ -26,6 +26,7 @@ from typing import Union
 from ._native import (
     DEFAULT_MAX_BODY_BYTES,
     ERROR_CODES,
+    HANDLER_FAILURE_STATUS,
     ActivatedWebhookKey,
     ApiResponse,
     ApiVersionInfo,
@@ -49,6 +50,7 @@ from ._native import (
     __version__,
     add_to_keyring_file,
     generate_secret,
+    handler_failure_answer,
     http_answer,
     seal_webhook,
 )
@@ -123,6 +125,8 @@ __all__ = [
     # errors
     "ERROR_CODES",
     "http_answer",
+    "HANDLER_FAILURE_STATUS",
+    "handler_failure_answer",
     "KompliantError",
     "WebhookError",
     "MalformedEnvelopeError",

@@ -1,12 +1,12 @@
-"""What the framework adapters share: the receiver protocol, bounded body reading, and the
-log line for a refused webhook."""
+"""What the framework adapters share: the receiver protocol, bounded body reading, the log
+lines for a refused webhook and a failed handler, and the answer to a failed handler."""
 
 from __future__ import annotations
 
 import logging
 from typing import AsyncIterable, Callable, List, Optional, Protocol
 
-from ._native import Webhook
+from ._native import HANDLER_FAILURE_STATUS, Webhook, handler_failure_answer
 from .errors import WebhookError
 
 logger = logging.getLogger("kompliant_webhooks")
@@ -54,9 +54,33 @@ async def read_at_most_async(chunks: AsyncIterable[bytes], limit: int) -> bytes:
 
 
 def log_refusal(error: WebhookError, remote: Optional[str] = None) -> None:
-    """Logs why a webhook was refused, as a warning on the ``kompliant_webhooks`` logger:
-    the code and the detailed reason (never a secret or payload content)."""
+    """Logs why a webhook was refused on the ``kompliant_webhooks`` logger: the code and the
+    detailed reason (never a secret or payload content). A warning, or an error for a 500
+    (a receiver-side problem an operator must fix: a bad key, a file, the configuration)."""
     source = f" from {remote}" if remote else ""
-    logger.warning(
-        "webhook refused%s: %s: %s (answered %d)", source, error.code, error, error.http_status
+    level = logging.ERROR if error.http_status == 500 else logging.WARNING
+    logger.log(
+        level,
+        "webhook refused%s: %s: %s (answered %d)",
+        source,
+        error.code,
+        error,
+        error.http_status,
+    )
+
+
+#: The public text sent with ``HANDLER_FAILURE_STATUS`` (from the core).
+HANDLER_FAILURE_MESSAGE: str = handler_failure_answer()[1]
+
+
+def log_handler_failure(webhook: Webhook, remote: Optional[str] = None) -> None:
+    """Logs, from inside an ``except`` block, that the user's handler raised: an error on the
+    ``kompliant_webhooks`` logger naming the webhook, with the exception's traceback."""
+    source = f" from {remote}" if remote else ""
+    logger.exception(
+        "webhook handler failed for %s (%s)%s; answered %d so Kompliant redelivers it",
+        webhook.id,
+        webhook.event_type,
+        source,
+        HANDLER_FAILURE_STATUS,
     )

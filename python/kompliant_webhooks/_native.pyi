@@ -39,13 +39,17 @@ __all__ = [
     "KompliantClient",
     "ERROR_CODES",
     "http_answer",
+    "HANDLER_FAILURE_STATUS",
+    "handler_failure_answer",
 ]
 
 __version__: str
 ERROR_CODES: Tuple[str, ...]
 DEFAULT_MAX_BODY_BYTES: int
+HANDLER_FAILURE_STATUS: int
 
 def http_answer(code: str) -> Tuple[int, str]: ...
+def handler_failure_answer() -> Tuple[int, str]: ...
 def generate_secret() -> str: ...
 def add_to_keyring_file(path: Union[str, os.PathLike[str]], key_id: str, secret: str) -> None: ...
 def seal_webhook(
@@ -88,9 +92,9 @@ class WireProfile:
     def custom(
         name: str,
         *,
-        tag_position: str = "after_ciphertext",
+        tag_position: Optional[str] = None,
         aad_fields: Optional[Sequence[str]] = None,
-        separator: str = "|",
+        separator: Optional[str] = None,
     ) -> WireProfile: ...
     @property
     def name(self) -> str: ...

@@ -24,6 +24,7 @@ from ._native import (
     WebhookConfig,
     WebhookKeyInfo,
 )
+from ._rotation import check_store, is_async_callable
 
 __all__ = ["AsyncKompliantClient", "AsyncStore"]
 
@@ -174,17 +175,22 @@ class AsyncKompliantClient:
         it is the one place this method hands a secret to your code. An ``async`` function
         is awaited on the event loop; a plain function runs in a worker thread (so a slow
         secret manager never blocks the loop); a plain function returning an awaitable has
-        it awaited too. If ``store`` raises, the key is NOT activated and
-        ``StoreFailedError`` is raised with the store's exception as ``__cause__``. If the
-        task is cancelled while ``store`` runs, the key is left INACTIVE.
+        it awaited too. A ``store`` that is not callable raises ``TypeError`` before any key
+        is created (no daily creation is spent). If ``store`` raises, the key is NOT
+        activated and ``StoreFailedError`` is raised, quoting the store's exception with the
+        secret and credentials masked, and with that exception (yours, unmasked) as
+        ``__cause__``. If the task is cancelled while ``store`` runs, the key is left
+        INACTIVE.
 
-        Raises ``DailyKeyLimitError`` and the other create errors, ``StoreFailedError``, or
-        an activate error (the key was stored but not activated; activating again is safe).
+        Raises ``TypeError`` (see above), ``DailyKeyLimitError`` and the other create errors,
+        ``StoreFailedError``, or an activate error (the key was stored but not activated;
+        activating again is safe).
         """
+        check_store(store, allow_async=True)  # before the key is created
         pending = await asyncio.to_thread(self._client.start_rotation, account_id)
         key_id = pending.key_id
         try:
-            if _is_async_callable(store):
+            if is_async_callable(store):
                 result: object = store(key_id, pending.reveal_secret())
             else:
                 result = await asyncio.to_thread(store, key_id, pending.reveal_secret())
@@ -195,12 +201,3 @@ class AsyncKompliantClient:
             raise failure from exc
         return await asyncio.to_thread(pending.finish)
 
-
-def _is_async_callable(obj: object) -> bool:
-    """Whether calling ``obj`` returns a coroutine (an ``async def`` function or method, a
-    ``functools.partial`` of one, or an object whose ``__call__`` is one)."""
-    while hasattr(obj, "func") and callable(obj):  # functools.partial
-        obj = getattr(obj, "func")
-    return inspect.iscoroutinefunction(obj) or inspect.iscoroutinefunction(
-        getattr(obj, "__call__", None)
-    )

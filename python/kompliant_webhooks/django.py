@@ -21,7 +21,10 @@ stream (never ``request.POST``), at most ``receiver.max_body_bytes + 1`` bytes, 
 ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not apply: the receiver's limit does. It answers 200 when
 the handler returns ``None`` (or the handler's own response), and a refused webhook with the
 error's suggested status (503 unknown key, 400 malformed or forged, 413 too large) and
-public message, logged on the ``kompliant_webhooks`` logger.
+public message. When the handler raises, whatever the exception (a ``WebhookError`` from
+``webhook.event()`` included), it answers ``HANDLER_FAILURE_STATUS`` (500), so Kompliant
+redelivers: a bug in your handler never drops a webhook. Both are logged on the
+``kompliant_webhooks`` logger (a failed handler with its traceback).
 """
 
 from __future__ import annotations
@@ -33,11 +36,23 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ._adapter import SupportsDecrypt, log_refusal, read_at_most
-from ._native import Webhook
+from ._adapter import (
+    HANDLER_FAILURE_MESSAGE,
+    SupportsDecrypt,
+    log_handler_failure,
+    log_refusal,
+    read_at_most,
+)
+from ._native import HANDLER_FAILURE_STATUS, Webhook
 from .errors import WebhookError
 
-__all__ = ["read_webhook", "refusal_response", "webhook_view", "Handler"]
+__all__ = [
+    "read_webhook",
+    "refusal_response",
+    "handler_failure_response",
+    "webhook_view",
+    "Handler",
+]
 
 #: A webhook handler: called with the verified webhook (and the URL pattern's arguments);
 #: returns ``None`` for a 200 or a response of its own.
@@ -60,6 +75,16 @@ def refusal_response(error: WebhookError) -> HttpResponse:
     )
 
 
+def handler_failure_response() -> HttpResponse:
+    """The answer when the handler raised: ``HANDLER_FAILURE_STATUS`` (500, so Kompliant
+    redelivers) with the core's public text for a receiver-side failure."""
+    return HttpResponse(
+        HANDLER_FAILURE_MESSAGE,
+        status=HANDLER_FAILURE_STATUS,
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def webhook_view(
     receiver: SupportsDecrypt,
 ) -> Callable[[Handler], Callable[..., HttpResponseBase]]:
@@ -69,12 +94,17 @@ def webhook_view(
     def decorate(handler: Handler) -> Callable[..., HttpResponseBase]:
         @functools.wraps(handler)
         def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            remote = request.META.get("REMOTE_ADDR")
             try:
                 webhook = read_webhook(request, receiver)
-                result = handler(webhook, *args, **kwargs)
             except WebhookError as error:
-                log_refusal(error, request.META.get("REMOTE_ADDR"))
+                log_refusal(error, remote)
                 return refusal_response(error)
+            try:
+                result = handler(webhook, *args, **kwargs)
+            except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
+                log_handler_failure(webhook, remote)
+                return handler_failure_response()
             if result is None:
                 return HttpResponse(status=200)
             return result

@@ -9,8 +9,13 @@ stable, cross-language codes (``UNKNOWN_KEY``, ``DAILY_KEY_LIMIT``, ...; see
 - :class:`ApiError`: the Kompliant API client. It keeps the server's own ``server_code``,
   ``sub_code``, ``entity_type``, the HTTP status, the ``trace_id`` and ``retry_after``.
 
-Each code has its own subclass (the table ``WEBHOOK_ERROR_CLASSES`` / ``API_ERROR_CLASSES``
-is the one place that maps codes to classes; the native module raises through it).
+A third branch, :class:`InvalidConfigurationError` (``INVALID_CONFIGURATION``), is raised by
+both families for an unusable setting (a missing credential, an unknown wire profile, a
+zero body limit); it is also a ``ValueError``.
+
+Each code has its own subclass (the tables ``WEBHOOK_ERROR_CLASSES`` / ``API_ERROR_CLASSES``
+and ``InvalidConfigurationError`` are the one place that maps codes to classes; the native
+module raises through them).
 Messages name the failed check but never contain secrets or payload content. All the
 exceptions pickle with every attribute.
 """
@@ -72,6 +77,22 @@ class KompliantError(Exception):
     def __init__(self, message: str = "", *, code: Optional[str] = None) -> None:
         super().__init__(message)
         self.code = code if code is not None else self.default_code
+
+
+class InvalidConfigurationError(KompliantError, ValueError):
+    """``INVALID_CONFIGURATION``: a setting is missing or unusable, whichever part of the
+    package it configures: the API client's credentials or options (a missing
+    ``KOMPLIANT_*`` variable, a base URL, a malformed method name for ``call``) or the
+    receive path's (an unknown wire profile name, a custom profile's tag position, AAD field
+    or separator, ``max_body_bytes=0``). The message names the variable or option, never
+    its value when it is a secret.
+
+    It is a ``ValueError`` too, as Python raises for a bad argument value, and is neither a
+    ``WebhookError`` nor an ``ApiError``: a configuration mistake is fixed in code or
+    deployment, not answered to a webhook or retried.
+    """
+
+    default_code = "INVALID_CONFIGURATION"
 
 
 class WebhookError(KompliantError):
@@ -313,16 +334,15 @@ class InvalidResponseError(ApiError):
     default_code = "INVALID_RESPONSE"
 
 
-class InvalidConfigurationError(ApiError):
-    """``INVALID_CONFIGURATION``: missing or unusable credentials or options (the message
-    names the variable or option, never its value)."""
-
-    default_code = "INVALID_CONFIGURATION"
-
-
 class StoreFailedError(ApiError):
     """``STORE_FAILED``: a rotation created a key but the store step failed, so the key was
-    NOT activated (it stays INACTIVE). The store's exception is the ``__cause__``."""
+    NOT activated (it stays INACTIVE).
+
+    ``str(error)`` quotes the store's exception with the new secret (in every base64
+    spelling) and the client's credentials masked. The ``__cause__`` is the store's exception
+    itself, as your code raised it, NOT masked: ``logger.exception(...)`` or a traceback of
+    this error prints whatever your store put in that exception (a secret manager's error
+    that echoes its input included)."""
 
     default_code = "STORE_FAILED"
 
@@ -361,7 +381,6 @@ API_ERROR_CLASSES: Dict[str, Type[ApiError]] = {
         ApiTimeoutError,
         ApiConnectionError,
         InvalidResponseError,
-        InvalidConfigurationError,
         StoreFailedError,
     )
 }
@@ -374,8 +393,10 @@ def _webhook_error(
     http_status: int,
     public_message: str,
     key_id: Optional[str],
-) -> WebhookError:
+) -> KompliantError:
     """Builds the exception for a receive-path error (called by the native module)."""
+    if code == InvalidConfigurationError.default_code:
+        return InvalidConfigurationError(message)
     cls = WEBHOOK_ERROR_CLASSES.get(code, WebhookError)
     return cls(
         message, code=code, http_status=http_status, public_message=public_message, key_id=key_id
@@ -395,8 +416,10 @@ def _api_error(
     trace_id: Optional[str],
     retry_after: Optional[float],
     attempts: int,
-) -> ApiError:
+) -> KompliantError:
     """Builds the exception for an API-client error (called by the native module)."""
+    if code == InvalidConfigurationError.default_code:
+        return InvalidConfigurationError(description)
     cls = API_ERROR_CLASSES.get(code, ApiError)
     return cls(
         description,

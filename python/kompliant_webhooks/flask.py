@@ -17,11 +17,20 @@
 The view reads the RAW request body (never ``request.json``), at most
 ``receiver.max_body_bytes + 1`` bytes of it, and hands the handler a verified
 :class:`~kompliant_webhooks.Webhook`. It answers 200 when the handler returns ``None`` (or
-the handler's own response otherwise), and the error's suggested status and public message
-when decryption (or the handler) raises a ``WebhookError``: 503 for an unknown key, so
-Kompliant redelivers later; 400 for a malformed or forged body; 413 for one too large. The
-reason is logged on the ``kompliant_webhooks`` logger. Any other exception from the handler
-propagates (Flask answers 500 and Kompliant redelivers).
+the handler's own response otherwise). When decryption raises a ``WebhookError`` it answers
+the error's suggested status and public message: 503 for an unknown key, so Kompliant
+redelivers later; 400 for a malformed or forged body; 413 for one too large. When the
+handler raises, whatever the exception (a ``WebhookError`` from ``webhook.event()``
+included), it answers ``HANDLER_FAILURE_STATUS`` (500), so Kompliant redelivers: a bug in
+your handler never drops a webhook. Both are logged on the ``kompliant_webhooks`` logger
+(a failed handler with its traceback).
+
+A ``before_request`` hook (or middleware) may read the body first with ``request.get_json()``
+or ``request.get_data()``: the view then uses Flask's cached copy. If something consumed
+the stream WITHOUT caching it (``request.stream.read()``, ``get_data(cache=False)``,
+``request.form``), the body is gone: the view answers 500 (so Kompliant redelivers once
+the configuration is fixed) and logs the reason as an error, instead of refusing the
+webhook as malformed.
 """
 
 from __future__ import annotations
@@ -32,29 +41,65 @@ from typing import Any, Callable, Optional
 from flask import Response, request
 from flask.typing import ResponseReturnValue
 
-from ._adapter import SupportsDecrypt, log_refusal, read_at_most
-from ._native import Webhook
+from ._adapter import (
+    HANDLER_FAILURE_MESSAGE,
+    SupportsDecrypt,
+    log_handler_failure,
+    log_refusal,
+    read_at_most,
+)
+from ._native import HANDLER_FAILURE_STATUS, Webhook
 from .errors import WebhookError
 
-__all__ = ["read_webhook", "refusal_response", "webhook_view", "Handler"]
+__all__ = [
+    "read_webhook",
+    "refusal_response",
+    "handler_failure_response",
+    "webhook_view",
+    "Handler",
+]
 
 #: A webhook handler: called with the verified webhook (and the route's URL variables as
 #: keyword arguments); returns ``None`` for a 200 or a Flask response of its own.
 Handler = Callable[..., Optional[ResponseReturnValue]]
 
+_BODY_ALREADY_CONSUMED = (
+    "the request body was read before the webhook view and not cached (by a before_request "
+    "hook or a middleware calling request.stream.read(), request.get_data(cache=False) or "
+    "request.form); Content-Length is {length} but no byte is left to verify. Read it with "
+    "request.get_data() or request.get_json() (which cache it) or leave it unread"
+)
+
 
 def read_webhook(receiver: SupportsDecrypt) -> Webhook:
     """Reads the current request's raw body and decrypts it with ``receiver``.
 
-    For views that handle failures themselves; raises a ``WebhookError`` subclass.
+    If an earlier hook read the body with ``request.get_data()`` / ``request.get_json()``,
+    Flask's cached copy is used. For views that handle failures themselves; raises a
+    ``WebhookError`` subclass, or a ``WebhookError`` with code ``INTERNAL`` (status 500)
+    when the body was consumed without being cached (see the module documentation).
     """
     body = read_at_most(request.stream.read, receiver.max_body_bytes)
+    if not body:
+        # The stream is empty: either the body is, or an earlier reader took it. Flask keeps
+        # what get_data()/get_json() read (cache=True, their default); this returns that copy
+        # without reading anything new, or b"" if nothing was cached.
+        body = request.get_data(cache=True)
+        length = request.content_length or 0
+        if not body and length > 0:
+            raise WebhookError(_BODY_ALREADY_CONSUMED.format(length=length), code="INTERNAL")
     return receiver.decrypt(body)
 
 
 def refusal_response(error: WebhookError) -> Response:
     """The answer to a refused webhook: ``error.http_status`` with its public message."""
     return Response(error.public_message, status=error.http_status, mimetype="text/plain")
+
+
+def handler_failure_response() -> Response:
+    """The answer when the handler raised: ``HANDLER_FAILURE_STATUS`` (500, so Kompliant
+    redelivers) with the core's public text for a receiver-side failure."""
+    return Response(HANDLER_FAILURE_MESSAGE, status=HANDLER_FAILURE_STATUS, mimetype="text/plain")
 
 
 def webhook_view(receiver: SupportsDecrypt) -> Callable[[Handler], Callable[..., ResponseReturnValue]]:
@@ -66,10 +111,14 @@ def webhook_view(receiver: SupportsDecrypt) -> Callable[[Handler], Callable[...,
         def view(**url_variables: Any) -> ResponseReturnValue:
             try:
                 webhook = read_webhook(receiver)
-                result = handler(webhook, **url_variables)
             except WebhookError as error:
                 log_refusal(error, request.remote_addr)
                 return refusal_response(error)
+            try:
+                result = handler(webhook, **url_variables)
+            except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
+                log_handler_failure(webhook, request.remote_addr)
+                return handler_failure_response()
             if result is None:
                 return Response(status=200)
             return result

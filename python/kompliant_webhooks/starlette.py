@@ -35,6 +35,11 @@ Both read the RAW request body as it streams in (never a parsed JSON), at most
 ``receiver.max_body_bytes + 1`` bytes of it. A refused webhook is answered with the error's
 suggested status (503 for an unknown key, so Kompliant redelivers; 400 malformed or forged;
 413 too large) and its public message, and logged on the ``kompliant_webhooks`` logger.
+When the handler of ``webhook_endpoint`` raises, whatever the exception (a
+``WebhookError`` from ``webhook.event()`` included), the endpoint answers
+``HANDLER_FAILURE_STATUS`` (500), so Kompliant redelivers, and logs the traceback. With the
+FastAPI dependency the handler is your endpoint, whose exceptions FastAPI answers (500 for
+an unhandled one, a ``WebhookError`` included).
 Decryption runs on the event loop: it is fast (AES-NI), and releases the GIL for large
 bodies.
 """
@@ -50,13 +55,20 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from ._adapter import SupportsDecrypt, log_refusal, read_at_most_async
-from ._native import Webhook
+from ._adapter import (
+    HANDLER_FAILURE_MESSAGE,
+    SupportsDecrypt,
+    log_handler_failure,
+    log_refusal,
+    read_at_most_async,
+)
+from ._native import HANDLER_FAILURE_STATUS, Webhook
 from .errors import WebhookError
 
 __all__ = [
     "read_webhook",
     "refusal_response",
+    "handler_failure_response",
     "webhook_endpoint",
     "WebhookDependency",
     "Handler",
@@ -81,6 +93,12 @@ def refusal_response(error: WebhookError) -> Response:
     return PlainTextResponse(error.public_message, status_code=error.http_status)
 
 
+def handler_failure_response() -> Response:
+    """The answer when the handler raised: ``HANDLER_FAILURE_STATUS`` (500, so Kompliant
+    redelivers) with the core's public text for a receiver-side failure."""
+    return PlainTextResponse(HANDLER_FAILURE_MESSAGE, status_code=HANDLER_FAILURE_STATUS)
+
+
 def _client(request: Request) -> Optional[str]:
     return request.client.host if request.client else None
 
@@ -89,9 +107,10 @@ def webhook_endpoint(
     receiver: SupportsDecrypt,
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Decorator turning ``handler(webhook)`` (sync or async) into a Starlette endpoint that
-    verifies the webhook first. The handler's ``WebhookError`` (e.g. from
-    ``webhook.event()``) is answered like a decryption failure; other exceptions propagate
-    (the server answers 500 and Kompliant redelivers)."""
+    verifies the webhook first. Whatever the handler raises (a ``WebhookError`` from
+    ``webhook.event()`` included), and a handler returning something other than ``None`` or
+    a ``Response``, is answered ``HANDLER_FAILURE_STATUS`` (500: Kompliant redelivers) and
+    logged with its traceback."""
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         is_async = inspect.iscoroutinefunction(handler)
@@ -100,21 +119,26 @@ def webhook_endpoint(
         async def endpoint(request: Request) -> Response:
             try:
                 webhook = await read_webhook(request, receiver)
+            except WebhookError as error:
+                log_refusal(error, _client(request))
+                return refusal_response(error)
+            try:
                 if is_async:
                     result = await handler(webhook)  # type: ignore[misc]
                 else:
                     result = await run_in_threadpool(handler, webhook)
                     if inspect.isawaitable(result):
                         result = await result
-            except WebhookError as error:
-                log_refusal(error, _client(request))
-                return refusal_response(error)
+                if result is not None and not isinstance(result, Response):
+                    raise TypeError(
+                        "a webhook handler returns None or a Response, "
+                        f"not {type(result).__name__}"
+                    )
+            except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
+                log_handler_failure(webhook, _client(request))
+                return handler_failure_response()
             if result is None:
                 return Response(status_code=200)
-            if not isinstance(result, Response):
-                raise TypeError(
-                    f"a webhook handler returns None or a Response, not {type(result).__name__}"
-                )
             return result
 
         return endpoint

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
-from kompliant_webhooks import Webhook, WebhookError
+from kompliant_webhooks import HANDLER_FAILURE_STATUS, PayloadSchemaMismatchError, Webhook, WebhookError
 from kompliant_webhooks.django import read_webhook, refusal_response, webhook_view
 
 from conftest import METADATA, Sealer, receiver_for
@@ -34,6 +34,11 @@ def per_tenant(webhook: Webhook, tenant: str) -> HttpResponse:
     return HttpResponse(f"{tenant}:{webhook.id}", status=202)
 
 
+@webhook_view(RECEIVER)
+def crash(webhook: Webhook) -> None:
+    1 / 0
+
+
 def manual(request: HttpRequest) -> HttpResponse:
     try:
         webhook = read_webhook(request, RECEIVER)
@@ -46,6 +51,7 @@ urlpatterns = [
     path("webhooks", on_webhook),
     path("tenants/<str:tenant>/webhooks", per_tenant),
     path("manual", manual),
+    path("crash", crash),
 ]
 
 if not settings.configured:
@@ -86,8 +92,20 @@ def test_failures_get_the_suggested_status(client: Client, caplog: pytest.LogCap
     too_large = client.post("/webhooks", data=b"{" + b" " * 9000 + b"}", content_type="application/json")
     assert too_large.status_code == 413
     assert received == []
-    schema = client.post("/webhooks", data=SEALER.body({"version": "1.0"}), content_type="application/json")
-    assert schema.status_code == 400 and received == [METADATA["id"]]
+
+
+def test_whatever_the_handler_raises_is_answered_500(client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    # The body was fine; the handler's webhook.event() failed: 500, so Kompliant redelivers.
+    with caplog.at_level(logging.ERROR, logger="kompliant_webhooks"):
+        schema = client.post("/webhooks", data=SEALER.body({"version": "1.0"}), content_type="application/json")
+        crash = client.post("/crash", data=SEALER.body(), content_type="application/json")
+    assert (schema.status_code, schema.content) == (HANDLER_FAILURE_STATUS, b"webhook receiver error")
+    assert crash.status_code == HANDLER_FAILURE_STATUS
+    assert received == [METADATA["id"]]
+    failures = [r for r in caplog.records if "handler failed" in r.getMessage()]
+    assert len(failures) == 2
+    assert failures[0].exc_info and isinstance(failures[0].exc_info[1], PayloadSchemaMismatchError)
+    assert failures[1].exc_info and isinstance(failures[1].exc_info[1], ZeroDivisionError)
 
 
 def test_post_only_url_arguments_and_manual_reading(client: Client) -> None:

@@ -8,9 +8,9 @@ import logging
 from typing import List, Optional
 
 import pytest
-from flask import Flask, Response
+from flask import Flask, Response, request
 
-from kompliant_webhooks import Webhook, WebhookError, WorkflowEvent
+from kompliant_webhooks import HANDLER_FAILURE_STATUS, PayloadSchemaMismatchError, Webhook, WebhookError, WorkflowEvent
 from kompliant_webhooks.flask import read_webhook, refusal_response, webhook_view
 
 from conftest import METADATA, Sealer, receiver_for
@@ -79,17 +79,79 @@ def test_failures_get_the_suggested_status(app_and_log: tuple, sealer: Sealer, c
     assert sealer.secret not in caplog.text
 
 
-def test_a_webhook_error_from_the_handler_is_answered_too(app_and_log: tuple, sealer: Sealer) -> None:
+def test_a_webhook_error_from_the_handler_is_a_handler_failure(
+    app_and_log: tuple, sealer: Sealer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # webhook.event() raises PayloadSchemaMismatchError (a WebhookError) inside the handler:
+    # the webhook itself was fine, so it is the handler that failed: 500, Kompliant retries.
     app, received = app_and_log
     bad_view = sealer.body({"version": "1.0"})  # a WORKFLOW_* payload without its fields
-    answer = app.test_client().post("/webhooks", data=bad_view)
-    assert answer.status_code == 400 and len(received) == 1
+    with caplog.at_level(logging.ERROR, logger="kompliant_webhooks"):
+        answer = app.test_client().post("/webhooks", data=bad_view)
+    assert answer.status_code == HANDLER_FAILURE_STATUS == 500 and len(received) == 1
+    assert answer.get_data(as_text=True) == "webhook receiver error"
+    (record,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "handler failed" in record.getMessage() and METADATA["id"] in record.getMessage()
+    assert record.exc_info and isinstance(record.exc_info[1], PayloadSchemaMismatchError)
 
 
-def test_other_handler_exceptions_become_500(app_and_log: tuple, sealer: Sealer) -> None:
+def test_other_handler_exceptions_become_500(app_and_log: tuple, sealer: Sealer, caplog: pytest.LogCaptureFixture) -> None:
     app, _ = app_and_log
-    answer = app.test_client().post("/webhooks", data=sealer.body({"version": "1.0"}, event_type="EXPLODE"))
-    assert answer.status_code == 500
+    with caplog.at_level(logging.ERROR, logger="kompliant_webhooks"):
+        answer = app.test_client().post("/webhooks", data=sealer.body({"version": "1.0"}, event_type="EXPLODE"))
+    assert answer.status_code == HANDLER_FAILURE_STATUS
+    assert "handler bug" in caplog.text  # the traceback is logged
+
+
+def test_a_body_read_by_a_before_request_hook_is_still_verified(sealer: Sealer) -> None:
+    receiver = receiver_for(sealer)
+    app = Flask(__name__)
+    peeked: List[object] = []
+
+    @app.before_request
+    def peek() -> None:
+        peeked.append(request.get_json(silent=True))  # reads and caches the body
+
+    @app.post("/webhooks")
+    @webhook_view(receiver)
+    def on_webhook(webhook: Webhook) -> Response:
+        return Response(webhook.id)
+
+    answer = app.test_client().post("/webhooks", data=sealer.body(), content_type="application/json")
+    assert (answer.status_code, answer.get_data(as_text=True)) == (200, METADATA["id"])
+    assert isinstance(peeked[0], dict) and "data" in peeked[0]
+
+
+def test_a_body_consumed_without_caching_is_a_500_not_a_silent_400(sealer: Sealer, caplog: pytest.LogCaptureFixture) -> None:
+    receiver = receiver_for(sealer)
+    app = Flask(__name__)
+    calls: List[Webhook] = []
+
+    @app.before_request
+    def swallow() -> None:
+        if request.path == "/webhooks":
+            request.get_data(cache=False)  # reads the stream and keeps nothing
+
+    @app.post("/webhooks")
+    @webhook_view(receiver)
+    def on_webhook(webhook: Webhook) -> None:
+        calls.append(webhook)
+
+    @app.post("/empty")
+    @webhook_view(receiver)
+    def on_empty(webhook: Webhook) -> None:
+        calls.append(webhook)
+
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING, logger="kompliant_webhooks"):
+        answer = client.post("/webhooks", data=sealer.body(), content_type="application/json")
+    assert (answer.status_code, answer.get_data(as_text=True)) == (500, "webhook receiver error")
+    (record,) = caplog.records
+    assert record.levelno == logging.ERROR
+    assert "before the webhook view" in record.getMessage() and "get_data" in record.getMessage()
+    # A body that really is empty is still refused as malformed (400, not retried).
+    assert client.post("/empty", data=b"").status_code == 400
+    assert calls == []
 
 
 def test_url_variables_custom_responses_and_manual_reading(app_and_log: tuple, sealer: Sealer) -> None:

@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from kompliant_webhooks import Webhook, WebhookError
+from kompliant_webhooks import HANDLER_FAILURE_STATUS, PayloadSchemaMismatchError, Webhook, WebhookError
 from kompliant_webhooks.starlette import WebhookDependency, read_webhook, refusal_response, webhook_endpoint
 
 from conftest import METADATA, Sealer, receiver_for
@@ -74,8 +74,42 @@ def test_failures_get_the_suggested_status(sealer: Sealer, caplog: pytest.LogCap
     assert client.post("/webhooks", content=json.dumps(envelope)).status_code == 400
     assert client.post("/webhooks", content=b"[" * 5000).status_code == 413
     assert calls == []
-    assert client.post("/webhooks", content=sealer.body({"version": "1.0"})).status_code == 400
+    # The body was fine; the handler's webhook.event() failed: 500, so Kompliant redelivers.
+    schema = client.post("/webhooks", content=sealer.body({"version": "1.0"}))
+    assert (schema.status_code, schema.text) == (HANDLER_FAILURE_STATUS, "webhook receiver error")
     assert len(calls) == 1
+
+
+def test_whatever_the_handler_raises_is_answered_500(sealer: Sealer, caplog: pytest.LogCaptureFixture) -> None:
+    receiver = receiver_for(sealer)
+
+    @webhook_endpoint(receiver)
+    async def failing_async(webhook: Webhook) -> None:
+        raise RuntimeError("database down")
+
+    @webhook_endpoint(receiver)
+    def failing_sync(webhook: Webhook) -> None:
+        webhook.event()  # PayloadSchemaMismatchError
+        raise AssertionError("not reached")
+
+    app = Starlette(
+        routes=[
+            Route("/async", failing_async, methods=["POST"]),
+            Route("/sync", failing_sync, methods=["POST"]),
+        ]
+    )
+    client = TestClient(app)  # raise_server_exceptions stays on: the endpoint answers itself
+    with caplog.at_level(logging.ERROR, logger="kompliant_webhooks"):
+        first = client.post("/async", content=sealer.body())
+        second = client.post("/sync", content=sealer.body({"version": "1.0"}))
+    assert (first.status_code, first.text) == (500, "webhook receiver error")
+    assert second.status_code == HANDLER_FAILURE_STATUS
+    failures = [r for r in caplog.records if "handler failed" in r.getMessage()]
+    assert len(failures) == 2 and all(METADATA["id"] in r.getMessage() for r in failures)
+    assert failures[0].exc_info and isinstance(failures[0].exc_info[1], RuntimeError)
+    assert failures[1].exc_info and isinstance(failures[1].exc_info[1], PayloadSchemaMismatchError)
+    # A receive-check failure keeps its own status.
+    assert client.post("/async", content=Sealer(key_id="whk_20300101_01").body()).status_code == 503
 
 
 def test_a_streamed_body_is_read_raw(sealer: Sealer) -> None:
@@ -117,8 +151,8 @@ def test_a_handler_returning_something_else_is_a_bug(sealer: Sealer) -> None:
     async def on_webhook(webhook: Webhook) -> str:
         return "not a response"
 
-    client = TestClient(Starlette(routes=[Route("/w", on_webhook, methods=["POST"])]), raise_server_exceptions=False)
-    assert client.post("/w", content=sealer.body()).status_code == 500
+    client = TestClient(Starlette(routes=[Route("/w", on_webhook, methods=["POST"])]))
+    assert client.post("/w", content=sealer.body()).status_code == HANDLER_FAILURE_STATUS
 
 
 def test_fastapi_dependency_and_route(sealer: Sealer) -> None:

@@ -154,6 +154,14 @@ def test_a_failing_async_store_never_activates(sim: Sim) -> None:
     assert client.sync_client.get_webhook_key(key_id).status == "INACTIVE"
 
 
+def test_a_store_that_is_not_callable_is_refused_before_any_key_is_created(fake: FakeKompliant) -> None:
+    client = AsyncKompliantClient.from_client(fake.client(max_retries=0))
+    for store in (None, "keys.json", 42):
+        with pytest.raises(TypeError, match="no key was created"):
+            asyncio.run(client.rotate_webhook_key("sb_123", store))  # type: ignore[arg-type]
+    assert fake.requests == []  # nothing reached the server: no daily creation spent
+
+
 def test_cancellation_during_store_leaves_the_key_inactive(sim: Sim) -> None:
     client = async_client(sim)
     started: List[str] = []

@@ -4,6 +4,7 @@ simulator cannot show: slow answers, 429s, the user agent)."""
 from __future__ import annotations
 
 import base64
+import functools
 import pickle
 import threading
 import time
@@ -165,35 +166,78 @@ def test_rotation_stores_then_activates(sim: Sim, tmp_path: Path) -> None:
 def test_a_failing_store_never_activates_and_never_leaks_the_secret(sim: Sim) -> None:
     client = sim.client()
     seen: Dict[str, str] = {}
+    token = sim.env["KOMPLIANT_AUTH_TOKEN"]
 
     def store(key_id: str, secret: str) -> None:
         seen[key_id] = secret
-        raise OSError(f"vault refused {secret}")
+        raw = base64.b64decode(secret)
+        # A secret manager echoing its input, in several spellings, and the credentials.
+        raise OSError(
+            f"vault refused {secret} (url-safe {base64.urlsafe_b64encode(raw).decode().rstrip('=')})"
+            f" with token {token}"
+        )
 
     with pytest.raises(kw.StoreFailedError) as info:
         client.rotate_webhook_key(sim.account_id, store)
     error = info.value
     (key_id, secret), = seen.items()
+    url_safe = base64.urlsafe_b64encode(base64.b64decode(secret)).decode().rstrip("=")
     assert error.code == "STORE_FAILED"
-    assert isinstance(error.__cause__, OSError)
     assert key_id in str(error) and "NOT activated" in str(error)
-    assert "vault refused [REDACTED]" in str(error)
-    assert secret not in str(error) and secret not in repr(error)
+    assert "vault refused [REDACTED]" in str(error)  # masked by the core
+    for leaked in (secret, secret.rstrip("="), url_safe, token):
+        assert leaked not in str(error) and leaked not in repr(error)
+    # The cause is the store's own exception, unmasked (as docs/python.md says).
+    assert isinstance(error.__cause__, OSError) and secret in str(error.__cause__)
     assert client.get_webhook_key(key_id).status == "INACTIVE"
 
 
-def test_an_async_store_on_the_blocking_client_is_a_store_failure(sim: Sim) -> None:
-    client = sim.client()
+def test_a_wrong_store_is_refused_before_any_key_is_created(fake: FakeKompliant) -> None:
+    # Nothing is scripted: a request reaching the fake server would fail the call with a
+    # server error instead of the TypeError, and be recorded in fake.requests.
+    client = fake.client(max_retries=0)
 
-    async def store(key_id: str, secret: str) -> None:  # pragma: no cover - never awaited
+    async def async_store(key_id: str, secret: str) -> None:  # pragma: no cover - never called
         raise AssertionError("not reached")
 
+    class AsyncCallable:
+        async def __call__(self, key_id: str, secret: str) -> None:  # pragma: no cover
+            raise AssertionError("not reached")
+
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no "coroutine was never awaited"
+        warnings.simplefilter("error")  # no "coroutine was never awaited": it is never called
+        for store, reason in [
+            (None, "must be a function"),
+            ("keys.json", "must be a function"),
+            (async_store, "AsyncKompliantClient"),
+            (functools.partial(async_store, "whk_x"), "AsyncKompliantClient"),
+            (AsyncCallable(), "AsyncKompliantClient"),
+        ]:
+            with pytest.raises(TypeError, match=reason) as info:
+                client.rotate_webhook_key("sb_123", store)  # type: ignore[arg-type]
+            assert "no key was created" in str(info.value)
+    assert fake.requests == []
+
+
+def test_a_store_returning_an_awaitable_is_a_store_failure(sim: Sim) -> None:
+    # A plain function cannot be told apart from its signature; what it returns can.
+    client = sim.client()
+    created: List[str] = []
+
+    async def really_store(key_id: str) -> None:  # pragma: no cover - never awaited
+        raise AssertionError("not reached")
+
+    def store(key_id: str, secret: str) -> object:
+        created.append(key_id)
+        return really_store(key_id)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the coroutine is closed: no "never awaited"
         with pytest.raises(kw.StoreFailedError) as info:
             client.rotate_webhook_key(sim.account_id, store)
     assert isinstance(info.value.__cause__, TypeError)
     assert "AsyncKompliantClient" in str(info.value)
+    assert client.get_webhook_key(created[0]).status == "INACTIVE"
 
 
 def test_keyboard_interrupt_in_store_propagates_as_is(sim: Sim) -> None:

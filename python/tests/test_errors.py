@@ -24,9 +24,11 @@ RECEIVE_CODES = {
 
 
 def test_every_core_code_has_its_class() -> None:
-    # INTERNAL is raised as the family's base class; every other code has a subclass.
+    # INTERNAL is raised as the family's base class; INVALID_CONFIGURATION has one class for
+    # both families; every other code has a subclass of its family.
     mapped = set(WEBHOOK_ERROR_CLASSES) | set(API_ERROR_CLASSES)
-    assert mapped | {"INTERNAL"} == set(kw.ERROR_CODES)
+    assert mapped | {"INTERNAL", "INVALID_CONFIGURATION"} == set(kw.ERROR_CODES)
+    assert not mapped & {"INTERNAL", "INVALID_CONFIGURATION"}
     assert set(WEBHOOK_ERROR_CLASSES) == RECEIVE_CODES
     assert not set(WEBHOOK_ERROR_CLASSES) & set(API_ERROR_CLASSES)
     for code, cls in WEBHOOK_ERROR_CLASSES.items():
@@ -41,6 +43,55 @@ def test_every_core_code_has_its_class() -> None:
         if name.endswith("Error"):  # every exception class is importable from the package
             assert getattr(kw, name) is getattr(errors, name)
             assert name in kw.__all__
+
+
+def test_invalid_configuration_is_one_class_for_both_families() -> None:
+    cls = kw.InvalidConfigurationError
+    assert cls.default_code == "INVALID_CONFIGURATION" and cls("x").code == "INVALID_CONFIGURATION"
+    assert issubclass(cls, kw.KompliantError) and issubclass(cls, ValueError)
+    assert not issubclass(cls, kw.WebhookError) and not issubclass(cls, kw.ApiError)
+    # Raised by the client (ApiError's factory) and by the receive path (WebhookError's).
+    with pytest.raises(cls):
+        kw.KompliantClient("ak", "not base64!", "token")
+    with pytest.raises(cls):
+        kw.WireProfile.by_name("nope")
+    back = pickle.loads(pickle.dumps(cls("max_body_bytes must be at least 1")))
+    assert type(back) is cls and str(back) == "max_body_bytes must be at least 1"
+    assert back.code == "INVALID_CONFIGURATION"
+
+
+def test_a_panic_in_native_code_is_an_internal_error_not_a_base_exception() -> None:
+    # `_panic_for_tests` exists only in builds with the `test-hooks` cargo feature, which
+    # scripts/suites/python.sh turns on; it panics inside the same guard every entry point
+    # runs through.
+    native = kw._native
+    assert hasattr(native, "_panic_for_tests"), "the module was built without --features test-hooks"
+    panic = getattr(native, "_panic_for_tests")
+    for detached in (False, True):
+        try:
+            panic("receive", detached)
+        except Exception as caught:  # noqa: BLE001 - the point: `except Exception` catches it
+            error: BaseException = caught
+        else:  # pragma: no cover
+            pytest.fail("no exception")
+        assert type(error) is kw.WebhookError, type(error)
+        assert (error.code, error.http_status, error.public_message) == (
+            "INTERNAL",
+            500,
+            "webhook receiver error",
+        )
+        assert "panicked" in str(error) and "deliberate" not in str(error)
+        with pytest.raises(kw.ApiError) as api:
+            panic("client", detached)
+        assert type(api.value) is kw.ApiError and api.value.code == "INTERNAL"
+        assert "panicked" in str(api.value)
+    # The module keeps working after a caught panic.
+    assert kw.http_answer("UNKNOWN_KEY")[0] == 503
+
+
+def test_handler_failures_answer_the_core_status() -> None:
+    assert kw.HANDLER_FAILURE_STATUS == 500
+    assert kw.handler_failure_answer() == (500, kw.http_answer("INTERNAL")[1])
 
 
 def test_rule_violations_share_a_parent() -> None:

@@ -16,6 +16,7 @@ import pytest
 from kompliant_webhooks import (
     BodyTooLargeError,
     DecryptionError,
+    InvalidConfigurationError,
     InvalidKeyError,
     KeyringFileError,
     Keyring,
@@ -146,6 +147,16 @@ def test_body_limit(sealer: Sealer) -> None:
     assert receiver_for(sealer).max_body_bytes == 8 * 1024 * 1024
 
 
+def test_a_zero_body_limit_is_refused_by_the_core(sealer: Sealer) -> None:
+    # Every webhook would be refused: the core's ReceiverOptions::check says so up front.
+    with pytest.raises(InvalidConfigurationError, match="max_body_bytes") as info:
+        receiver_for(sealer, max_body_bytes=0)
+    assert info.value.code == "INVALID_CONFIGURATION"
+    assert isinstance(info.value, ValueError) and isinstance(info.value, KompliantError)
+    assert not isinstance(info.value, WebhookError)
+    assert receiver_for(sealer, max_body_bytes=1).max_body_bytes == 1
+
+
 def test_time_window_is_opt_in(sealer: Sealer) -> None:
     body = sealer.body(timestamp="2025-11-21T14:30:22Z")
     sent = datetime(2025, 11, 21, 14, 30, 22, tzinfo=timezone.utc)
@@ -169,7 +180,7 @@ def test_bad_option_values_are_python_errors(sealer: Sealer) -> None:
         receiver_for(sealer, max_age=-1)
     with pytest.raises(TypeError, match="max_future_skew"):
         receiver_for(sealer, max_future_skew="5 minutes")
-    with pytest.raises(ValueError, match="unknown wire profile"):
+    with pytest.raises(InvalidConfigurationError, match="unknown wire profile"):
         receiver_for(sealer, profile="kompliant-1999")
     with pytest.raises(TypeError, match="now"):
         receiver_for(sealer).decrypt(sealer.body(), now="yesterday")  # type: ignore[arg-type]
@@ -330,10 +341,36 @@ def test_wire_profiles(sealer: Sealer) -> None:
     assert receiver_for(sealer, profile=custom).profile == custom
     with pytest.raises(DecryptionError):
         receiver_for(sealer).decrypt(body)  # the default profile reads another layout
-    with pytest.raises(ValueError, match="unknown metadata field"):
-        WireProfile.custom("x", aad_fields=["nope"])
-    with pytest.raises(ValueError, match="tag_position"):
-        WireProfile.custom("x", tag_position="middle")
+
+
+
+def test_custom_profiles_are_built_by_the_core(sealer: Sealer) -> None:
+    # Options left out keep the core's defaults: the documented six fields, after, "|".
+    plain = WireProfile.custom("plain")
+    default = WireProfile.default()
+    assert (plain.name, plain.tag_position, plain.aad_fields, plain.separator) == (
+        "plain",
+        default.tag_position,
+        default.aad_fields,
+        default.separator,
+    )
+    body = sealer.body()
+    assert receiver_for(sealer, profile=plain).decrypt(body).id == METADATA["id"]
+    none = WireProfile.custom("none", aad_fields=[])
+    assert none.aad_fields == [] and none.separator is None
+    # Unusable settings: the core's INVALID_CONFIGURATION, one class, also a ValueError.
+    for bad, reason in [
+        (lambda: WireProfile.custom("x", aad_fields=["nope"]), "AAD field"),
+        (lambda: WireProfile.custom("x", tag_position="middle"), "tag position"),
+        (lambda: WireProfile.custom("x", separator=""), "separator"),
+        (lambda: WireProfile.by_name("kompliant-1999"), "unknown wire profile"),
+    ]:
+        with pytest.raises(InvalidConfigurationError, match=reason) as info:
+            bad()
+        assert info.value.code == "INVALID_CONFIGURATION" and isinstance(info.value, ValueError)
+    assert WireProfile.custom("x", aad_fields=[], separator="").aad_fields == []  # no AAD, no separator
+    with pytest.raises(TypeError):
+        WireProfile.custom("x", aad_fields="id")  # type: ignore[arg-type]  # a str is not a list of names
 
 
 def test_seal_webhook_inputs(sealer: Sealer) -> None:

@@ -5,6 +5,9 @@
 # `kompliant sim` through the example receiver), and finally the same abi3 wheel on CPython
 # 3.9 when the machine has one. Sourced by scripts/test.
 
+# Cargo features of the wheels the suite builds (see suite_python).
+PYTHON_TEST_FEATURES="--features test-hooks"
+
 # The suite's own virtualenv (separate from tools_python's), with python/requirements-test.txt
 # installed; reinstalled only when that file changes.
 python_sdk_venv() {
@@ -30,8 +33,12 @@ suite_python() {
   step "python: building the simulator (kompliant sim) for the integration tests"
   cargo build --locked -q -p kompliant-cli || return 1
 
-  step "python: pip install ./python (pip fetches maturin; release build of bindings/python)"
-  "$venv/bin/pip" install --disable-pip-version-check --quiet --force-reinstall --no-deps ./python || return 1
+  # The test build adds the `test-hooks` feature (a hidden entry point that panics on
+  # purpose, to check a panic surfaces as the package's INTERNAL error); nothing else differs
+  # from what `pip install ./python` builds for users.
+  step "python: pip install ./python (pip fetches maturin; release build of bindings/python + test hooks)"
+  MATURIN_PEP517_ARGS="$PYTHON_TEST_FEATURES" \
+    "$venv/bin/pip" install --disable-pip-version-check --quiet --force-reinstall --no-deps ./python || return 1
 
   step "python: mypy --strict (package and examples/python-receiver)"
   (cd "$ROOT/python" && "$venv/bin/mypy" --strict kompliant_webhooks ../examples/python-receiver/receiver.py) || return 1
@@ -83,7 +90,8 @@ python_floor_check() {
       || { echo "3.9 check FAILED (setup)"; return 1; }
   fi
   rm -rf "$wheels"
-  "$ROOT/target/tools/venv-python-sdk/bin/pip" wheel --quiet --disable-pip-version-check --no-deps -w "$wheels" ./python >&2 \
+  MATURIN_PEP517_ARGS="$PYTHON_TEST_FEATURES" \
+    "$ROOT/target/tools/venv-python-sdk/bin/pip" wheel --quiet --disable-pip-version-check --no-deps -w "$wheels" ./python >&2 \
     || { echo "3.9 check FAILED (wheel)"; return 1; }
   wheel=$(ls "$wheels"/kompliant_webhooks-*-cp39-abi3-*.whl) || { echo "3.9 check FAILED (no abi3 wheel)"; return 1; }
   "$venv39/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel" >&2 \

@@ -7,15 +7,35 @@ use kompliant_webhooks::decided::API_VERSION;
 use kompliant_webhooks::{ClientOptions, Credentials, KompliantClient, RetryPolicy};
 use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 
 use crate::convert;
-use crate::errors::OrRaise;
+use crate::errors::{guard, OrRaise, Side};
 use crate::pyrepr::quote;
 use crate::results::{
     PyActivatedWebhookKey, PyApiResponse, PyApiVersionInfo, PyCreatedWebhookKey, PyRotation,
     PyWebhookConfig, PyWebhookKeyInfo,
 };
 use crate::rotation::{store_failed, PyPendingRotation};
+
+/// The Python module holding the check of a rotation's `store` argument (shared with the
+/// asyncio client).
+const ROTATION_MODULE: &str = "kompliant_webhooks._rotation";
+
+static CHECK_STORE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Raises `TypeError` unless `store` is a plain (not `async`) callable:
+/// `kompliant_webhooks._rotation.check_store(store, allow_async=False)`.
+fn check_store(py: Python<'_>, store: &Bound<'_, PyAny>) -> PyResult<()> {
+    let check = CHECK_STORE.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import(ROTATION_MODULE)?.getattr("check_store")?.unbind())
+    })?;
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("allow_async", false)?;
+    check.bind(py).call((store,), Some(&kwargs))?;
+    Ok(())
+}
 
 /// The `User-Agent` this binding sends.
 const USER_AGENT: &str = concat!("kompliant-webhooks-python/", env!("CARGO_PKG_VERSION"));
@@ -133,9 +153,11 @@ impl PyKompliantClient {
             retry_max_delay,
             user_agent,
         )?;
-        let credentials = Credentials::new(api_key, secret_key, auth_token).or_raise(py)?;
-        Ok(PyKompliantClient {
-            inner: KompliantClient::new(credentials, options).or_raise(py)?,
+        guard(py, Side::Client, || {
+            let credentials = Credentials::new(api_key, secret_key, auth_token).or_raise(py)?;
+            Ok(PyKompliantClient {
+                inner: KompliantClient::new(credentials, options).or_raise(py)?,
+            })
         })
     }
 
@@ -164,8 +186,10 @@ impl PyKompliantClient {
             retry_max_delay,
             user_agent,
         )?;
-        Ok(PyKompliantClient {
-            inner: KompliantClient::from_env_with_options(options).or_raise(py)?,
+        guard(py, Side::Client, || {
+            Ok(PyKompliantClient {
+                inner: KompliantClient::from_env_with_options(options).or_raise(py)?,
+            })
         })
     }
 
@@ -199,10 +223,12 @@ impl PyKompliantClient {
         py: Python<'_>,
         account_id: &str,
     ) -> PyResult<PyCreatedWebhookKey> {
-        let key = py
-            .detach(|| self.inner.create_webhook_key(account_id))
-            .or_raise(py)?;
-        Ok(PyCreatedWebhookKey { key })
+        guard(py, Side::Client, || {
+            let key = py
+                .detach(|| self.inner.create_webhook_key(account_id))
+                .or_raise(py)?;
+            Ok(PyCreatedWebhookKey { key })
+        })
     }
 
     /// Activates a key: Kompliant encrypts webhooks with it from now on and moves the
@@ -215,18 +241,22 @@ impl PyKompliantClient {
         py: Python<'_>,
         key_id: &str,
     ) -> PyResult<PyActivatedWebhookKey> {
-        py.detach(|| self.inner.activate_webhook_key(key_id))
-            .or_raise(py)
-            .map(Into::into)
+        guard(py, Side::Client, || {
+            py.detach(|| self.inner.activate_webhook_key(key_id))
+                .or_raise(py)
+                .map(Into::into)
+        })
     }
 
     /// Reads a key's status and times (never its secret).
     ///
     /// Raises `EntityNotFoundError`, `BadRequestError` (malformed key id), ...
     fn get_webhook_key(&self, py: Python<'_>, key_id: &str) -> PyResult<PyWebhookKeyInfo> {
-        py.detach(|| self.inner.get_webhook_key(key_id))
-            .or_raise(py)
-            .map(Into::into)
+        guard(py, Side::Client, || {
+            py.detach(|| self.inner.get_webhook_key(key_id))
+                .or_raise(py)
+                .map(Into::into)
+        })
     }
 
     /// Adds a webhook endpoint (`https://`); returns its configuration id (`whc_…`).
@@ -240,8 +270,10 @@ impl PyKompliantClient {
         account_id: &str,
         url: &str,
     ) -> PyResult<String> {
-        py.detach(|| self.inner.create_webhook_config(account_id, url))
-            .or_raise(py)
+        guard(py, Side::Client, || {
+            py.detach(|| self.inner.create_webhook_config(account_id, url))
+                .or_raise(py)
+        })
     }
 
     /// Reads one endpoint configuration.
@@ -253,9 +285,11 @@ impl PyKompliantClient {
         account_id: &str,
         config_id: &str,
     ) -> PyResult<PyWebhookConfig> {
-        py.detach(|| self.inner.get_webhook_config(account_id, config_id))
-            .or_raise(py)
-            .map(Into::into)
+        guard(py, Side::Client, || {
+            py.detach(|| self.inner.get_webhook_config(account_id, config_id))
+                .or_raise(py)
+                .map(Into::into)
+        })
     }
 
     /// Lists the account's endpoint configurations (deleted ones excluded).
@@ -264,10 +298,12 @@ impl PyKompliantClient {
         py: Python<'_>,
         account_id: &str,
     ) -> PyResult<Vec<PyWebhookConfig>> {
-        let configs = py
-            .detach(|| self.inner.list_webhook_configs(account_id))
-            .or_raise(py)?;
-        Ok(configs.into_iter().map(Into::into).collect())
+        guard(py, Side::Client, || {
+            let configs = py
+                .detach(|| self.inner.list_webhook_configs(account_id))
+                .or_raise(py)?;
+            Ok(configs.into_iter().map(Into::into).collect())
+        })
     }
 
     /// Changes an endpoint's URL (setting the same URL again changes nothing).
@@ -280,8 +316,10 @@ impl PyKompliantClient {
         config_id: &str,
         url: &str,
     ) -> PyResult<()> {
-        py.detach(|| self.inner.update_webhook_config(account_id, config_id, url))
-            .or_raise(py)
+        guard(py, Side::Client, || {
+            py.detach(|| self.inner.update_webhook_config(account_id, config_id, url))
+                .or_raise(py)
+        })
     }
 
     /// Deletes an endpoint configuration (soft and permanent). Retried only if the request
@@ -294,15 +332,19 @@ impl PyKompliantClient {
         account_id: &str,
         config_id: &str,
     ) -> PyResult<()> {
-        py.detach(|| self.inner.delete_webhook_config(account_id, config_id))
-            .or_raise(py)
+        guard(py, Side::Client, || {
+            py.detach(|| self.inner.delete_webhook_config(account_id, config_id))
+                .or_raise(py)
+        })
     }
 
     /// The API version in use and the latest one (`meta.checkVersion`).
     fn check_version(&self, py: Python<'_>) -> PyResult<PyApiVersionInfo> {
-        py.detach(|| self.inner.check_version())
-            .or_raise(py)
-            .map(Into::into)
+        guard(py, Side::Client, || {
+            py.detach(|| self.inner.check_version())
+                .or_raise(py)
+                .map(Into::into)
+        })
     }
 
     /// Calls any API method with a JSON body (a `dict`; `None` sends `{}`), signed like the
@@ -319,14 +361,16 @@ impl PyKompliantClient {
         body: Option<&Bound<'_, PyAny>>,
         retry: PyRetryPolicy,
     ) -> PyResult<PyApiResponse> {
-        let body = match body {
-            Some(b) if !b.is_none() => convert::py_to_json(b)?,
-            _ => serde_json::Value::Object(serde_json::Map::new()),
-        };
-        let response = py
-            .detach(|| self.inner.call(method, body, retry.into()))
-            .or_raise(py)?;
-        PyApiResponse::new(py, &response)
+        guard(py, Side::Client, || {
+            let body = match body {
+                Some(b) if !b.is_none() => convert::py_to_json(b)?,
+                _ => serde_json::Value::Object(serde_json::Map::new()),
+            };
+            let response = py
+                .detach(|| self.inner.call(method, body, retry.into()))
+                .or_raise(py)?;
+            PyApiResponse::new(py, &response)
+        })
     }
 
     /// Rotates the account's webhook key: creates a key, calls `store(key_id, secret)`,
@@ -335,45 +379,56 @@ impl PyKompliantClient {
     ///
     /// `store` receives the new key id and its secret as base64 text and must put the
     /// secret where receivers load keys from (e.g. `add_to_keyring_file`); it is the one
-    /// place this method hands a secret to your code. If `store` raises, the key is NOT
-    /// activated and `StoreFailedError` is raised with the store's exception as
-    /// `__cause__` (the key stays INACTIVE and counts against the daily quota).
+    /// place this method hands a secret to your code. It must be a plain function: one
+    /// that is not callable, or an `async` one (use `AsyncKompliantClient` for those), raises
+    /// `TypeError` before any key is created (no daily creation is spent). If `store`
+    /// raises, the key is NOT activated and `StoreFailedError` is raised, quoting the
+    /// store's exception with the secret and credentials masked, and with that exception
+    /// (yours, unmasked) as `__cause__`; the key stays INACTIVE and counts against the
+    /// daily quota.
     ///
-    /// Raises `DailyKeyLimitError` and the other create errors, `StoreFailedError`, or an
-    /// activate error (the key was stored but not activated; activating it again is safe).
+    /// Raises `TypeError` (see above), `DailyKeyLimitError` and the other create errors,
+    /// `StoreFailedError`, or an activate error (the key was stored but not activated;
+    /// activating it again is safe).
     fn rotate_webhook_key(
         &self,
         py: Python<'_>,
         account_id: &str,
         store: &Bound<'_, PyAny>,
     ) -> PyResult<PyRotation> {
-        let pending = py
-            .detach(|| self.inner.start_rotation(account_id))
-            .or_raise(py)?;
-        let secret = pending.secret().to_base64();
-        let failure = match store.call1((pending.key_id(), secret.as_str())) {
-            Ok(returned) if returned.hasattr("__await__")? => {
-                if returned.hasattr("close")? {
-                    returned.call_method0("close")?;
+        // Before anything is sent: a wrong argument must not spend one of the 100 daily
+        // key creations.
+        check_store(py, store)?;
+        guard(py, Side::Client, || {
+            let pending = py
+                .detach(|| self.inner.start_rotation(account_id))
+                .or_raise(py)?;
+            let failure = {
+                let secret = pending.secret().to_base64();
+                match store.call1((pending.key_id(), &*secret)) {
+                    Ok(returned) if returned.hasattr("__await__")? => {
+                        if returned.hasattr("close")? {
+                            returned.call_method0("close")?;
+                        }
+                        Some(PyTypeError::new_err(
+                            "store returned an awaitable; KompliantClient needs a plain function (use AsyncKompliantClient for an async store)",
+                        ))
+                    }
+                    Ok(_) => None,
+                    Err(e) if e.is_instance_of::<PyException>(py) => Some(e),
+                    // KeyboardInterrupt, SystemExit, ...: the rotation is abandoned as it stands.
+                    Err(e) => return Err(e),
                 }
-                Some(PyTypeError::new_err(
-                    "store returned an awaitable; KompliantClient needs a plain function (use AsyncKompliantClient for an async store)",
-                ))
+            };
+            match failure {
+                None => py.detach(|| pending.finish()).or_raise(py).map(Into::into),
+                Some(cause) => Err(store_failed(
+                    py,
+                    pending,
+                    &cause.into_value(py).into_bound(py).into_any(),
+                )),
             }
-            Ok(_) => None,
-            Err(e) if e.is_instance_of::<PyException>(py) => Some(e),
-            // KeyboardInterrupt, SystemExit, ...: the rotation is abandoned as it stands.
-            Err(e) => return Err(e),
-        };
-        match failure {
-            None => py.detach(|| pending.finish()).or_raise(py).map(Into::into),
-            Some(cause) => Err(store_failed(
-                py,
-                pending,
-                &secret,
-                &cause.into_value(py).into_bound(py).into_any(),
-            )),
-        }
+        })
     }
 
     /// Phase one of a rotation, for callers that drive it themselves (as
@@ -382,12 +437,14 @@ impl PyKompliantClient {
     ///
     /// Raises `DailyKeyLimitError` and the other create errors.
     fn start_rotation(&self, py: Python<'_>, account_id: &str) -> PyResult<PyPendingRotation> {
-        let pending = py
-            .detach(|| self.inner.start_rotation(account_id))
-            .or_raise(py)?;
-        Ok(PyPendingRotation {
-            key_id: pending.key_id().to_owned(),
-            pending: Mutex::new(Some(pending)),
+        guard(py, Side::Client, || {
+            let pending = py
+                .detach(|| self.inner.start_rotation(account_id))
+                .or_raise(py)?;
+            Ok(PyPendingRotation {
+                key_id: pending.key_id().to_owned(),
+                pending: Mutex::new(Some(pending)),
+            })
         })
     }
 

@@ -6,7 +6,7 @@ use kompliant_webhooks::{add_to_keyring_file as core_add_to_keyring_file, Keyrin
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::errors::OrRaise;
+use crate::errors::{guard, OrRaise, Side};
 use crate::pyrepr::quote;
 
 /// The webhook keys a receiver accepts, by key id (`whk_YYYYMMDD_NN` → base64 secret).
@@ -37,39 +37,45 @@ impl PyKeyring {
     /// or `.`, or the secret is not base64 of exactly 32 bytes. The message never quotes
     /// the secret.
     fn add(&self, py: Python<'_>, key_id: &str, secret: &str) -> PyResult<()> {
-        self.inner.add_base64(key_id, secret).or_raise(py)
+        guard(py, Side::Receive, || {
+            self.inner.add_base64(key_id, secret).or_raise(py)
+        })
     }
 
     /// Removes key `key_id`; returns whether it was present.
-    fn remove(&self, key_id: &str) -> bool {
-        self.inner.remove(key_id)
+    fn remove(&self, py: Python<'_>, key_id: &str) -> PyResult<bool> {
+        guard(py, Side::Receive, || Ok(self.inner.remove(key_id)))
     }
 
     /// The key ids held, sorted.
-    fn key_ids(&self) -> Vec<String> {
-        self.inner.key_ids()
+    fn key_ids(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        guard(py, Side::Receive, || Ok(self.inner.key_ids()))
     }
 
-    fn __contains__(&self, key_id: &Bound<'_, PyAny>) -> bool {
-        key_id
-            .cast::<PyString>()
-            .ok()
-            .and_then(|s| s.to_cow().ok().map(|s| self.inner.contains(&s)))
-            .unwrap_or(false)
+    fn __contains__(&self, key_id: &Bound<'_, PyAny>) -> PyResult<bool> {
+        guard(key_id.py(), Side::Receive, || {
+            Ok(key_id
+                .cast::<PyString>()
+                .ok()
+                .and_then(|s| s.to_cow().ok().map(|s| self.inner.contains(&s)))
+                .unwrap_or(false))
+        })
     }
 
-    fn __len__(&self) -> usize {
-        self.inner.len()
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        guard(py, Side::Receive, || Ok(self.inner.len()))
     }
 
-    fn __repr__(&self) -> String {
-        let entries: Vec<String> = self
-            .inner
-            .key_ids()
-            .iter()
-            .map(|id| format!("{}: [REDACTED]", quote(id)))
-            .collect();
-        format!("Keyring({{{}}})", entries.join(", "))
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, Side::Receive, || {
+            let entries: Vec<String> = self
+                .inner
+                .key_ids()
+                .iter()
+                .map(|id| format!("{}: [REDACTED]", quote(id)))
+                .collect();
+            Ok(format!("Keyring({{{}}})", entries.join(", ")))
+        })
     }
 
     /// Loads every `KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>` environment variable as key
@@ -79,8 +85,10 @@ impl PyKeyring {
     /// must not silently drop a key).
     #[staticmethod]
     fn from_env(py: Python<'_>) -> PyResult<Self> {
-        Ok(PyKeyring {
-            inner: Keyring::from_env().or_raise(py)?,
+        guard(py, Side::Receive, || {
+            Ok(PyKeyring {
+                inner: Keyring::from_env().or_raise(py)?,
+            })
         })
     }
 
@@ -89,8 +97,10 @@ impl PyKeyring {
     /// Raises `InvalidKeyError` if the text is not such an object or a key is invalid.
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &str) -> PyResult<Self> {
-        Ok(PyKeyring {
-            inner: Keyring::from_json(text).or_raise(py)?,
+        guard(py, Side::Receive, || {
+            Ok(PyKeyring {
+                inner: Keyring::from_json(text).or_raise(py)?,
+            })
         })
     }
 
@@ -100,8 +110,10 @@ impl PyKeyring {
     /// Raises `KeyringFileError` if the file cannot be read, else as `from_json`.
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        Ok(PyKeyring {
-            inner: Keyring::from_file(path).or_raise(py)?,
+        guard(py, Side::Receive, || {
+            Ok(PyKeyring {
+                inner: Keyring::from_file(path).or_raise(py)?,
+            })
         })
     }
 }
@@ -110,8 +122,10 @@ impl PyKeyring {
 /// For tests and local tools: real secrets come from `webhook.key.create`.
 #[pyfunction]
 fn generate_secret(py: Python<'_>) -> PyResult<String> {
-    let secret = WebhookSecret::generate().or_raise(py)?;
-    Ok(secret.to_base64().to_string())
+    guard(py, Side::Receive, || {
+        let secret = WebhookSecret::generate().or_raise(py)?;
+        Ok(secret.to_base64().to_string())
+    })
 }
 
 /// Adds (or replaces) `key_id` with its base64 `secret` in the keyring file at `path`
@@ -123,9 +137,11 @@ fn generate_secret(py: Python<'_>) -> PyResult<String> {
 /// valid keyring; `KeyringFileError` if the file cannot be read or written.
 #[pyfunction]
 fn add_to_keyring_file(py: Python<'_>, path: PathBuf, key_id: &str, secret: &str) -> PyResult<()> {
-    let secret = WebhookSecret::from_base64(secret).or_raise(py)?;
-    py.detach(|| core_add_to_keyring_file(&path, key_id, &secret))
-        .or_raise(py)
+    guard(py, Side::Receive, || {
+        let secret = WebhookSecret::from_base64(secret).or_raise(py)?;
+        py.detach(|| core_add_to_keyring_file(&path, key_id, &secret))
+            .or_raise(py)
+    })
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -1,8 +1,9 @@
 //! `WireProfile`: the encryption layout, chosen by name or built by hand.
 
+use crate::errors::{guard, OrRaise, Side};
 use crate::pyrepr::{quote, quote_list, quote_opt};
-use kompliant_webhooks::{Aad, MetadataField, TagPosition, WireProfile};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use kompliant_webhooks::{Aad, WireProfile};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
@@ -35,52 +36,41 @@ impl PyWireProfile {
         }
     }
 
-    /// A built-in profile by name (see `BUILT_IN_NAMES`). Raises `ValueError` for another name.
+    /// A built-in profile by name (see `BUILT_IN_NAMES`).
+    ///
+    /// Raises `InvalidConfigurationError` (a `ValueError`) for another name.
     #[staticmethod]
-    fn by_name(name: &str) -> PyResult<Self> {
-        profile_by_name(name).map(|inner| PyWireProfile { inner })
+    fn by_name(py: Python<'_>, name: &str) -> PyResult<Self> {
+        guard(py, Side::Receive, || {
+            WireProfile::named(name)
+                .or_raise(py)
+                .map(|inner| PyWireProfile { inner })
+        })
     }
 
-    /// A profile of your own, e.g. if Kompliant's real layout turns out different.
+    /// A profile of your own, e.g. if Kompliant's real layout turns out different. Options
+    /// left `None` keep the core's defaults.
     ///
-    /// `tag_position` is `"after_ciphertext"` (nonce || ciphertext || tag) or
+    /// `tag_position` is `"after_ciphertext"` (nonce || ciphertext || tag; the default) or
     /// `"before_ciphertext"` (nonce || tag || ciphertext). `aad_fields` lists the
     /// authenticated metadata fields in order (`None`: the documented six; empty: no AAD),
-    /// joined with `separator`.
+    /// joined with `separator` (default `|`; never empty).
+    ///
+    /// Raises `InvalidConfigurationError` (a `ValueError`) naming an unknown tag position or
+    /// field, or an empty separator.
     #[staticmethod]
-    #[pyo3(signature = (name, *, tag_position = "after_ciphertext", aad_fields = None, separator = "|"))]
+    #[pyo3(signature = (name, *, tag_position = None, aad_fields = None, separator = None))]
     fn custom(
+        py: Python<'_>,
         name: &str,
-        tag_position: &str,
+        tag_position: Option<&str>,
         aad_fields: Option<Vec<String>>,
-        separator: &str,
+        separator: Option<&str>,
     ) -> PyResult<Self> {
-        let position = match tag_position {
-            "after_ciphertext" => TagPosition::AfterCiphertext,
-            "before_ciphertext" => TagPosition::BeforeCiphertext,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                "tag_position must be \"after_ciphertext\" or \"before_ciphertext\", not {other:?}"
-            )))
-            }
-        };
-        let fields = match aad_fields {
-            None => MetadataField::ALL.to_vec(),
-            Some(names) => names
-                .iter()
-                .map(|n| metadata_field(n))
-                .collect::<PyResult<Vec<_>>>()?,
-        };
-        let aad = if fields.is_empty() {
-            Aad::None
-        } else {
-            Aad::Fields {
-                fields,
-                separator: separator.to_owned(),
-            }
-        };
-        Ok(PyWireProfile {
-            inner: WireProfile::custom(name, position, aad),
+        guard(py, Side::Receive, || {
+            WireProfile::from_names(name, tag_position, aad_fields.as_deref(), separator)
+                .or_raise(py)
+                .map(|inner| PyWireProfile { inner })
         })
     }
 
@@ -93,10 +83,7 @@ impl PyWireProfile {
     /// `"after_ciphertext"` or `"before_ciphertext"`.
     #[getter]
     fn tag_position(&self) -> &'static str {
-        match self.inner.tag_position() {
-            TagPosition::AfterCiphertext => "after_ciphertext",
-            TagPosition::BeforeCiphertext => "before_ciphertext",
-        }
+        self.inner.tag_position().name()
     }
 
     /// The authenticated metadata fields, in AAD order (empty: no AAD).
@@ -128,30 +115,8 @@ impl PyWireProfile {
     }
 }
 
-fn profile_by_name(name: &str) -> PyResult<WireProfile> {
-    WireProfile::by_name(name).ok_or_else(|| {
-        PyValueError::new_err(format!(
-            "unknown wire profile {name:?} (built in: {})",
-            WireProfile::BUILT_IN_NAMES.join(", ")
-        ))
-    })
-}
-
-pub(crate) fn metadata_field(name: &str) -> PyResult<MetadataField> {
-    MetadataField::ALL
-        .iter()
-        .copied()
-        .find(|f| f.name() == name)
-        .ok_or_else(|| {
-            let known: Vec<&str> = MetadataField::ALL.iter().map(|f| f.name()).collect();
-            PyValueError::new_err(format!(
-                "unknown metadata field {name:?} (one of: {})",
-                known.join(", ")
-            ))
-        })
-}
-
-/// A profile argument: `None` (the default), a built-in name, or a `WireProfile`.
+/// A profile argument: `None` (the default), a built-in name (`InvalidConfigurationError`
+/// for another), or a `WireProfile`.
 pub(crate) fn profile_arg(profile: Option<&Bound<'_, PyAny>>) -> PyResult<WireProfile> {
     match profile {
         None => Ok(WireProfile::default()),
@@ -160,7 +125,7 @@ pub(crate) fn profile_arg(profile: Option<&Bound<'_, PyAny>>) -> PyResult<WirePr
             if let Ok(p) = p.cast::<PyWireProfile>() {
                 Ok(p.get().inner.clone())
             } else if let Ok(name) = p.extract::<String>() {
-                profile_by_name(&name)
+                WireProfile::named(&name).or_raise(p.py())
             } else {
                 Err(PyTypeError::new_err(
                     "profile must be a WireProfile or the name of a built-in one",

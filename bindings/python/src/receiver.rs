@@ -13,7 +13,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
 
 use crate::convert;
-use crate::errors::OrRaise;
+use crate::errors::{guard, OrRaise, Side};
 use crate::keyring::PyKeyring;
 use crate::profile::{profile_arg, PyWireProfile};
 use crate::pyrepr::{quote, quote_list};
@@ -55,20 +55,24 @@ impl PyWebhookReceiver {
     #[new]
     #[pyo3(signature = (keyring, *, max_body_bytes = DEFAULT_MAX_BODY_BYTES, max_age = None, max_future_skew = None, profile = None))]
     fn new(
+        py: Python<'_>,
         keyring: &PyKeyring,
         max_body_bytes: usize,
         max_age: Option<&Bound<'_, PyAny>>,
         max_future_skew: Option<&Bound<'_, PyAny>>,
         profile: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let options = ReceiverOptions {
-            profile: profile_arg(profile)?,
-            max_body_bytes,
-            max_age: convert::optional_duration(max_age, "max_age")?,
-            max_future_skew: convert::optional_duration(max_future_skew, "max_future_skew")?,
-        };
-        Ok(PyWebhookReceiver {
-            inner: WebhookReceiver::with_options(keyring.inner.clone(), options),
+        guard(py, Side::Receive, || {
+            let options = ReceiverOptions {
+                profile: profile_arg(profile)?,
+                max_body_bytes,
+                max_age: convert::optional_duration(max_age, "max_age")?,
+                max_future_skew: convert::optional_duration(max_future_skew, "max_future_skew")?,
+            };
+            options.check().or_raise(py)?;
+            Ok(PyWebhookReceiver {
+                inner: WebhookReceiver::with_options(keyring.inner.clone(), options),
+            })
         })
     }
 
@@ -89,21 +93,23 @@ impl PyWebhookReceiver {
         body: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyWebhook> {
-        let body = body_arg(body)?;
-        let now = match now {
-            Some(n) if !n.is_none() => Some(convert::system_time(n)?),
-            _ => None,
-        };
-        let run = || match now {
-            Some(now) => self.inner.decrypt_at(&body, now),
-            None => self.inner.decrypt(&body),
-        };
-        let webhook = if body.len() >= DETACH_MIN_BODY_BYTES {
-            py.detach(run)
-        } else {
-            run()
-        };
-        Ok(PyWebhook::new(webhook.or_raise(py)?))
+        guard(py, Side::Receive, || {
+            let body = body_arg(body)?;
+            let now = match now {
+                Some(n) if !n.is_none() => Some(convert::system_time(n)?),
+                _ => None,
+            };
+            let run = || match now {
+                Some(now) => self.inner.decrypt_at(&body, now),
+                None => self.inner.decrypt(&body),
+            };
+            let webhook = if body.len() >= DETACH_MIN_BODY_BYTES {
+                py.detach(run)
+            } else {
+                run()
+            };
+            Ok(PyWebhook::new(webhook.or_raise(py)?))
+        })
     }
 
     /// The keyring (shared: keys added to it are used at once).
@@ -143,10 +149,12 @@ impl PyWebhookReceiver {
         }
     }
 
-    fn __repr__(&self) -> String {
-        let o = self.inner.options();
-        format!(
-            "WebhookReceiver(key_ids={}, profile={}, max_body_bytes={}, max_age={}, max_future_skew={})", quote_list(&self.inner.keyring().key_ids()), quote(o.profile.name()), o.max_body_bytes, seconds_repr(self.max_age()), seconds_repr(self.max_future_skew()))
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, Side::Receive, || {
+            let o = self.inner.options();
+            Ok(format!(
+                "WebhookReceiver(key_ids={}, profile={}, max_body_bytes={}, max_age={}, max_future_skew={})", quote_list(&self.inner.keyring().key_ids()), quote(o.profile.name()), o.max_body_bytes, seconds_repr(self.max_age()), seconds_repr(self.max_future_skew())))
+        })
     }
 }
 
@@ -224,21 +232,25 @@ impl PyWebhook {
     #[getter]
     fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let m: &WebhookMetadata = self.inner.metadata();
-        let d = PyDict::new(py);
-        for field in MetadataField::ALL {
-            d.set_item(field.name(), field.value(m))?;
-        }
-        Ok(d)
+        guard(py, Side::Receive, || {
+            let d = PyDict::new(py);
+            for field in MetadataField::ALL {
+                d.set_item(field.name(), field.value(m))?;
+            }
+            Ok(d)
+        })
     }
 
     /// The decrypted payload parsed as a `dict` (parsed once; the same object each time).
     #[getter]
     fn payload(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.payload
-            .get_or_try_init(py, || {
-                convert::json_text_to_py(py, self.inner.payload_str()).map(Bound::unbind)
-            })
-            .map(|p| p.clone_ref(py))
+        guard(py, Side::Receive, || {
+            self.payload
+                .get_or_try_init(py, || {
+                    convert::json_text_to_py(py, self.inner.payload_str()).map(Bound::unbind)
+                })
+                .map(|p| p.clone_ref(py))
+        })
     }
 
     /// The decrypted payload's exact bytes (a UTF-8 JSON object).
@@ -260,11 +272,13 @@ impl PyWebhook {
     /// Raises `PayloadSchemaMismatchError` if a known event's payload lacks a required field,
     /// has one of the wrong type, or has a payload major version other than 1.
     fn event(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        crate::events::to_py(
-            py,
-            self.inner.event_type(),
-            self.inner.event().or_raise(py)?,
-        )
+        guard(py, Side::Receive, || {
+            crate::events::to_py(
+                py,
+                self.inner.event_type(),
+                self.inner.event().or_raise(py)?,
+            )
+        })
     }
 
     fn __repr__(&self) -> String {
@@ -301,34 +315,36 @@ fn seal_webhook<'py>(
     profile: Option<&Bound<'py, PyAny>>,
     nonce: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let payload: Vec<u8> = if let Ok(b) = payload.cast::<PyBytes>() {
-        b.as_bytes().to_vec()
-    } else if let Ok(s) = payload.cast::<PyString>() {
-        s.to_cow()?.as_bytes().to_vec()
-    } else {
-        convert::py_to_json(payload)?.to_string().into_bytes()
-    };
-    let secret = WebhookSecret::from_base64(secret).or_raise(py)?;
-    let profile = profile_arg(profile)?;
-    let metadata = WebhookMetadata {
-        id,
-        event_type,
-        timestamp,
-        account_id,
-        schema_version,
-        key_id,
-    };
-    let sealed = match nonce {
-        Some(n) => {
-            let nonce: [u8; 12] = n.try_into().map_err(|_| {
-                PyValueError::new_err(format!("nonce must be 12 bytes, not {}", n.len()))
-            })?;
-            seal_with_nonce(&metadata, &payload, &secret, &profile, nonce)
+    guard(py, Side::Receive, || {
+        let payload: Vec<u8> = if let Ok(b) = payload.cast::<PyBytes>() {
+            b.as_bytes().to_vec()
+        } else if let Ok(s) = payload.cast::<PyString>() {
+            s.to_cow()?.as_bytes().to_vec()
+        } else {
+            convert::py_to_json(payload)?.to_string().into_bytes()
+        };
+        let secret = WebhookSecret::from_base64(secret).or_raise(py)?;
+        let profile = profile_arg(profile)?;
+        let metadata = WebhookMetadata {
+            id,
+            event_type,
+            timestamp,
+            account_id,
+            schema_version,
+            key_id,
+        };
+        let sealed = match nonce {
+            Some(n) => {
+                let nonce: [u8; 12] = n.try_into().map_err(|_| {
+                    PyValueError::new_err(format!("nonce must be 12 bytes, not {}", n.len()))
+                })?;
+                seal_with_nonce(&metadata, &payload, &secret, &profile, nonce)
+            }
+            None => seal(&metadata, &payload, &secret, &profile),
         }
-        None => seal(&metadata, &payload, &secret, &profile),
-    }
-    .or_raise(py)?;
-    Ok(PyBytes::new(py, &sealed.body(retry_count)))
+        .or_raise(py)?;
+        Ok(PyBytes::new(py, &sealed.body(retry_count)))
+    })
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

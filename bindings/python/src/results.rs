@@ -8,6 +8,7 @@ use kompliant_webhooks::{
 use pyo3::prelude::*;
 
 use crate::convert;
+use crate::errors::{guard, Side};
 use crate::pyrepr::quote;
 
 /// A key just created by `create_webhook_key`: the only answer in which Kompliant reveals
@@ -39,8 +40,10 @@ impl PyCreatedWebhookKey {
 
     /// The shared secret as base64 text, to store where receivers load keys from (e.g.
     /// `add_to_keyring_file`). Never log it.
-    fn reveal_secret(&self) -> String {
-        self.key.secret.to_base64().to_string()
+    fn reveal_secret(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, Side::Client, || {
+            Ok(self.key.secret.to_base64().to_string())
+        })
     }
 
     fn __repr__(&self) -> String {

@@ -7,25 +7,20 @@ use kompliant_webhooks::PendingRotation;
 use pyo3::exceptions::{PyBaseException, PyRuntimeError};
 use pyo3::prelude::*;
 
-use crate::errors::{api_error, OrRaise};
+use crate::errors::{api_error, guard, OrRaise, Side};
 use crate::pyrepr::quote;
 use crate::results::PyRotation;
 
 /// The `StoreFailedError` for a failed store step, with the store's exception as
-/// `__cause__` and the secret masked in the quoted text.
+/// `__cause__`. The core quotes the store's error text with the new secret (every base64
+/// spelling) and the client's credentials masked; the `__cause__` itself is the caller's
+/// own exception, unmasked.
 pub(crate) fn store_failed(
     py: Python<'_>,
     pending: PendingRotation,
-    secret_base64: &str,
     cause: &Bound<'_, PyAny>,
 ) -> PyErr {
-    let text = describe_exception(cause);
-    let text = if secret_base64.is_empty() {
-        text
-    } else {
-        text.replace(secret_base64, "[REDACTED]")
-    };
-    let err = api_error(py, &pending.store_failed(&text));
+    let err = api_error(py, &pending.store_failed(&describe_exception(cause)));
     if let Ok(exc) = cause.cast::<PyBaseException>() {
         err.set_cause(py, Some(PyErr::from_value(exc.clone().into_any())));
     }
@@ -89,34 +84,40 @@ impl PyPendingRotation {
 
     /// The new key's secret as base64 text, to store where receivers load keys from.
     /// Never log it. Raises `RuntimeError` once the rotation is finished or abandoned.
-    fn reveal_secret(&self) -> PyResult<String> {
-        let guard = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        match guard.as_ref() {
-            Some(p) => Ok(p.secret().to_base64().to_string()),
-            None => Err(PyRuntimeError::new_err(format!(
-                "the rotation to key {} was already finished or abandoned",
-                self.key_id
-            ))),
-        }
+    fn reveal_secret(&self, py: Python<'_>) -> PyResult<String> {
+        guard(py, Side::Client, || {
+            let pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            match pending.as_ref() {
+                Some(p) => Ok(p.secret().to_base64().to_string()),
+                None => Err(PyRuntimeError::new_err(format!(
+                    "the rotation to key {} was already finished or abandoned",
+                    self.key_id
+                ))),
+            }
+        })
     }
 
     /// Phase two, once the secret is stored: the local probe, then `webhook.key.activate`
     /// (releases the GIL). Raises an `ApiError` subclass (the key was stored but not
     /// activated; activating it again is safe), or `RuntimeError` if already used.
     fn finish(&self, py: Python<'_>) -> PyResult<PyRotation> {
-        let pending = self.take()?;
-        py.detach(|| pending.finish()).or_raise(py).map(Into::into)
+        guard(py, Side::Client, || {
+            let pending = self.take()?;
+            py.detach(|| pending.finish()).or_raise(py).map(Into::into)
+        })
     }
 
     /// Abandons the rotation because storing the secret failed: the key stays INACTIVE and
     /// is never activated. Returns (does not raise) the `StoreFailedError` to raise, naming
-    /// the key and `error` (an exception or a text; the secret is masked in it), with
-    /// `error` as its `__cause__` when it is an exception.
+    /// the key and quoting `error` (an exception or a text) with the new secret and the
+    /// client's credentials masked, with `error` as its `__cause__` when it is an exception
+    /// (that cause is your own exception, unmasked).
     fn store_failed(&self, py: Python<'_>, error: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
-        let pending = self.take()?;
-        let secret = pending.secret().to_base64();
-        let err = store_failed(py, pending, &secret, error);
-        Ok(err.into_value(py).into_any())
+        guard(py, Side::Client, || {
+            let pending = self.take()?;
+            let err = store_failed(py, pending, error);
+            Ok(err.into_value(py).into_any())
+        })
     }
 
     fn __repr__(&self) -> String {
