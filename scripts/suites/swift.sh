@@ -5,6 +5,10 @@
 # The chroot is built once with debootstrap and cached OUTSIDE the repo (reused while its
 # marker file says the install completed; a half-built one is rebuilt). Only /proc is mounted
 # into it, and always unmounted. Override the place with KOMPLIANT_SWIFT_CHROOT.
+#
+# Two Swift suites on one machine would share the chroot's work directory and its /proc
+# mount, so a suite holds an flock on "$SWIFT_CHROOT.lock" from the chroot check to the end;
+# a second one waits for it (and says so).
 
 SWIFT_CHROOT="${KOMPLIANT_SWIFT_CHROOT:-/var/cache/kompliant-webhooks/swift-trixie}"
 SWIFT_MARKER=".kompliant-swift-ready"
@@ -12,8 +16,24 @@ SWIFT_MARKER=".kompliant-swift-ready"
 SWIFT_WORK="/work/kompliant-webhooks"
 
 suite_swift() {
-  local start=$SECONDS log="$TOOLS/swift-test.log" example_log="$TOOLS/swift-example.log"
+  local start=$SECONDS rc=0 lock_fd
   uniffi_generate || return 1
+  if ! mkdir -p "$(dirname "$SWIFT_CHROOT")" || ! exec {lock_fd}>"$SWIFT_CHROOT.lock"; then
+    SUMMARY+=("swift: FAIL - cannot create the lock file $SWIFT_CHROOT.lock (needs root)")
+    return 1
+  fi
+  if ! flock -n "$lock_fd"; then
+    step "swift: waiting for another Swift suite to finish with $SWIFT_CHROOT"
+    flock "$lock_fd" || rc=1
+  fi
+  [ "$rc" = 0 ] && { swift_suite_locked "$start" || rc=1; }
+  exec {lock_fd}>&-
+  return "$rc"
+}
+
+# The suite proper, run while holding the chroot's lock; $1 is the suite's start time.
+swift_suite_locked() {
+  local start=$1 log="$TOOLS/swift-test.log" example_log="$TOOLS/swift-example.log"
   swift_chroot_ensure || { SUMMARY+=("swift: FAIL - the Swift toolchain chroot could not be set up (see above)"); return 1; }
   step "swift: copying the package, the generated bindings, the library and kompliant into the chroot"
   swift_stage || return 1
@@ -30,10 +50,15 @@ suite_swift() {
     cat "$example_log" >&2
   fi
 
-  local counts vectors
+  # The vector test prints "vectors: P/N passed" (N = cases it ran); N must be the number of
+  # cases the file holds, and the summary shows P over that number.
+  local counts vectors vector_total vectors_ran
   counts=$(swift_counts "$log")
-  vectors=$(sed -n 's/.*vectors: \([0-9]*\/[0-9]*\) passed.*/\1/p' "$log" | tail -1)
-  SUMMARY+=("swift: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors ${vectors:-0/0}; example: $example; Swift $(swift_version)) in $((SECONDS - start))s")
+  vector_total=$(uniffi_vector_total) || rc=1
+  vectors=$(sed -n 's/.*vectors: \([0-9]*\)\/[0-9]* passed.*/\1/p' "$log" | tail -1)
+  vectors_ran=$(sed -n 's/.*vectors: [0-9]*\/\([0-9]*\) passed.*/\1/p' "$log" | tail -1)
+  [ -n "$vectors" ] && [ "$vectors" = "$vector_total" ] && [ "$vectors_ran" = "$vector_total" ] || rc=1
+  SUMMARY+=("swift: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors ${vectors:-0}/$vector_total; example: $example; Swift $(swift_version)) in $((SECONDS - start))s")
   return "$rc"
 }
 

@@ -36,3 +36,9 @@ uniffi_apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >"$TOOLS/apt-$cmd.log" 2>&1 \
     || { tail -20 "$TOOLS/apt-$cmd.log" >&2; printf 'error: apt-get install %s failed\n' "$*" >&2; return 1; }
 }
+
+# The number of conformance-vector cases tests/vectors/webhooks.json holds (the count both
+# suites' vector runs are compared with).
+uniffi_vector_total() {
+  python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$ROOT/tests/vectors/webhooks.json"
+}

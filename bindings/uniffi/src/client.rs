@@ -200,10 +200,16 @@ pub struct Rotation {
 /// Kotlin or Swift (a secret manager, a keyring file via `addToKeyringFile`, ...).
 ///
 /// `store` is awaited between the create and activate calls. Return normally once the secret
-/// is stored where every receiver loads keys from; throw (a `KompliantException` /
-/// `KompliantError` keeps its code in the message, anything else is reported as the store's
-/// failure) to abandon the rotation: the key is then never activated, and the rotation fails
-/// with `STORE_FAILED`.
+/// is stored where every receiver loads keys from; throw to abandon the rotation: the key is
+/// then never activated, and the rotation fails with `STORE_FAILED`, quoting your error's
+/// text with the new secret (any base64 spelling) and the client's credentials masked.
+///
+/// Kotlin: throw an `Exception` (a `KompliantException` keeps its code in the text), never
+/// a `kotlin.Error`. UniFFI's generated code catches only `kotlin.Exception`; an `Error`
+/// (`TODO()`, `AssertionError`, `NotImplementedError`, ...) escapes to the coroutine's
+/// uncaught-exception handler, and `rotateWebhookKey` then never returns. Build the store
+/// with `WebhookKeyStore.safe { keyId, secretBase64 -> ... }` (or wrap one with
+/// `store.safe()`) to turn every `Throwable` into `STORE_FAILED`.
 #[uniffi::export(foreign)]
 #[async_trait::async_trait]
 pub trait WebhookKeyStore: Send + Sync {
@@ -248,12 +254,17 @@ impl KompliantClient {
 
     /// A client configured from the process environment: `KOMPLIANT_API_KEY`,
     /// `KOMPLIANT_SECRET_KEY`, `KOMPLIANT_AUTH_TOKEN`, and optionally `KOMPLIANT_BASE_URL`
-    /// (e.g. the local simulator). Throws `INVALID_CONFIGURATION` naming each missing variable.
-    #[uniffi::constructor]
-    pub fn from_env() -> Result<Arc<Self>, KompliantError> {
-        Ok(Arc::new(
-            KompliantClient(core::KompliantClient::from_env()?),
-        ))
+    /// (e.g. the local simulator), with `options` for everything else (timeouts, retries,
+    /// user agent; `options.baseUrl` when `KOMPLIANT_BASE_URL` is not set). Sends this
+    /// binding's user agent (`kompliant-webhooks-uniffi/<version>`) unless `options` names
+    /// another. Throws `INVALID_CONFIGURATION` naming each missing variable, or for unusable
+    /// options.
+    #[uniffi::constructor(default(options = None))]
+    pub fn from_env(options: Option<ClientOptions>) -> Result<Arc<Self>, KompliantError> {
+        let options = options.unwrap_or_default().to_core();
+        Ok(Arc::new(KompliantClient(
+            core::KompliantClient::from_env_with_options(options)?,
+        )))
     }
 
     /// The base URL calls go to (without a trailing `/`).
@@ -442,8 +453,9 @@ impl KompliantClient {
     ///    key becomes DELETED (keep it in receivers' keyrings for the retry horizon).
     ///
     /// Throws any error of the create call (e.g. `DAILY_KEY_LIMIT`); `STORE_FAILED` if the
-    /// store throws (its message names the new key id and the store's error; the key stays
-    /// INACTIVE and counts against the daily quota); then any error of the probe or the
+    /// store throws (its message names the new key id and quotes the store's error with the
+    /// new secret and the credentials masked; the key stays INACTIVE and counts against the
+    /// daily quota); then any error of the probe or the
     /// activate call (its message says the key was created and stored but not activated;
     /// activating it again with `activateWebhookKey` is safe).
     pub async fn rotate_webhook_key(
@@ -467,7 +479,24 @@ impl KompliantClient {
                 })
                 .await
             }
-            Err(e) => Err(pending.store_failed(&e).into()),
+            // The store's own text goes to the core, which masks the secret and credentials.
+            Err(e) => Err(pending.store_failed(&StoreErrorText(&e)).into()),
+        }
+    }
+}
+
+/// The text of a store's error as the rotation quotes it: `CODE: detail` for an error the
+/// store threw as a `KompliantException` / `KompliantError`; only the detail for anything else
+/// (UniFFI's unexpected-callback-error path, already `STORE_FAILED`).
+struct StoreErrorText<'a>(&'a KompliantError);
+
+impl fmt::Display for StoreErrorText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            KompliantError::StoreFailed {
+                detail, api: None, ..
+            } => f.write_str(detail),
+            other => fmt::Display::fmt(other, f),
         }
     }
 }
@@ -484,5 +513,25 @@ fn config(c: core::WebhookConfig) -> WebhookConfig {
 impl fmt::Display for KompliantClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kompliant_webhooks::ErrorCode;
+
+    #[test]
+    fn a_store_error_is_quoted_with_its_code_unless_it_came_through_the_unexpected_path() {
+        let typed = KompliantError::new(ErrorCode::IoError, "disk full".into(), None);
+        assert_eq!(StoreErrorText(&typed).to_string(), "IO_ERROR: disk full");
+        let unexpected = KompliantError::from(uniffi::UnexpectedUniFFICallbackError {
+            reason: "java.lang.IllegalStateException: vault is down".into(),
+        });
+        assert_eq!(unexpected.code(), "STORE_FAILED");
+        assert_eq!(
+            StoreErrorText(&unexpected).to_string(),
+            "the store threw java.lang.IllegalStateException: vault is down"
+        );
     }
 }

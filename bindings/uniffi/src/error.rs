@@ -106,8 +106,10 @@ kompliant_error! {
     PayloadSchemaMismatch,
     /// `IO_ERROR`: a file could not be read or written.
     IoError,
-    /// `INTERNAL`: an internal failure (e.g. the system random generator, a panic caught at
-    /// the boundary); never caused by input.
+    /// `INTERNAL`: an internal failure (e.g. the system random generator failed, or a client
+    /// call panicked on its worker thread); never caused by input. A panic in a synchronous
+    /// call (receive path, keyrings, sealing) is NOT this variant: UniFFI catches it and throws
+    /// its own `InternalException` (Kotlin) / an internal error (Swift), never aborting.
     Internal,
     /// `BAD_REQUEST`: the API refused the request as malformed.
     BadRequest,
@@ -234,11 +236,13 @@ impl From<ApiError> for KompliantError {
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for KompliantError {
     /// A foreign callback (the key store of a rotation) threw something other than a
-    /// `KompliantException` / `KompliantError`.
+    /// `KompliantException` / `KompliantError`; `reason` is its text (Kotlin `toString()`,
+    /// Swift `String(describing:)`). The rotation passes it to the core's
+    /// `PendingRotation::store_failed`, which masks secrets in it.
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         KompliantError::new(
             ErrorCode::StoreFailed,
-            format!("the callback failed: {}", e.reason),
+            format!("the store threw {}", e.reason),
             None,
         )
     }

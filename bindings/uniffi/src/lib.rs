@@ -23,7 +23,7 @@ pub use keys::{add_to_keyring_file, Keyring, WebhookSecret};
 pub use receive::{
     built_in_wire_profiles, seal_webhook, Entities, EntityChange, Event, ReceiverOptions,
     SealedEnvelope, SubjectRecordDataUpdated, UserContext, UserType, Webhook, WebhookMetadata,
-    WebhookReceiver, WorkflowEvent,
+    WebhookReceiver, WireProfile, WorkflowEvent,
 };
 
 uniffi::setup_scaffolding!("kompliant_webhooks");

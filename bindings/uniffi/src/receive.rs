@@ -14,11 +14,12 @@ use crate::keys::{Keyring, WebhookSecret};
 /// SDK default (the documented behaviour).
 #[derive(Debug, Clone, PartialEq, Eq, Default, uniffi::Record)]
 pub struct ReceiverOptions {
-    /// Name of a built-in wire profile: `kompliant-2025-11-21` (the default) or
-    /// `kompliant-2025-11-21-no-aad`. An unknown name is `INVALID_CONFIGURATION`.
+    /// The wire profile (default `kompliant-2025-11-21`): a built-in one
+    /// (`WireProfile.named(...)`) or one of your own (`WireProfile.fromNames(...)`).
     #[uniffi(default = None)]
-    pub profile: Option<String>,
-    /// Largest body accepted, in bytes (default 8 MiB); larger bodies are refused unread.
+    pub profile: Option<Arc<WireProfile>>,
+    /// Largest body accepted, in bytes (default 8 MiB); larger bodies are refused unread. 0 is
+    /// `INVALID_CONFIGURATION` (every webhook would be refused).
     #[uniffi(default = None)]
     pub max_body_bytes: Option<u64>,
     /// Refuse webhooks whose `timestamp` is older than this. Off by default: redeliveries
@@ -30,23 +31,11 @@ pub struct ReceiverOptions {
     pub max_future_skew: Option<Duration>,
 }
 
-/// A built-in wire profile by name (`None` = the default profile).
-pub(crate) fn wire_profile(name: Option<&str>) -> Result<core::WireProfile, KompliantError> {
-    match name {
-        None => Ok(core::WireProfile::default()),
-        Some(name) => core::WireProfile::by_name(name).ok_or_else(|| {
-            KompliantError::invalid_configuration(format!(
-                "unknown wire profile {name:?} (built-in: {})",
-                core::WireProfile::BUILT_IN_NAMES.join(", ")
-            ))
-        }),
-    }
-}
-
 impl ReceiverOptions {
+    /// The core's options, checked by the core (`ReceiverOptions::check`).
     fn to_core(&self) -> Result<core::ReceiverOptions, KompliantError> {
         let mut options = core::ReceiverOptions {
-            profile: wire_profile(self.profile.as_deref())?,
+            profile: profile_or_default(self.profile.as_deref()),
             max_age: self.max_age,
             max_future_skew: self.max_future_skew,
             ..core::ReceiverOptions::default()
@@ -55,17 +44,122 @@ impl ReceiverOptions {
             // On 32-bit targets a limit above usize::MAX is no limit at all.
             options.max_body_bytes = usize::try_from(max).unwrap_or(usize::MAX);
         }
+        options.check()?;
         Ok(options)
     }
 }
 
-/// The names of the built-in wire profiles (`ReceiverOptions.profile`, `sealWebhook`).
+/// The core profile of `profile` (`None` = the default profile).
+fn profile_or_default(profile: Option<&WireProfile>) -> core::WireProfile {
+    profile.map(|p| p.0.clone()).unwrap_or_default()
+}
+
+/// The names of the built-in wire profiles (`WireProfile.named`).
 #[uniffi::export]
 pub fn built_in_wire_profiles() -> Vec<String> {
     core::WireProfile::BUILT_IN_NAMES
         .iter()
         .map(|n| (*n).to_owned())
         .collect()
+}
+
+/// A wire profile: how `data` is laid out (where the GCM tag sits) and which metadata fields
+/// are authenticated as AAD. Receivers (`ReceiverOptions.profile`) and `sealWebhook` take one.
+/// Immutable; two profiles are equal when every setting is. `toString()` / `description`
+/// shows the settings (a profile holds no secret).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Object)]
+#[uniffi::export(Display, Eq, Hash)]
+pub struct WireProfile(pub(crate) core::WireProfile);
+
+#[uniffi::export]
+impl WireProfile {
+    /// A built-in profile by name: `kompliant-2025-11-21` (the default) or
+    /// `kompliant-2025-11-21-no-aad` (see `builtInWireProfiles()`). Throws
+    /// `INVALID_CONFIGURATION` for any other name.
+    #[uniffi::constructor]
+    pub fn named(name: String) -> Result<Arc<Self>, KompliantError> {
+        Ok(Arc::new(WireProfile(core::WireProfile::named(&name)?)))
+    }
+
+    /// A profile of your own, e.g. if Kompliant's real layout turns out different from the
+    /// documented one:
+    ///
+    /// - `tagPosition`: `"after_ciphertext"` (default: nonce, ciphertext, tag) or
+    ///   `"before_ciphertext"` (nonce, tag, ciphertext);
+    /// - `aadFields`: the authenticated metadata fields in order, among `id`, `event_type`,
+    ///   `timestamp`, `account_id`, `schema_version`, `key_id` (absent: those six, in that
+    ///   order; empty: no AAD, the metadata is not authenticated);
+    /// - `separator`: joins the fields' values (default `|`; never empty).
+    ///
+    /// Throws `INVALID_CONFIGURATION` naming the unknown tag position or field, or an empty
+    /// separator.
+    #[uniffi::constructor(default(tag_position = None, aad_fields = None, separator = None))]
+    pub fn from_names(
+        name: String,
+        tag_position: Option<String>,
+        aad_fields: Option<Vec<String>>,
+        separator: Option<String>,
+    ) -> Result<Arc<Self>, KompliantError> {
+        Ok(Arc::new(WireProfile(core::WireProfile::from_names(
+            &name,
+            tag_position.as_deref(),
+            aad_fields.as_deref(),
+            separator.as_deref(),
+        )?)))
+    }
+
+    /// The profile's name (e.g. `kompliant-2025-11-21`).
+    pub fn name(&self) -> String {
+        self.0.name().to_owned()
+    }
+
+    /// Where the GCM tag sits: `"after_ciphertext"` or `"before_ciphertext"`.
+    pub fn tag_position(&self) -> String {
+        self.0.tag_position().name().to_owned()
+    }
+
+    /// The authenticated metadata fields, in AAD order (empty: no AAD).
+    pub fn aad_fields(&self) -> Vec<String> {
+        match self.0.aad() {
+            core::Aad::Fields { fields, .. } => {
+                fields.iter().map(|f| f.name().to_owned()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The separator between the AAD fields' values (absent when there is no AAD).
+    pub fn separator(&self) -> Option<String> {
+        match self.0.aad() {
+            core::Aad::Fields { separator, .. } => Some(separator.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl std::hash::Hash for WireProfile {
+    /// Hashes what `==` compares: the name, the tag position and the AAD.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name().hash(state);
+        self.tag_position().hash(state);
+        self.aad_fields().hash(state);
+        self.separator().hash(state);
+    }
+}
+
+impl fmt::Display for WireProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "WireProfile({}, tag {}, aad ",
+            self.0.name(),
+            self.0.tag_position().name()
+        )?;
+        match self.separator() {
+            Some(separator) => write!(f, "{:?})", self.aad_fields().join(&separator)),
+            None => f.write_str("none)"),
+        }
+    }
 }
 
 /// Decrypts and verifies webhook bodies with the keys of a [`Keyring`]. Thread-safe; keys
@@ -77,7 +171,7 @@ pub struct WebhookReceiver(core::WebhookReceiver);
 #[uniffi::export]
 impl WebhookReceiver {
     /// A receiver over `keyring` (shared, not copied) with `options` (default: the documented
-    /// behaviour). Throws `INVALID_CONFIGURATION` for an unknown profile name.
+    /// behaviour). Throws `INVALID_CONFIGURATION` if `maxBodyBytes` is 0.
     #[uniffi::constructor(default(options = None))]
     pub fn new(
         keyring: Arc<Keyring>,
@@ -439,20 +533,18 @@ impl fmt::Display for SealedEnvelope {
 
 /// Encrypts `payload` into an envelope exactly as Kompliant does, with a fresh random nonce:
 /// the inverse of `WebhookReceiver.decrypt`, for tests and fixtures. `metadata.keyId` must
-/// name the key `secret` belongs to; `profile` is a built-in profile name (default
-/// `kompliant-2025-11-21`).
+/// name the key `secret` belongs to; `profile` defaults to `kompliant-2025-11-21`.
 ///
-/// Throws `MALFORMED_ENVELOPE` if a metadata field holds the profile's AAD separator `|`;
-/// `INVALID_CONFIGURATION` for an unknown profile name; `INTERNAL` if the system random
-/// generator fails.
+/// Throws `MALFORMED_ENVELOPE` if an authenticated metadata field holds the profile's AAD
+/// separator; `INTERNAL` if the system random generator fails.
 #[uniffi::export(default(profile = None))]
 pub fn seal_webhook(
     metadata: WebhookMetadata,
     payload: Vec<u8>,
     secret: Arc<WebhookSecret>,
-    profile: Option<String>,
+    profile: Option<Arc<WireProfile>>,
 ) -> Result<Arc<SealedEnvelope>, KompliantError> {
-    let profile = wire_profile(profile.as_deref())?;
+    let profile = profile_or_default(profile.as_deref());
     let sealed = core::seal(&metadata.into(), &payload, &secret.0, &profile)?;
     Ok(Arc::new(SealedEnvelope(sealed)))
 }
@@ -499,15 +591,58 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_profile_is_a_configuration_error() {
-        let options = ReceiverOptions {
-            profile: Some("nope".into()),
+    fn unusable_profiles_and_options_are_configuration_errors() {
+        let code = |r: Result<Arc<WebhookReceiver>, KompliantError>| r.err().map(|e| e.code());
+        let invalid = Some("INVALID_CONFIGURATION".to_owned());
+        assert_eq!(
+            WireProfile::named("nope".into()).err().map(|e| e.code()),
+            invalid
+        );
+        let bad_field = WireProfile::from_names("x".into(), None, Some(vec!["nope".into()]), None);
+        assert_eq!(bad_field.err().map(|e| e.code()), invalid);
+        let zero = ReceiverOptions {
+            max_body_bytes: Some(0),
             ..ReceiverOptions::default()
         };
-        let err = WebhookReceiver::new(Keyring::new(), Some(options)).err();
         assert_eq!(
-            err.map(|e| e.code()),
-            Some("INVALID_CONFIGURATION".to_owned())
+            code(WebhookReceiver::new(Keyring::new(), Some(zero))),
+            invalid
         );
+    }
+
+    #[test]
+    fn custom_profiles_round_trip_and_describe_themselves() -> Result<(), KompliantError> {
+        let profile = WireProfile::from_names(
+            "custom".into(),
+            Some("before_ciphertext".into()),
+            Some(vec!["id".into(), "key_id".into()]),
+            Some(";".into()),
+        )?;
+        assert_eq!(profile.aad_fields(), ["id", "key_id"]);
+        assert_eq!(
+            profile.to_string(),
+            r#"WireProfile(custom, tag before_ciphertext, aad "id;key_id")"#
+        );
+        let secret = WebhookSecret::generate()?;
+        let keyring = Keyring::new();
+        keyring.add_secret("whk_20251121_01".into(), Arc::clone(&secret))?;
+        let sealed = seal_webhook(
+            metadata("DOCUMENT_UPLOADED"),
+            b"{}".to_vec(),
+            secret,
+            Some(Arc::clone(&profile)),
+        )?;
+        let options = ReceiverOptions {
+            profile: Some(profile),
+            ..ReceiverOptions::default()
+        };
+        let custom = WebhookReceiver::new(Arc::clone(&keyring), Some(options))?;
+        assert_eq!(custom.decrypt(sealed.body(0))?.id(), metadata("x").id);
+        let default = WebhookReceiver::new(keyring, None)?;
+        assert_eq!(
+            default.decrypt(sealed.body(0)).err().map(|e| e.code()),
+            Some("DECRYPTION_FAILED".to_owned())
+        );
+        Ok(())
     }
 }

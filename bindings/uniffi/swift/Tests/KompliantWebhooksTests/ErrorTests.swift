@@ -100,7 +100,11 @@ final class ErrorTests: XCTestCase {
         guard case .InvalidConfiguration(_, _, let api)? = e else { return XCTFail("not InvalidConfiguration") }
         XCTAssertEqual(api?.attempts, 0)
         XCTAssertEqual(expectError { try KompliantClient(apiKey: "key", secretKey: "not base64!", authToken: "t") }?.code(), "INVALID_CONFIGURATION")
-        XCTAssertEqual(expectError { try WebhookReceiver(keyring: Keyring(), options: ReceiverOptions(profile: "nope")) }?.code(), "INVALID_CONFIGURATION")
+        XCTAssertEqual(expectError { try WireProfile.named(name: "nope") }?.code(), "INVALID_CONFIGURATION")
+        let zero = expectError { try WebhookReceiver(keyring: Keyring(), options: ReceiverOptions(maxBodyBytes: 0)) }
+        guard case .InvalidConfiguration(_, let detail, _)? = zero else { return XCTFail("not InvalidConfiguration: \(String(describing: zero))") }
+        XCTAssertTrue(detail.contains("max_body_bytes"), detail)
+        XCTAssertTrue(String(describing: try receiver(ReceiverOptions(maxBodyBytes: 1))).contains("max_body_bytes: 1,"))
         XCTAssertEqual(expectError { try sealWebhook(metadata: self.metadata(eventType: "A|B"), payload: Data("{}".utf8), secret: self.secret) }?.code(), "MALFORMED_ENVELOPE")
     }
 }

@@ -22,6 +22,33 @@ final class FailingStore: WebhookKeyStore, @unchecked Sendable {
     func store(keyId: String, secretBase64: String) async throws { throw VaultDown() }
 }
 
+/// The spellings of a base64 secret a store's error might quote.
+func spellings(_ secret: String) -> [String] {
+    let trimmed = { (s: String) in String(s.reversed().drop(while: { $0 == "=" }).reversed()) }
+    let urlSafe = secret.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+    return [secret, trimmed(secret), urlSafe, trimmed(urlSafe)]
+}
+
+/// An error whose text quotes whatever it is given (as some secret managers' errors do).
+struct VaultRefused: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A store whose error quotes the secret (every spelling) and the client's auth token.
+final class LeakyStore: WebhookKeyStore, @unchecked Sendable {
+    let token: String
+    let typed: Bool
+    var secret: String?
+    init(token: String, typed: Bool) { self.token = token; self.typed = typed }
+    func store(keyId: String, secretBase64: String) async throws {
+        secret = secretBase64
+        if typed {
+            throw KompliantError.IoError(code: "IO_ERROR", detail: "cannot write \(secretBase64) to the vault", api: nil)
+        }
+        throw VaultRefused(description: "vault refused \(spellings(secretBase64).joined(separator: "; ")); token \(token)")
+    }
+}
+
 /// The whole job against `kompliant sim` on loopback (started by the test).
 final class SimulatorTests: XCTestCase {
     var sim: Simulator!
@@ -109,6 +136,36 @@ final class SimulatorTests: XCTestCase {
         let range = try XCTUnwrap(detail.range(of: #"whk_[0-9]{8}_[0-9]+"#, options: .regularExpression))
         let key = try await client.getWebhookKey(keyId: String(detail[range]))
         XCTAssertEqual(key.status, .inactive)
+    }
+
+    /// Every text of `e` a program might log, none of which may hold a secret.
+    func texts(_ e: KompliantError) -> [String] {
+        [String(describing: e), e.localizedDescription, e.detail(), e.api()?.message ?? "no api info"]
+    }
+
+    func testAStoreErrorQuotingTheSecretIsMaskedInTheRotationError() async throws {
+        let client = try sim.client()
+        let leaky = LeakyStore(token: sim.env["KOMPLIANT_AUTH_TOKEN"]!, typed: false)
+        let e = await expectError { try await client.rotateWebhookKey(accountId: self.sim.accountId, store: leaky) }
+        guard case .StoreFailed(_, let detail, _)? = e else { return XCTFail("not StoreFailed: \(String(describing: e))") }
+        let leaks = spellings(try XCTUnwrap(leaky.secret)) + [sim.env["KOMPLIANT_AUTH_TOKEN"]!, sim.env["KOMPLIANT_SECRET_KEY"]!]
+        for text in texts(e!) {
+            // The store's text is quoted (so the operator sees why), with every secret masked.
+            XCTAssertTrue(text.contains("the store threw vault refused [REDACTED]"), text)
+            for leak in leaks { XCTAssertFalse(text.contains(leak), "a secret leaked into: \(text)") }
+        }
+        let range = try XCTUnwrap(detail.range(of: #"whk_[0-9]{8}_[0-9]+"#, options: .regularExpression))
+        let key = try await client.getWebhookKey(keyId: String(detail[range]))
+        XCTAssertEqual(key.status, .inactive)
+
+        // The same for a store that throws the binding's own error.
+        let typed = LeakyStore(token: "", typed: true)
+        let e2 = await expectError { try await client.rotateWebhookKey(accountId: self.sim.accountId, store: typed) }
+        XCTAssertEqual(e2?.code(), "STORE_FAILED")
+        for text in texts(e2!) {
+            XCTAssertTrue(text.contains("IO_ERROR: cannot write [REDACTED] to the vault"), text)
+            for leak in spellings(try XCTUnwrap(typed.secret)) { XCTAssertFalse(text.contains(leak), "a secret leaked into: \(text)") }
+        }
     }
 
     func testApiErrorsKeepTheirCodes() async throws {

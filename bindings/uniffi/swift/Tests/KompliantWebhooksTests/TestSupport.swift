@@ -86,19 +86,24 @@ final class Simulator {
     }
 }
 
+/// One HTTP request as a `LoopbackServer` read it.
+struct HTTPRequest {
+    /// The request target, e.g. `/meta.checkVersion`.
+    let path: String
+    /// Header values by lower-cased name.
+    let headers: [String: String]
+    let body: Data
+}
+
 /// A minimal blocking HTTP/1.1 server on loopback (Glibc sockets: Foundation on Linux has no
-/// server API) that decrypts every POSTed body with `receiver`, as an application would.
-final class TestReceiver: @unchecked Sendable {
-    private let receiver: WebhookReceiver
+/// server API), answering each request with `handler`'s status and body.
+final class LoopbackServer: @unchecked Sendable {
     private let fd: Int32
     let port: UInt16
-    private let lock = NSLock()
-    private var received: [Webhook] = []
-    private(set) var refused: [KompliantError] = []
-    private let arrived = DispatchSemaphore(value: 0)
+    private let handler: (HTTPRequest) -> (UInt16, String)
 
-    init(receiver: WebhookReceiver) {
-        self.receiver = receiver
+    init(handler: @escaping (HTTPRequest) -> (UInt16, String)) {
+        self.handler = handler
         let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -114,7 +119,7 @@ final class TestReceiver: @unchecked Sendable {
         thread.start()
     }
 
-    var url: String { "http://127.0.0.1:\(port)/webhooks" }
+    var baseUrl: String { "http://127.0.0.1:\(port)" }
 
     private func serve() {
         while true {
@@ -129,37 +134,75 @@ final class TestReceiver: @unchecked Sendable {
         var chunk = [UInt8](repeating: 0, count: 65536)
         var headerEnd: Int? = nil
         var contentLength = 0
+        var path = ""
+        var headers: [String: String] = [:]
         while true {
             let n = read(client, &chunk, chunk.count)
             if n <= 0 { break }
             buffer.append(contentsOf: chunk[0..<n])
             if headerEnd == nil, let range = Data(buffer).range(of: Data("\r\n\r\n".utf8)) {
                 headerEnd = range.upperBound
-                let head = String(decoding: buffer[0..<range.lowerBound], as: UTF8.self).lowercased()
-                for line in head.split(separator: "\r\n") where line.hasPrefix("content-length:") {
-                    contentLength = Int(line.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) ?? 0
+                let lines = String(decoding: buffer[0..<range.lowerBound], as: UTF8.self).components(separatedBy: "\r\n")
+                let requestLine = lines.first?.split(separator: " ") ?? []
+                if requestLine.count > 1 { path = String(requestLine[1]) }
+                for line in lines.dropFirst() {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                 }
+                contentLength = Int(headers["content-length"] ?? "") ?? 0
             }
             if let end = headerEnd, buffer.count >= end + contentLength { break }
         }
         var status: UInt16 = 400
+        var text = ""
         if let end = headerEnd {
             let body = Data(buffer[end..<min(buffer.count, end + contentLength)])
-            do {
-                let webhook = try receiver.decrypt(body: body)
-                lock.lock(); received.append(webhook); lock.unlock()
-                arrived.signal()
-                status = 200
-            } catch let error as KompliantError {
-                lock.lock(); refused.append(error); lock.unlock()
-                status = error.httpStatus()
-            } catch {
-                status = 500
-            }
+            (status, text) = handler(HTTPRequest(path: path, headers: headers, body: body))
         }
-        let answer = "HTTP/1.1 \(status) X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        let answer = "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(text.utf8.count)\r\nConnection: close\r\n\r\n\(text)"
         _ = answer.withCString { write(client, $0, strlen($0)) }
         close(client)
+    }
+
+    func stop() {
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+}
+
+/// Decrypts every POSTed body with `receiver`, as an application would.
+final class TestReceiver: @unchecked Sendable {
+    private let receiver: WebhookReceiver
+    private let lock = NSLock()
+    private var received: [Webhook] = []
+    private var refusedErrors: [KompliantError] = []
+    private let arrived = DispatchSemaphore(value: 0)
+    private var server: LoopbackServer!
+
+    init(receiver: WebhookReceiver) {
+        self.receiver = receiver
+        server = LoopbackServer { [unowned self] request in (self.decrypt(request.body), "") }
+    }
+
+    var url: String { "\(server.baseUrl)/webhooks" }
+
+    var refused: [KompliantError] {
+        lock.lock(); defer { lock.unlock() }
+        return refusedErrors
+    }
+
+    private func decrypt(_ body: Data) -> UInt16 {
+        do {
+            let webhook = try receiver.decrypt(body: body)
+            lock.lock(); received.append(webhook); lock.unlock()
+            arrived.signal()
+            return 200
+        } catch let error as KompliantError {
+            lock.lock(); refusedErrors.append(error); lock.unlock()
+            return error.httpStatus()
+        } catch {
+            return 500
+        }
     }
 
     /// The next decrypted webhook, waiting up to 10 s.
@@ -169,8 +212,5 @@ final class TestReceiver: @unchecked Sendable {
         return received.removeFirst()
     }
 
-    func stop() {
-        shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
-    }
+    func stop() { server.stop() }
 }

@@ -21,6 +21,7 @@ import com.kompliant.webhooks.Webhook
 import com.kompliant.webhooks.WebhookKeyStore
 import com.kompliant.webhooks.WebhookReceiver
 import com.kompliant.webhooks.addToKeyringFile
+import com.kompliant.webhooks.safe
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
 import java.io.File
@@ -95,11 +96,10 @@ private suspend fun demo(url: String, keyring: Keyring, keysFile: File, delivere
     val client = KompliantClient.fromEnv()
     val account = System.getenv("KOMPLIANT_ACCOUNT_ID") ?: error("KOMPLIANT_ACCOUNT_ID is not set")
     // The store step of a rotation: the keyring file (for restarts) and the live keyring.
-    val store = object : WebhookKeyStore {
-        override suspend fun store(keyId: String, secretBase64: String) {
-            addToKeyringFile(keysFile.path, keyId, secretBase64)
-            keyring.add(keyId, secretBase64)
-        }
+    // `safe` turns any Throwable (kotlin.Error included) into STORE_FAILED instead of a hang.
+    val store = WebhookKeyStore.safe { keyId, secretBase64 ->
+        addToKeyringFile(keysFile.path, keyId, secretBase64)
+        keyring.add(keyId, secretBase64)
     }
     val first = client.rotateWebhookKey(account, store)
     println("rotated: ${first.newKeyId} active")

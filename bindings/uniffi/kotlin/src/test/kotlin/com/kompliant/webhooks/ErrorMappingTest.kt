@@ -105,7 +105,10 @@ class ErrorMappingTest {
         assertNotNull(e.api)
         assertEquals(0u, e.api!!.attempts)
         assertThrows<KompliantException.InvalidConfiguration> { KompliantClient("key", "not base64!", "token") }
-        assertThrows<KompliantException.InvalidConfiguration> { WebhookReceiver(Keyring(), ReceiverOptions(profile = "nope")) }
+        assertThrows<KompliantException.InvalidConfiguration> { WireProfile.named("nope") }
+        val zero = assertThrows<KompliantException.InvalidConfiguration> { WebhookReceiver(Keyring(), ReceiverOptions(maxBodyBytes = 0uL)) }
+        assertTrue(zero.detail.contains("max_body_bytes"), zero.detail)
+        assertTrue(receiver(ReceiverOptions(maxBodyBytes = 1uL)).toString().contains("max_body_bytes: 1,"))
         assertThrows<KompliantException.MalformedEnvelope> {
             sealWebhook(metadata(eventType = "A|B"), "{}".toByteArray(), secret)
         }

@@ -2,8 +2,10 @@ package com.kompliant.webhooks
 
 import java.io.File
 import java.nio.file.Files
+import kotlinx.coroutines.TimeoutCancellationException
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withTimeout
 import org.json.JSONObject
 import org.junit.jupiter.api.AfterAll
 import org.junit.jupiter.api.Assertions.assertEquals
@@ -141,6 +143,102 @@ class SimulatorIntegrationTest {
             runBlocking { client.rotateWebhookKey(sim.accountId, typed) }
         }
         assertTrue(e2.detail.contains("IO_ERROR"), e2.detail)
+    }
+
+    /** The spellings of a base64 secret a store's error might quote. */
+    private fun spellings(secret: String): List<String> {
+        val urlSafe = secret.replace('+', '-').replace('/', '_')
+        return listOf(secret, secret.trimEnd('='), urlSafe, urlSafe.trimEnd('='))
+    }
+
+    /** Every text of [e] a program might log, none of which may hold a secret. */
+    private fun texts(e: KompliantException): List<String> =
+        listOf(e.toString(), e.message ?: error("no message on $e"), e.detail(), e.api()?.message ?: error("no api info on $e"))
+
+    @Test
+    fun aStoreErrorQuotingTheSecretIsMaskedInTheRotationError(): Unit = runBlocking {
+        val client = sim.client()
+        var secret: String? = null
+        val leaky = object : WebhookKeyStore {
+            override suspend fun store(keyId: String, secretBase64: String) {
+                secret = secretBase64
+                val (std, noPad, urlSafe, urlNoPad) = spellings(secretBase64)
+                throw IllegalStateException("vault refused $std; $noPad; $urlSafe; $urlNoPad; token ${sim.authToken}")
+            }
+        }
+        val e = assertThrows<KompliantException.StoreFailed> { runBlocking { client.rotateWebhookKey(sim.accountId, leaky) } }
+        val leaks = spellings(secret ?: error("the store was not called")) + listOf(sim.authToken, sim.secretKey)
+        for (text in texts(e)) {
+            // The store's text is quoted (so the operator sees why), with every secret masked.
+            assertTrue(text.contains("IllegalStateException: vault refused [REDACTED]"), text)
+            for (leak in leaks) assertFalse(text.contains(leak), "a secret leaked into: $text")
+        }
+        val newKey = Regex("whk_\\d{8}_\\d+").find(e.detail)?.value ?: error("no key id in ${e.detail}")
+        assertEquals(KeyStatus.Inactive, client.getWebhookKey(newKey).status)
+
+        // The same for a store that throws the binding's own exception.
+        val typed = object : WebhookKeyStore {
+            override suspend fun store(keyId: String, secretBase64: String) {
+                secret = secretBase64
+                throw KompliantException.IoException("IO_ERROR", "cannot write $secretBase64 to the vault", null)
+            }
+        }
+        val e2 = assertThrows<KompliantException.StoreFailed> { runBlocking { client.rotateWebhookKey(sim.accountId, typed) } }
+        for (text in texts(e2)) {
+            assertTrue(text.contains("IO_ERROR: cannot write [REDACTED] to the vault"), text)
+            for (leak in spellings(secret!!)) assertFalse(text.contains(leak), "a secret leaked into: $text")
+        }
+    }
+
+    @Test
+    fun aSafeStoreReportsKotlinErrorsAsStoreFailed(): Unit = runBlocking {
+        val client = sim.client()
+        val todo = WebhookKeyStore.safe { _, _ -> TODO("the vault client") }
+        val e = assertThrows<KompliantException.StoreFailed> { runBlocking { client.rotateWebhookKey(sim.accountId, todo) } }
+        assertTrue(e.detail.contains("the store threw kotlin.NotImplementedError: An operation is not implemented: the vault client"), e.detail)
+        val newKey = Regex("whk_\\d{8}_\\d+").find(e.detail)?.value ?: error("no key id in ${e.detail}")
+        assertEquals(KeyStatus.Inactive, client.getWebhookKey(newKey).status)
+
+        val asserting = object : WebhookKeyStore {
+            override suspend fun store(keyId: String, secretBase64: String) = throw AssertionError("vault invariant broken")
+        }
+        val e2 = assertThrows<KompliantException.StoreFailed> {
+            runBlocking { client.rotateWebhookKey(sim.accountId, asserting.safe()) }
+        }
+        assertTrue(e2.detail.contains("java.lang.AssertionError: vault invariant broken"), e2.detail)
+
+        // A safe store that succeeds rotates as usual; a KompliantException keeps its code.
+        val keyring = Keyring()
+        val rotation = client.rotateWebhookKey(sim.accountId, WebhookKeyStore.safe { keyId, secret -> keyring.add(keyId, secret) })
+        assertEquals(listOf(rotation.newKeyId), keyring.keyIds())
+        val typed = WebhookKeyStore.safe { _, _ -> addToKeyringFile("/nonexistent-dir/keys.json", "whk_20251121_01", WebhookSecret.generate().toBase64()) }
+        val e3 = assertThrows<KompliantException.StoreFailed> { runBlocking { client.rotateWebhookKey(sim.accountId, typed) } }
+        assertTrue(e3.detail.contains("NOT activated: IO_ERROR: "), e3.detail)
+    }
+
+    /**
+     * Why `WebhookKeyStore.safe` exists: UniFFI's generated code catches only kotlin.Exception,
+     * so a kotlin.Error from a plain store never reaches Rust and the rotation never returns.
+     * If a UniFFI upgrade fixes that, this fails: then update the docs (WebhookKeyStore, docs/kotlin-swift.md).
+     */
+    @Test
+    fun aKotlinErrorFromAPlainStoreLeavesTheRotationHanging(): Unit = runBlocking {
+        val client = sim.client()
+        val plain = object : WebhookKeyStore {
+            override suspend fun store(keyId: String, secretBase64: String) = throw AssertionError("escapes UniFFI")
+        }
+        // The Error ends up in the uncaught-exception handler (captured here instead of printed).
+        val uncaught = java.util.concurrent.LinkedBlockingQueue<Throwable>()
+        val saved = Thread.getDefaultUncaughtExceptionHandler()
+        Thread.setDefaultUncaughtExceptionHandler { _, e -> uncaught.put(e) }
+        try {
+            assertThrows<TimeoutCancellationException> {
+                runBlocking { withTimeout(1500) { client.rotateWebhookKey(sim.accountId, plain) } }
+            }
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(saved)
+        }
+        assertEquals("escapes UniFFI", (uncaught.poll() as? AssertionError)?.message)
     }
 
     @Test
