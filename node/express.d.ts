@@ -2,7 +2,7 @@
 
 /// <reference types="node" />
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Webhook, WebhookReceiver } from './index.js';
+import type { Guard, Webhook, WebhookReceiver } from './index.js';
 
 /** Options shared by the Express middleware, the Fastify plugin and the fetch handler. */
 export interface WebhookRouteOptions<Context extends unknown[]> {
@@ -25,6 +25,16 @@ export interface WebhookRouteOptions<Context extends unknown[]> {
    * every handler failure. Default: one line on stderr.
    */
   onError?: (error: unknown, ...context: Context) => unknown;
+  /**
+   * A duplicate guard (`MemoryGuard`, `RedisGuard` from `kompliant-webhooks/redis`, or your
+   * own `Guard`): each webhook id is claimed before `onWebhook` runs. A duplicate of a
+   * processed webhook is answered 200 and one still in progress 503, without calling
+   * `onWebhook`; the id is completed when it resolves and released when it throws, so
+   * Kompliant's retry is processed. A failed claim is answered 500 (`INTERNAL`).
+   */
+  guard?: Guard;
+  /** How long a claim lasts, in seconds (default 300): longer than `onWebhook` can run. */
+  leaseSeconds?: number;
 }
 
 /** The middleware: an Express request handler (also mountable as a sub-application). */

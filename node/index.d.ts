@@ -49,6 +49,15 @@ export declare class Keyring {
   remove(keyId: string): boolean;
   /** Whether the keyring holds `keyId`. */
   has(keyId: string): boolean;
+  /**
+   * Retires `keyId` after a rotation: redeliveries of webhooks sealed before it still carry
+   * its id, so it keeps decrypting for `keepForSeconds` (default 7 days, the retry horizon),
+   * then the keyring drops it. Whether the key was present. Remove a compromised key instead.
+   * @throws {RangeError} for a negative or non-finite duration.
+   */
+  retire(keyId: string, keepForSeconds?: number): boolean;
+  /** The retired keys still held, sorted by key id. */
+  retiredKeys(): Array<{ readonly keyId: string; readonly expiresAt: Date }>;
   /** The key ids held, sorted. */
   keyIds(): string[];
   /** Number of keys held. */
@@ -584,6 +593,77 @@ export interface HttpAnswer {
  * @throws {RangeError} for a string that is not in `ERROR_CODES`.
  */
 export declare function httpAnswer(code: ErrorCode): HttpAnswer;
+
+/** A guard's answer to `claim` (the core's `Claim`). */
+export type Claim = 'ACQUIRED' | 'ALREADY_COMPLETED' | 'IN_PROGRESS' | 'AT_CAPACITY';
+
+/** Every claim, in the core's order. */
+export declare const CLAIMS: readonly Claim[];
+
+/** The core's default lease of a claim, in seconds (300). */
+export declare const DEFAULT_CLAIM_LEASE_SECONDS: number;
+
+/**
+ * A duplicate guard: makes each webhook's handler run once although Kompliant delivers at
+ * least once. Methods may return values or Promises.
+ * - `claim(webhookId, leaseSeconds)` must be ATOMIC: of concurrent claims of one id at most
+ *   one answers `ACQUIRED`; the claim lapses after `leaseSeconds`.
+ * - `complete(webhookId)`: remember the id as processed for the retention window (even if
+ *   its lease lapsed).
+ * - `release(webhookId)`: forget an id in progress after a failure; never a completed one.
+ */
+export interface Guard {
+  claim(webhookId: string, leaseSeconds: number): Claim | string | Promise<Claim | string>;
+  complete(webhookId: string): unknown;
+  release(webhookId: string): unknown;
+}
+
+/** How one delivery ended and what to answer (the core's `ReceiveOutcome`). */
+export interface ReceiveOutcome {
+  /** `PROCESSED`, `HANDLER_FAILED`, `ALREADY_PROCESSED`, `IN_PROGRESS` or `AT_CAPACITY`. */
+  readonly name: 'PROCESSED' | 'HANDLER_FAILED' | 'ALREADY_PROCESSED' | 'IN_PROGRESS' | 'AT_CAPACITY';
+  /** The HTTP status to answer with. */
+  readonly httpStatus: number;
+  /** A short text safe to send back. */
+  readonly publicMessage: string;
+  /** A duplicate (processed or in progress). */
+  readonly isDuplicate: boolean;
+  /** Kompliant will deliver the webhook again (any answer but 200). */
+  readonly willBeRedelivered: boolean;
+}
+
+/**
+ * The core's in-process duplicate guard: ids in progress (for their lease) and processed (for
+ * `retentionSeconds`, default 7 days), at most `maxEntries` (default 1,000,000; when full it
+ * answers `AT_CAPACITY` and forgets nothing early). For one process; several processes need a
+ * shared guard (`kompliant-webhooks/redis`).
+ */
+export declare class MemoryGuard implements Guard {
+  /** @throws {RangeError} for a bad `maxEntries` or `retentionSeconds`. */
+  constructor(options?: { maxEntries?: number; retentionSeconds?: number });
+  /** Claims `webhookId` for `leaseSeconds` (default 300). */
+  claim(webhookId: string, leaseSeconds?: number): Claim;
+  /** Records `webhookId` as processed. */
+  complete(webhookId: string): void;
+  /** Gives up the claim on `webhookId` (never a completed one). */
+  release(webhookId: string): void;
+  /** Number of ids held. */
+  readonly size: number;
+  /** Largest number of ids held. */
+  readonly maxEntries: number;
+  /** How long a processed id is remembered, in seconds. */
+  readonly retentionSeconds: number;
+}
+
+/**
+ * The outcome of a delivery not processed because of `claim` (parsed by the core), or `null`
+ * for `ACQUIRED`. For flows of your own.
+ * @throws {InternalError} for a value that is not a claim.
+ */
+export declare function outcomeForClaim(claim: string): ReceiveOutcome | null;
+
+/** The outcome of a claimed delivery once the handler ran. */
+export declare function outcomeAfterHandler(succeeded: boolean): ReceiveOutcome;
 
 /**
  * Root of the errors this package throws for a failed check or call. `message` is for

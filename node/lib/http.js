@@ -8,6 +8,7 @@ const binding = require('./native.js');
 const { WebhookError } = require('./errors.js');
 const { WebhookReceiver } = require('./receiver.js');
 const { checkFunction } = require('./internal.js');
+const guards = require('./guard.js');
 
 /**
  * Checks middleware options; returns a function giving the receiver for a request. An
@@ -18,6 +19,8 @@ function receiverSource(options, where) {
   if (typeof options !== 'object' || options === null) throw new TypeError(`${where} needs an options object`);
   checkFunction(`${where}: options.onWebhook`, options.onWebhook);
   if (options.onError !== undefined) checkFunction(`${where}: options.onError`, options.onError);
+  if (options.guard !== undefined && options.guard !== null) guards.checkGuard(where, options.guard);
+  guards.optionalSeconds(`${where}: options.leaseSeconds`, options.leaseSeconds);
   const { receiver } = options;
   if (receiver instanceof WebhookReceiver) return () => receiver;
   if (typeof receiver === 'function') {
@@ -144,6 +147,7 @@ async function deliver(receiver, body, options, context) {
     await report(onError, err, context);
     return refusal(err);
   }
+  if (options.guard !== undefined && options.guard !== null) return deliverGuarded(webhook, options, context);
   try {
     const handlerResult = await options.onWebhook(webhook, ...context);
     return { ...OK, handlerResult };
@@ -151,6 +155,53 @@ async function deliver(receiver, body, options, context) {
     await report(onError, err, context);
     return handlerFailure();
   }
+}
+
+/** An answer from a core outcome. */
+function answerFor(outcome, extra) {
+  return { status: outcome.httpStatus, text: outcome.publicMessage, outcome, ...extra };
+}
+
+/**
+ * The core's guarded flow for a verified webhook: claim → the handler only if ACQUIRED →
+ * complete after success, release after failure. A duplicate is answered from the core's
+ * outcome (200 processed, 503 in progress or guard full) without calling the handler; a
+ * failed claim is an INTERNAL (500) answer, reported to onError; a failed complete or
+ * release is reported and does not change the answer.
+ */
+async function deliverGuarded(webhook, options, context) {
+  const onError = options.onError ?? logError;
+  const { guard } = options;
+  const lease = options.leaseSeconds ?? guards.DEFAULT_CLAIM_LEASE_SECONDS;
+  let skip;
+  try {
+    let claim;
+    try {
+      claim = await guard.claim(webhook.id, lease);
+    } catch (err) {
+      throw guards.guardFailure('claim', err);
+    }
+    skip = guards.outcomeForClaim(claim);
+  } catch (err) {
+    await report(onError, err, context);
+    return refusal(err);
+  }
+  if (skip) return answerFor(skip);
+  let handlerResult;
+  let succeeded = true;
+  try {
+    handlerResult = await options.onWebhook(webhook, ...context);
+  } catch (err) {
+    succeeded = false;
+    await report(onError, err, context);
+  }
+  const method = succeeded ? 'complete' : 'release';
+  try {
+    await guard[method](webhook.id);
+  } catch (err) {
+    await report(onError, guards.guardFailure(method, err), context);
+  }
+  return answerFor(guards.outcomeAfterHandler(succeeded), succeeded ? { handlerResult } : {});
 }
 
 async function report(onError, err, context) {

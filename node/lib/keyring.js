@@ -71,6 +71,25 @@ class Keyring {
     return this.#native.remove(checkString('keyId', keyId));
   }
 
+  /**
+   * Retires `keyId` after a rotation: redeliveries of webhooks sealed before the rotation
+   * still carry its id, so it keeps decrypting for `keepForSeconds` (default 7 days, the
+   * retry horizon); the keyring drops it then. Whether the key was present. A compromised key
+   * is `remove`d instead.
+   */
+  retire(keyId, keepForSeconds) {
+    checkString('keyId', keyId);
+    if (keepForSeconds !== undefined && (typeof keepForSeconds !== 'number' || !Number.isFinite(keepForSeconds) || keepForSeconds < 0)) {
+      throw new RangeError('keepForSeconds must be a finite, non-negative number of seconds');
+    }
+    return native(() => this.#native.retire(keyId, keepForSeconds));
+  }
+
+  /** The retired keys still held, `[{ keyId, expiresAt: Date }]` sorted by key id. */
+  retiredKeys() {
+    return this.#native.retiredKeys().map((r) => Object.freeze({ keyId: r.keyId, expiresAt: new Date(r.expiresAtMs) }));
+  }
+
   /** Whether the keyring holds `keyId`. */
   has(keyId) {
     return this.#native.has(checkString('keyId', keyId));

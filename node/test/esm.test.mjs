@@ -9,6 +9,7 @@ import { Keyring, WebhookReceiver, UnknownKeyError, sealWebhook } from 'komplian
 import express, { webhookMiddleware } from 'kompliant-webhooks/express';
 import fastify, { webhookPlugin } from 'kompliant-webhooks/fastify';
 import fetchHandler, { webhookHandler } from 'kompliant-webhooks/fetch';
+import RedisGuardDefault, { RedisGuard } from 'kompliant-webhooks/redis';
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +21,8 @@ test('import and require give the same objects', () => {
   assert.equal(express, webhookMiddleware);
   assert.equal(fastify, webhookPlugin);
   assert.equal(fetchHandler, webhookHandler);
+  assert.equal(RedisGuard, require('kompliant-webhooks/redis').RedisGuard);
+  assert.equal(RedisGuardDefault, RedisGuard);
 });
 
 test('an error thrown through the ESM entry is an instance of the CommonJS class', () => {

@@ -2,7 +2,8 @@
 
 The logic lives in a Rust core (``kompliant_webhooks._native``, built with pyo3); this
 package adds what is idiomatic Python: the exception classes, the asyncio client and the
-framework adapters (``kompliant_webhooks.flask``, ``.starlette``, ``.django``).
+framework adapters (``kompliant_webhooks.flask``, ``.starlette``, ``.django``), each taking an
+optional duplicate ``guard=`` (``MemoryGuard``, ``kompliant_webhooks.redis.RedisGuard``).
 
 .. code-block:: python
 
@@ -55,6 +56,16 @@ from ._native import (
     seal_webhook,
 )
 from ._adapter import SupportsDecrypt
+from .guard import (
+    DEFAULT_CLAIM_LEASE,
+    DEFAULT_RETENTION,
+    Claim,
+    Guard,
+    GuardedDelivery,
+    GuardedReceiver,
+    MemoryGuard,
+    ReceiveOutcome,
+)
 from .aio import AsyncKompliantClient, AsyncStore
 from .errors import (
     ApiConnectionError,
@@ -109,6 +120,15 @@ __all__ = [
     "add_to_keyring_file",
     "DEFAULT_MAX_BODY_BYTES",
     "SupportsDecrypt",
+    # exactly-once processing
+    "MemoryGuard",
+    "Guard",
+    "Claim",
+    "GuardedReceiver",
+    "GuardedDelivery",
+    "ReceiveOutcome",
+    "DEFAULT_CLAIM_LEASE",
+    "DEFAULT_RETENTION",
     # the API client
     "KompliantClient",
     "AsyncKompliantClient",

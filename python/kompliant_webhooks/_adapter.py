@@ -4,10 +4,19 @@ lines for a refused webhook and a failed handler, and the answer to a failed han
 from __future__ import annotations
 
 import logging
-from typing import AsyncIterable, Callable, List, Optional, Protocol
+from typing import AsyncIterable, Callable, List, Optional, Protocol, Union
 
-from ._native import HANDLER_FAILURE_STATUS, Webhook, handler_failure_answer
+from ._native import (
+    HANDLER_FAILURE_STATUS,
+    GuardedDelivery,
+    GuardedReceiver,
+    MemoryGuard,
+    ReceiveOutcome,
+    Webhook,
+    handler_failure_answer,
+)
 from .errors import WebhookError
+from .guard import Guard
 
 logger = logging.getLogger("kompliant_webhooks")
 
@@ -84,3 +93,46 @@ def log_handler_failure(webhook: Webhook, remote: Optional[str] = None) -> None:
         source,
         HANDLER_FAILURE_STATUS,
     )
+
+
+#: A guard argument of the adapters: a ``MemoryGuard`` or any object following ``Guard``.
+AnyGuard = Union[MemoryGuard, Guard]
+
+
+def guarded_receiver(guard: Optional[AnyGuard], lease: Optional[float]) -> Optional[GuardedReceiver]:
+    """The core's guarded flow for an adapter's ``guard=`` (``None`` without a guard). The
+    adapter decrypts with its own receiver, then ``admit``s the webhook."""
+    if guard is None:
+        return None
+    return GuardedReceiver(None, guard, lease=lease)
+
+
+def blocks(guard: Optional[AnyGuard]) -> bool:
+    """Whether the guard may block on I/O (anything but the in-process ``MemoryGuard``): async
+    adapters then call it from a worker thread."""
+    return guard is not None and not isinstance(guard, MemoryGuard)
+
+
+def log_not_processed(webhook: Webhook, outcome: ReceiveOutcome, remote: Optional[str] = None) -> None:
+    """Logs (info) a delivery the guard kept from the handler: a duplicate or a full guard."""
+    source = f" from {remote}" if remote else ""
+    logger.info(
+        "webhook %s (%s)%s not processed: %s (answered %d)",
+        webhook.id,
+        webhook.event_type,
+        source,
+        outcome.name,
+        outcome.http_status,
+    )
+
+
+def log_guard_error(delivery: GuardedDelivery) -> None:
+    """Logs (error) that the guard could not complete or release a claim; the answer stands."""
+    error = delivery.guard_error
+    if error is not None:
+        logger.error(
+            "duplicate guard could not record webhook %s: %s: %s (the answer is unchanged)",
+            delivery.webhook.id,
+            error.code,
+            error,
+        )

@@ -38,18 +38,23 @@ from django.views.decorators.http import require_POST
 
 from ._adapter import (
     HANDLER_FAILURE_MESSAGE,
+    AnyGuard,
     SupportsDecrypt,
+    guarded_receiver,
+    log_guard_error,
     log_handler_failure,
+    log_not_processed,
     log_refusal,
     read_at_most,
 )
-from ._native import HANDLER_FAILURE_STATUS, Webhook
+from ._native import HANDLER_FAILURE_STATUS, ReceiveOutcome, Webhook
 from .errors import WebhookError
 
 __all__ = [
     "read_webhook",
     "refusal_response",
     "handler_failure_response",
+    "outcome_response",
     "webhook_view",
     "Handler",
 ]
@@ -85,11 +90,29 @@ def handler_failure_response() -> HttpResponse:
     )
 
 
+def outcome_response(outcome: ReceiveOutcome) -> HttpResponse:
+    """The answer to a delivery the guard kept from the handler (``outcome.http_status``: 200
+    for a duplicate of a processed webhook, 503 for one in progress or a full guard)."""
+    return HttpResponse(
+        outcome.public_message, status=outcome.http_status, content_type="text/plain; charset=utf-8"
+    )
+
+
 def webhook_view(
     receiver: SupportsDecrypt,
+    *,
+    guard: Optional[AnyGuard] = None,
+    lease: Optional[float] = None,
 ) -> Callable[[Handler], Callable[..., HttpResponseBase]]:
     """Decorator turning ``handler(webhook, *args, **kwargs)`` into a CSRF-exempt, POST-only
-    Django view that verifies the webhook first (see the module documentation)."""
+    Django view that verifies the webhook first (see the module documentation).
+
+    With ``guard`` (a ``MemoryGuard``, a ``RedisGuard`` or any ``Guard``), each webhook id is
+    claimed (for ``lease`` seconds, default 5 minutes) before the handler runs: a duplicate of
+    a processed webhook is answered 200 and one still in progress 503, without calling the
+    handler; the id is completed when the handler succeeds (returns ``None`` or a response
+    with a status below 400) and released otherwise, so Kompliant's retry is processed."""
+    guarded = guarded_receiver(guard, lease)
 
     def decorate(handler: Handler) -> Callable[..., HttpResponseBase]:
         @functools.wraps(handler)
@@ -97,17 +120,27 @@ def webhook_view(
             remote = request.META.get("REMOTE_ADDR")
             try:
                 webhook = read_webhook(request, receiver)
+                delivery = guarded.admit(webhook) if guarded is not None else None
             except WebhookError as error:
                 log_refusal(error, remote)
                 return refusal_response(error)
+            if delivery is not None and not delivery.should_process:
+                outcome = delivery.finish(False)
+                log_not_processed(webhook, outcome, remote)
+                return outcome_response(outcome)
             try:
                 result = handler(webhook, *args, **kwargs)
             except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
                 log_handler_failure(webhook, remote)
+                if delivery is not None:
+                    delivery.finish(False)
+                    log_guard_error(delivery)
                 return handler_failure_response()
-            if result is None:
-                return HttpResponse(status=200)
-            return result
+            response = HttpResponse(status=200) if result is None else result
+            if delivery is not None:
+                delivery.finish(response.status_code < 400)
+                log_guard_error(delivery)
+            return response
 
         return csrf_exempt(require_POST(view))
 

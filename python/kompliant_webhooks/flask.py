@@ -38,23 +38,28 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, Optional
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
 
 from ._adapter import (
     HANDLER_FAILURE_MESSAGE,
+    AnyGuard,
     SupportsDecrypt,
+    guarded_receiver,
+    log_guard_error,
     log_handler_failure,
+    log_not_processed,
     log_refusal,
     read_at_most,
 )
-from ._native import HANDLER_FAILURE_STATUS, Webhook
+from ._native import HANDLER_FAILURE_STATUS, ReceiveOutcome, Webhook
 from .errors import WebhookError
 
 __all__ = [
     "read_webhook",
     "refusal_response",
     "handler_failure_response",
+    "outcome_response",
     "webhook_view",
     "Handler",
 ]
@@ -102,26 +107,54 @@ def handler_failure_response() -> Response:
     return Response(HANDLER_FAILURE_MESSAGE, status=HANDLER_FAILURE_STATUS, mimetype="text/plain")
 
 
-def webhook_view(receiver: SupportsDecrypt) -> Callable[[Handler], Callable[..., ResponseReturnValue]]:
+def outcome_response(outcome: ReceiveOutcome) -> Response:
+    """The answer to a delivery the guard kept from the handler (``outcome.http_status``: 200
+    for a duplicate of a processed webhook, 503 for one in progress or a full guard)."""
+    return Response(outcome.public_message, status=outcome.http_status, mimetype="text/plain")
+
+
+def webhook_view(
+    receiver: SupportsDecrypt,
+    *,
+    guard: Optional[AnyGuard] = None,
+    lease: Optional[float] = None,
+) -> Callable[[Handler], Callable[..., ResponseReturnValue]]:
     """Decorator turning ``handler(webhook, **url_variables)`` into a Flask view that
-    verifies the webhook first (see the module documentation for the answers)."""
+    verifies the webhook first (see the module documentation for the answers).
+
+    With ``guard`` (a ``MemoryGuard``, a ``RedisGuard`` or any ``Guard``), each webhook id is
+    claimed (for ``lease`` seconds, default 5 minutes) before the handler runs: a duplicate of
+    a processed webhook is answered 200 and one still in progress 503, without calling the
+    handler; the id is completed when the handler succeeds (returns ``None`` or a response
+    with a status below 400) and released otherwise, so Kompliant's retry is processed."""
+    guarded = guarded_receiver(guard, lease)
 
     def decorate(handler: Handler) -> Callable[..., ResponseReturnValue]:
         @functools.wraps(handler)
         def view(**url_variables: Any) -> ResponseReturnValue:
             try:
                 webhook = read_webhook(receiver)
+                delivery = guarded.admit(webhook) if guarded is not None else None
             except WebhookError as error:
                 log_refusal(error, request.remote_addr)
                 return refusal_response(error)
+            if delivery is not None and not delivery.should_process:
+                outcome = delivery.finish(False)
+                log_not_processed(webhook, outcome, request.remote_addr)
+                return outcome_response(outcome)
             try:
                 result = handler(webhook, **url_variables)
+                response = Response(status=200) if result is None else current_app.make_response(result)
             except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
                 log_handler_failure(webhook, request.remote_addr)
+                if delivery is not None:
+                    delivery.finish(False)
+                    log_guard_error(delivery)
                 return handler_failure_response()
-            if result is None:
-                return Response(status=200)
-            return result
+            if delivery is not None:
+                delivery.finish(response.status_code < 400)
+                log_guard_error(delivery)
+            return response
 
         return view
 

@@ -57,18 +57,24 @@ from starlette.responses import PlainTextResponse, Response
 
 from ._adapter import (
     HANDLER_FAILURE_MESSAGE,
+    AnyGuard,
     SupportsDecrypt,
+    blocks,
+    guarded_receiver,
+    log_guard_error,
     log_handler_failure,
+    log_not_processed,
     log_refusal,
     read_at_most_async,
 )
-from ._native import HANDLER_FAILURE_STATUS, Webhook
+from ._native import HANDLER_FAILURE_STATUS, GuardedDelivery, ReceiveOutcome, Webhook
 from .errors import WebhookError
 
 __all__ = [
     "read_webhook",
     "refusal_response",
     "handler_failure_response",
+    "outcome_response",
     "webhook_endpoint",
     "WebhookDependency",
     "Handler",
@@ -103,25 +109,62 @@ def _client(request: Request) -> Optional[str]:
     return request.client.host if request.client else None
 
 
+def outcome_response(outcome: ReceiveOutcome) -> Response:
+    """The answer to a delivery the guard kept from the handler (``outcome.http_status``: 200
+    for a duplicate of a processed webhook, 503 for one in progress or a full guard)."""
+    return PlainTextResponse(outcome.public_message, status_code=outcome.http_status)
+
+
 def webhook_endpoint(
     receiver: SupportsDecrypt,
+    *,
+    guard: Optional[AnyGuard] = None,
+    lease: Optional[float] = None,
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Decorator turning ``handler(webhook)`` (sync or async) into a Starlette endpoint that
     verifies the webhook first. Whatever the handler raises (a ``WebhookError`` from
     ``webhook.event()`` included), and a handler returning something other than ``None`` or
     a ``Response``, is answered ``HANDLER_FAILURE_STATUS`` (500: Kompliant redelivers) and
-    logged with its traceback."""
+    logged with its traceback.
+
+    With ``guard`` (a ``MemoryGuard``, a ``RedisGuard`` or any ``Guard``), each webhook id is
+    claimed (for ``lease`` seconds, default 5 minutes) before the handler runs: a duplicate of
+    a processed webhook is answered 200 and one still in progress 503, without calling the
+    handler; the id is completed when the handler succeeds (returns ``None`` or a response
+    with a status below 400) and released otherwise, so Kompliant's retry is processed. A
+    guard other than ``MemoryGuard`` (whose calls may block on I/O) is called from
+    Starlette's thread pool."""
+    guarded = guarded_receiver(guard, lease)
+    threaded = blocks(guard)
+
+    async def finish(delivery: GuardedDelivery, succeeded: bool) -> ReceiveOutcome:
+        if threaded:
+            outcome = await run_in_threadpool(delivery.finish, succeeded)
+        else:
+            outcome = delivery.finish(succeeded)
+        log_guard_error(delivery)
+        return outcome
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         is_async = inspect.iscoroutinefunction(handler)
 
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
+            delivery: Optional[GuardedDelivery] = None
             try:
                 webhook = await read_webhook(request, receiver)
+                if guarded is not None:
+                    if threaded:
+                        delivery = await run_in_threadpool(guarded.admit, webhook)
+                    else:
+                        delivery = guarded.admit(webhook)
             except WebhookError as error:
                 log_refusal(error, _client(request))
                 return refusal_response(error)
+            if delivery is not None and not delivery.should_process:
+                outcome = await finish(delivery, False)
+                log_not_processed(webhook, outcome, _client(request))
+                return outcome_response(outcome)
             try:
                 if is_async:
                     result = await handler(webhook)  # type: ignore[misc]
@@ -136,10 +179,13 @@ def webhook_endpoint(
                     )
             except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
                 log_handler_failure(webhook, _client(request))
+                if delivery is not None:
+                    await finish(delivery, False)
                 return handler_failure_response()
-            if result is None:
-                return Response(status_code=200)
-            return result
+            response = Response(status_code=200) if result is None else result
+            if delivery is not None:
+                await finish(delivery, response.status_code < 400)
+            return response
 
         return endpoint
 

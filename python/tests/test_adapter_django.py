@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
-from kompliant_webhooks import HANDLER_FAILURE_STATUS, PayloadSchemaMismatchError, Webhook, WebhookError
+from kompliant_webhooks import HANDLER_FAILURE_STATUS, MemoryGuard, PayloadSchemaMismatchError, Webhook, WebhookError
 from kompliant_webhooks.django import read_webhook, refusal_response, webhook_view
 
 from conftest import METADATA, Sealer, receiver_for
@@ -47,7 +47,20 @@ def manual(request: HttpRequest) -> HttpResponse:
     return HttpResponse(webhook.key_id)
 
 
+GUARD = MemoryGuard()
+guarded_runs: List[str] = []
+guarded_failures: List[bool] = []
+
+
+@webhook_view(RECEIVER, guard=GUARD, lease=60)
+def guarded(webhook: Webhook) -> None:
+    guarded_runs.append(webhook.id)
+    if guarded_failures and guarded_failures.pop(0):
+        raise RuntimeError("handler bug")
+
+
 urlpatterns = [
+    path("guarded", guarded),
     path("webhooks", on_webhook),
     path("tenants/<str:tenant>/webhooks", per_tenant),
     path("manual", manual),
@@ -115,3 +128,26 @@ def test_post_only_url_arguments_and_manual_reading(client: Client) -> None:
     plain = Client()  # no CSRF exemption on this plain view: use the non-enforcing client
     assert plain.post("/manual", data=SEALER.body(), content_type="application/json").content.decode() == SEALER.key_id
     assert plain.post("/manual", data=b"{}", content_type="application/json").status_code == 400
+
+
+def test_the_guard_skips_duplicates_and_a_failure_lets_the_retry_through(client: Client) -> None:
+    guarded_runs.clear()
+    guarded_failures[:] = [True]
+    webhook_id = "wh_django_guarded"
+    post = lambda n: client.post("/guarded", data=SEALER.body(id=webhook_id, retry_count=n), content_type="application/json")  # noqa: E731
+    assert post(0).status_code == HANDLER_FAILURE_STATUS  # released
+    assert post(1).status_code == 200  # the retry is processed
+    duplicate = post(2)
+    assert (duplicate.status_code, duplicate.content) == (200, b"webhook already processed")
+    assert guarded_runs == [webhook_id, webhook_id]
+
+
+def test_the_guard_answers_503_to_a_duplicate_in_progress(client: Client) -> None:
+    guarded_runs.clear()
+    webhook_id = "wh_django_busy"
+    assert GUARD.claim(webhook_id) == "ACQUIRED"  # another worker is processing it
+    busy = client.post("/guarded", data=SEALER.body(id=webhook_id), content_type="application/json")
+    assert busy.status_code == 503 and guarded_runs == []
+    GUARD.release(webhook_id)
+    assert client.post("/guarded", data=SEALER.body(id=webhook_id), content_type="application/json").status_code == 200
+    assert guarded_runs == [webhook_id]

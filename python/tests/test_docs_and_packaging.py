@@ -16,6 +16,8 @@ from kompliant_webhooks import flask as kw_flask
 from kompliant_webhooks import starlette as kw_starlette
 from kompliant_webhooks import django as kw_django
 from kompliant_webhooks import aio
+from kompliant_webhooks import guard as kw_guard
+from kompliant_webhooks import redis as kw_redis
 
 from conftest import REPO
 
@@ -43,7 +45,7 @@ def test_help_shows_the_rust_docs() -> None:
     assert inspect.signature(kw.WebhookReceiver.decrypt).parameters["now"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
-@pytest.mark.parametrize("module", [kw, aio, kw_flask, kw_starlette, kw_django, kw.errors])
+@pytest.mark.parametrize("module", [kw, aio, kw_flask, kw_starlette, kw_django, kw.errors, kw_guard, kw_redis])
 def test_modules_are_documented(module: object) -> None:
     assert inspect.getdoc(module)
     for name in getattr(module, "__all__", []):

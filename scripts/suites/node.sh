@@ -1,7 +1,8 @@
 # The Node suite: npm dependencies (cached by package-lock hash), the native module built with
 # @napi-rs/cli, the binding crate's Rust unit tests, then `node --test` (every conformance
 # vector, the API, the Error classes, ESM and CommonJS entry points, the Express / Fastify /
-# fetch middlewares over real HTTP on loopback, the client and an end-to-end run through
+# fetch middlewares over real HTTP on loopback, the duplicate guards and RedisGuard (node-redis
+# and ioredis) against a private redis-server (scripts/suites/redis-common.sh), the client and an end-to-end run through
 # examples/node-receiver against `kompliant sim`), `tsc --noEmit --strict` on a typed usage
 # file, and finally `npm pack` → `npm install <tarball>` into a temporary project, which
 # builds the native module from source with cargo, then require() and import of the
@@ -30,11 +31,8 @@ suite_node() {
   cargo build --locked -q -p kompliant-cli || return 1
   npm_ci_cached "$ROOT/examples/node-receiver" || return 1
 
-  step "node: node --test"
-  (cd "$ROOT/node" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" node --test --test-timeout=300000 \
-    --test-reporter=spec --test-reporter-destination=stdout \
-    --test-reporter=tap --test-reporter-destination="$tap" \
-    test/*.test.js test/*.test.mjs) || rc=1
+  step "node: node --test (with a private redis-server for the RedisGuard tests)"
+  redis_with_server node_run_tests "$tap" || rc=1
   local pass fail vectors vector_total
   pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
   fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
@@ -56,6 +54,15 @@ suite_node() {
 
   SUMMARY+=("node: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - ${pass:-0} passed, ${fail:-?} failed (vectors $vectors/$vector_total, middleware over HTTP, sim integration; binding crate: ${rust_counts%, * ignored}; $tsc, $pack, $prebuilt) in $((SECONDS - start))s")
   return "$rc"
+}
+
+# node --test over test/, TAP into $1 (KOMPLIANT_TEST_REDIS_URL set by redis_with_server).
+node_run_tests() {
+  [ -n "${KOMPLIANT_TEST_REDIS_URL:-}" ] || { echo "node: no redis-server for the guard tests" >&2; return 1; }
+  (cd "$ROOT/node" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" node --test --test-timeout=300000 \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$1" \
+    test/*.test.js test/*.test.mjs)
 }
 
 node_toolchain() {

@@ -2,7 +2,8 @@
 # which fetches maturin and compiles bindings/python), then mypy --strict on the package and
 # the example, stubtest on the hand-written stubs of the native module, and pytest (every
 # conformance vector, the framework adapters, the clients and an end-to-end run against
-# `kompliant sim` through the example receiver), and finally the same abi3 wheel on CPython
+# `kompliant sim` through the example receiver, the duplicate guards, RedisGuard against a
+# private redis-server), and finally the same abi3 wheel on CPython
 # 3.9 when the machine has one. Sourced by scripts/test.
 
 # Cargo features of the wheels the suite builds (see suite_python).
@@ -50,8 +51,8 @@ suite_python() {
   local rc=0 counts="pytest did not finish" vectors="not run"
   rm -f "$junit"
   # pipefail (lib.sh): the pipeline fails when pytest does (exit 5, no test collected, too).
-  (cd "$ROOT" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" \
-    "$venv/bin/pytest" python/tests -q --junitxml="$junit" 2>&1) | tee "$log" || rc=1
+  # A private redis-server (scripts/suites/redis-common.sh) for the RedisGuard tests.
+  redis_with_server python_pytest "$venv" "$junit" "$log" || rc=1
   if [ -s "$junit" ]; then
     counts=$(python_counts "$venv" "$junit")
     vectors=$(python_vector_counts "$venv" "$junit")
@@ -61,6 +62,14 @@ suite_python() {
 
   SUMMARY+=("python: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors $vectors, mypy strict clean, stubtest clean, $floor) in $((SECONDS - start))s")
   return "$rc"
+}
+
+# pytest over python/tests, output in the log (KOMPLIANT_TEST_REDIS_URL set by the caller).
+python_pytest() {
+  local venv=$1 junit=$2 log=$3
+  [ -n "${KOMPLIANT_TEST_REDIS_URL:-}" ] || { printf 'error: no redis-server for the guard tests\n' >&2; return 1; }
+  (cd "$ROOT" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" \
+    "$venv/bin/pytest" python/tests -q --junitxml="$junit" 2>&1) | tee "$log"
 }
 
 # The oldest CPython the abi3 wheel supports, when this machine has one (pyenv or PATH).

@@ -29,6 +29,15 @@ pub(crate) fn secret_from(secret: Either<String, Buffer>) -> napi::Result<core::
     .map_err(|e| webhook_error(&e))
 }
 
+/// A retired key still held, and when the keyring drops it.
+#[napi(object)]
+pub struct NativeRetiredKey {
+    /// The key id.
+    pub key_id: String,
+    /// When it is dropped, in milliseconds since the Unix epoch.
+    pub expires_at_ms: f64,
+}
+
 #[napi]
 impl Keyring {
     /// An empty keyring.
@@ -91,6 +100,34 @@ impl Keyring {
     #[napi]
     pub fn remove(&self, key_id: String) -> bool {
         self.inner.remove(&key_id)
+    }
+
+    /// Retires `keyId` after a rotation: kept for `keepForSeconds` (default 7 days, the
+    /// retry horizon), then dropped. Whether the key was present.
+    #[napi]
+    pub fn retire(&self, key_id: String, keep_for_seconds: Option<f64>) -> napi::Result<bool> {
+        let keep_for = crate::guard::seconds(
+            "keepForSeconds",
+            keep_for_seconds,
+            core::decided::DEFAULT_RETIRED_KEY_RETENTION,
+        )?;
+        Ok(self.inner.retire(&key_id, keep_for))
+    }
+
+    /// The retired keys still held: `{ keyId, expiresAtMs }` sorted by key id.
+    #[napi]
+    pub fn retired_keys(&self) -> Vec<NativeRetiredKey> {
+        self.inner
+            .retired_keys()
+            .into_iter()
+            .map(|r| NativeRetiredKey {
+                expires_at_ms: match r.expires_at.duration_since(std::time::UNIX_EPOCH) {
+                    Ok(d) => d.as_secs_f64() * 1000.0,
+                    Err(e) => -e.duration().as_secs_f64() * 1000.0,
+                },
+                key_id: r.key_id,
+            })
+            .collect()
     }
 
     /// Whether the keyring holds `keyId`.

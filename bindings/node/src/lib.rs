@@ -10,6 +10,7 @@
 pub mod client;
 pub mod error;
 pub mod event;
+pub mod guard;
 pub mod keyring;
 pub mod receiver;
 pub mod seal;

@@ -1,7 +1,9 @@
 //! `Keyring` and the secret helpers `generate_secret` and `add_to_keyring_file`.
 
 use std::path::PathBuf;
+use std::time::UNIX_EPOCH;
 
+use kompliant_webhooks::decided::DEFAULT_RETIRED_KEY_RETENTION;
 use kompliant_webhooks::{add_to_keyring_file as core_add_to_keyring_file, Keyring, WebhookSecret};
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -45,6 +47,45 @@ impl PyKeyring {
     /// Removes key `key_id`; returns whether it was present.
     fn remove(&self, py: Python<'_>, key_id: &str) -> PyResult<bool> {
         guard(py, Side::Receive, || Ok(self.inner.remove(key_id)))
+    }
+
+    /// Retires key `key_id` after a rotation: it keeps decrypting redeliveries of webhooks
+    /// sealed before the rotation (they carry the old key id) for `keep_for` (seconds or
+    /// `datetime.timedelta`, default 7 days, the retry horizon); the keyring drops it when
+    /// that ends. Returns whether the key was present. For a compromised key use `remove`.
+    #[pyo3(signature = (key_id, *, keep_for = None))]
+    fn retire(
+        &self,
+        py: Python<'_>,
+        key_id: &str,
+        keep_for: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        guard(py, Side::Receive, || {
+            let keep_for = crate::convert::optional_duration(keep_for, "keep_for")?
+                .unwrap_or(DEFAULT_RETIRED_KEY_RETENTION);
+            Ok(self.inner.retire(key_id, keep_for))
+        })
+    }
+
+    /// The retired keys still held, as `(key_id, expires_at)` pairs sorted by key id
+    /// (`expires_at`: an aware UTC `datetime`).
+    fn retired_keys<'py>(&self, py: Python<'py>) -> PyResult<Vec<(String, Bound<'py, PyAny>)>> {
+        guard(py, Side::Receive, || {
+            let datetime = py.import("datetime")?;
+            let utc = datetime.getattr("timezone")?.getattr("utc")?;
+            let from_timestamp = datetime.getattr("datetime")?.getattr("fromtimestamp")?;
+            self.inner
+                .retired_keys()
+                .into_iter()
+                .map(|retired| {
+                    let seconds = match retired.expires_at.duration_since(UNIX_EPOCH) {
+                        Ok(d) => d.as_secs_f64(),
+                        Err(e) => -e.duration().as_secs_f64(),
+                    };
+                    Ok((retired.key_id, from_timestamp.call1((seconds, &utc))?))
+                })
+                .collect()
+        })
     }
 
     /// The key ids held, sorted.

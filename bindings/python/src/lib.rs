@@ -11,6 +11,7 @@ mod client;
 mod convert;
 mod errors;
 mod events;
+mod guard;
 mod keyring;
 mod profile;
 mod pyrepr;
@@ -27,6 +28,7 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     profile::register(m)?;
     receiver::register(m)?;
     events::register(m)?;
+    guard::register(m)?;
     results::register(m)?;
     rotation::register(m)?;
     client::register(m)?;

@@ -47,7 +47,7 @@ fn body_arg(body: &Bound<'_, PyAny>) -> PyResult<PyBackedBytes> {
 /// profile's name. Safe to share between threads; `decrypt` releases the GIL for large bodies.
 #[pyclass(frozen, name = "WebhookReceiver", module = "kompliant_webhooks")]
 pub(crate) struct PyWebhookReceiver {
-    inner: WebhookReceiver,
+    pub(crate) inner: WebhookReceiver,
 }
 
 #[pymethods]
@@ -93,23 +93,7 @@ impl PyWebhookReceiver {
         body: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyWebhook> {
-        guard(py, Side::Receive, || {
-            let body = body_arg(body)?;
-            let now = match now {
-                Some(n) if !n.is_none() => Some(convert::system_time(n)?),
-                _ => None,
-            };
-            let run = || match now {
-                Some(now) => self.inner.decrypt_at(&body, now),
-                None => self.inner.decrypt(&body),
-            };
-            let webhook = if body.len() >= DETACH_MIN_BODY_BYTES {
-                py.detach(run)
-            } else {
-                run()
-            };
-            Ok(PyWebhook::new(webhook.or_raise(py)?))
-        })
+        Ok(PyWebhook::new(self.decrypt_webhook(py, body, now)?))
     }
 
     /// The keyring (shared: keys added to it are used at once).
@@ -158,6 +142,34 @@ impl PyWebhookReceiver {
     }
 }
 
+impl PyWebhookReceiver {
+    /// `decrypt`, returning the core's webhook.
+    pub(crate) fn decrypt_webhook(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Webhook> {
+        guard(py, Side::Receive, || {
+            let body = body_arg(body)?;
+            let now = match now {
+                Some(n) if !n.is_none() => Some(convert::system_time(n)?),
+                _ => None,
+            };
+            let run = || match now {
+                Some(now) => self.inner.decrypt_at(&body, now),
+                None => self.inner.decrypt(&body),
+            };
+            let webhook = if body.len() >= DETACH_MIN_BODY_BYTES {
+                py.detach(run)
+            } else {
+                run()
+            };
+            webhook.or_raise(py)
+        })
+    }
+}
+
 fn seconds_repr(s: Option<f64>) -> String {
     s.map_or_else(|| "None".to_owned(), |s| format!("{s:?}"))
 }
@@ -169,12 +181,12 @@ fn seconds_repr(s: Option<f64>) -> String {
 /// personal data).
 #[pyclass(frozen, name = "Webhook", module = "kompliant_webhooks")]
 pub(crate) struct PyWebhook {
-    inner: Webhook,
+    pub(crate) inner: Webhook,
     payload: PyOnceLock<Py<PyAny>>,
 }
 
 impl PyWebhook {
-    fn new(inner: Webhook) -> Self {
+    pub(crate) fn new(inner: Webhook) -> Self {
         PyWebhook {
             inner,
             payload: PyOnceLock::new(),

@@ -30,6 +30,11 @@ import {
 import { webhookMiddleware } from 'kompliant-webhooks/express';
 import { webhookPlugin } from 'kompliant-webhooks/fastify';
 import { webhookHandler } from 'kompliant-webhooks/fetch';
+import { RedisGuard } from 'kompliant-webhooks/redis';
+import { createClient as createRedisClient } from 'redis';
+import { Redis as IORedis } from 'ioredis';
+import { CLAIMS, DEFAULT_CLAIM_LEASE_SECONDS, MemoryGuard, outcomeForClaim } from 'kompliant-webhooks';
+import type { Claim, Guard, ReceiveOutcome } from 'kompliant-webhooks';
 
 // Keys and receiving.
 const keyring: Keyring = Keyring.fromEnv();
@@ -177,3 +182,25 @@ export const POST: (request: Request) => Promise<Response> = webhookHandler({
 });
 
 console.log(ids, limit, profileName, codes.length);
+
+// Duplicate guards: the core's MemoryGuard, a guard of your own, RedisGuard over either client.
+const memory: Guard = new MemoryGuard({ maxEntries: 10_000, retentionSeconds: 7 * 24 * 3600 });
+const own: Guard = {
+  async claim(webhookId: string, leaseSeconds: number): Promise<Claim> {
+    return webhookId.length > leaseSeconds ? 'ACQUIRED' : 'IN_PROGRESS';
+  },
+  complete: async () => {},
+  release: () => undefined,
+};
+const skipped: ReceiveOutcome | null = outcomeForClaim(CLAIMS[1] ?? 'ACQUIRED');
+keyring.retire('whk_20251121_01', 3600);
+const retiredAt: Date | undefined = keyring.retiredKeys()[0]?.expiresAt;
+const nodeRedis = new RedisGuard(createRedisClient({ url: 'redis://127.0.0.1:6379' }), { prefix: 'kw:', leaseSeconds: 60 });
+const ioRedis = new RedisGuard(new IORedis(), { retentionSeconds: 3600 });
+export const GUARDED: (request: Request) => Promise<Response> = webhookHandler({
+  receiver,
+  guard: nodeRedis,
+  leaseSeconds: 120,
+  onWebhook: () => undefined,
+});
+console.log(memory, own, skipped?.httpStatus, retiredAt, ioRedis.prefix, DEFAULT_CLAIM_LEASE_SECONDS);

@@ -1,0 +1,354 @@
+"""The duplicate guard: MemoryGuard, GuardedReceiver, a guard written in Python, key
+retirement, and the Flask and Starlette adapters' ``guard=`` (Django's is in
+test_adapter_django.py)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Dict, List, Optional
+
+import pytest
+from flask import Flask, Response
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from kompliant_webhooks import (
+    DEFAULT_CLAIM_LEASE,
+    Claim,
+    DEFAULT_RETENTION,
+    Guard,
+    GuardedReceiver,
+    Keyring,
+    MemoryGuard,
+    ReceiveOutcome,
+    UnknownKeyError,
+    Webhook,
+    WebhookError,
+    WebhookReceiver,
+)
+from kompliant_webhooks import _native
+from kompliant_webhooks.flask import webhook_view
+from kompliant_webhooks.starlette import webhook_endpoint
+
+from conftest import METADATA, Sealer, receiver_for
+
+WEBHOOK_ID = METADATA["id"]
+
+
+class DictGuard:
+    """A guard written in Python (what a user plugs in for their own store)."""
+
+    def __init__(self) -> None:
+        self.state: Dict[str, str] = {}
+        self.calls: List[str] = []
+        self.lock = threading.Lock()
+        self.fail_release = False
+
+    def claim(self, webhook_id: str, lease: float) -> str:
+        with self.lock:
+            self.calls.append(f"claim {webhook_id} {lease}")
+            current = self.state.get(webhook_id)
+            if current == "done":
+                return Claim.ALREADY_COMPLETED
+            if current == "busy":
+                return "IN_PROGRESS"
+            self.state[webhook_id] = "busy"
+            return Claim.ACQUIRED
+
+    def complete(self, webhook_id: str) -> None:
+        with self.lock:
+            self.calls.append(f"complete {webhook_id}")
+            self.state[webhook_id] = "done"
+
+    def release(self, webhook_id: str) -> None:
+        with self.lock:
+            self.calls.append(f"release {webhook_id}")
+            if self.fail_release:
+                raise ConnectionError("store at redis://:hunter2@10.0.0.1 unreachable")
+            if self.state.get(webhook_id) == "busy":
+                del self.state[webhook_id]
+
+
+# --- the values from the core ---------------------------------------------------------
+
+
+def test_claims_are_the_cores_and_map_to_the_cores_answers() -> None:
+    assert tuple(c.value for c in Claim) == _native.CLAIMS
+    assert ReceiveOutcome.for_claim("ACQUIRED") is None
+    done = ReceiveOutcome.for_claim(Claim.ALREADY_COMPLETED)
+    busy = ReceiveOutcome.for_claim("IN_PROGRESS")
+    full = ReceiveOutcome.for_claim("AT_CAPACITY")
+    assert done is not None and busy is not None and full is not None
+    assert (done.name, done.http_status, done.is_duplicate, done.will_be_redelivered) == (
+        "ALREADY_PROCESSED", 200, True, False)
+    assert (busy.name, busy.http_status, busy.is_duplicate, busy.will_be_redelivered) == (
+        "IN_PROGRESS", 503, True, True)
+    assert (full.name, full.http_status, full.is_duplicate) == ("AT_CAPACITY", 503, False)
+    assert ReceiveOutcome.after_handler(True).http_status == 200
+    assert ReceiveOutcome.after_handler(False).name == "HANDLER_FAILED"
+    assert ReceiveOutcome.after_handler(False).http_status == 500
+    assert ReceiveOutcome.after_handler(True) == ReceiveOutcome.after_handler(True)
+    with pytest.raises(ValueError):
+        ReceiveOutcome.for_claim("acquired")
+    assert DEFAULT_CLAIM_LEASE == 300.0 and DEFAULT_RETENTION == 7 * 24 * 3600.0
+
+
+def test_memory_guard_claims_once_completes_releases_and_is_bounded() -> None:
+    guard = MemoryGuard(max_entries=2, retention=timedelta(hours=1))
+    assert (guard.max_entries, guard.retention) == (2, 3600.0)
+    assert guard.claim("wh_a") == "ACQUIRED"
+    assert guard.claim("wh_a") == "IN_PROGRESS"
+    guard.release("wh_a")
+    assert guard.claim("wh_a", 60) == "ACQUIRED"
+    guard.complete("wh_a")
+    guard.release("wh_a")  # never forgets a completed id
+    assert guard.claim("wh_a") == "ALREADY_COMPLETED"
+    assert guard.claim("wh_b") == "ACQUIRED"
+    assert guard.claim("wh_c") == "AT_CAPACITY"
+    assert len(guard) == 2
+    assert "max_entries=2" in repr(guard)
+    with pytest.raises(ValueError):
+        MemoryGuard(max_entries=0)
+    with pytest.raises(ValueError):
+        MemoryGuard(retention=-1)
+
+
+def test_memory_guard_leases_lapse() -> None:
+    guard = MemoryGuard()
+    assert guard.claim("wh_a", 0.05) == "ACQUIRED"
+    assert guard.claim("wh_a", 0.05) == "IN_PROGRESS"
+    threading.Event().wait(0.15)
+    assert guard.claim("wh_a", 0.05) == "ACQUIRED"
+
+
+# --- GuardedReceiver ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make_guard", [MemoryGuard, DictGuard], ids=["memory", "python"])
+def test_guarded_receiver_runs_the_core_flow(sealer: Sealer, make_guard: type) -> None:
+    guarded = GuardedReceiver(receiver_for(sealer), make_guard(), lease=30)
+    assert guarded.lease == 30.0
+    first = guarded.begin(sealer.body())
+    assert first.should_process and first.claim == "ACQUIRED" and first.webhook.id == WEBHOOK_ID
+    concurrent = guarded.begin(sealer.body(retry_count=1))
+    assert not concurrent.should_process
+    assert concurrent.finish(True).http_status == 503  # in progress: Kompliant retries
+    failed = first.finish(False)
+    assert (failed.name, failed.http_status) == ("HANDLER_FAILED", 500)
+    assert first.guard_error is None
+    with pytest.raises(RuntimeError):
+        first.finish(True)
+
+    retry = guarded.begin(sealer.body(retry_count=2))
+    assert retry.should_process  # the failure released the claim
+    assert retry.finish(True).name == "PROCESSED"
+    again = guarded.begin(sealer.body(retry_count=3))
+    assert again.claim == "ALREADY_COMPLETED"
+    outcome = again.finish(False)
+    assert (outcome.name, outcome.http_status, outcome.public_message) == (
+        "ALREADY_PROCESSED", 200, "webhook already processed")
+
+
+def test_a_refused_body_never_reaches_the_guard(sealer: Sealer) -> None:
+    guard = DictGuard()
+    guarded = GuardedReceiver(receiver_for(sealer), guard)
+    body = bytearray(sealer.body())
+    body[-40] ^= 1
+    with pytest.raises(WebhookError) as refused:
+        guarded.begin(bytes(body))
+    assert refused.value.http_status == 400
+    with pytest.raises(UnknownKeyError):
+        guarded.begin(Sealer(key_id="whk_20251121_09").body())
+    assert guard.calls == []
+
+
+def test_an_unfinished_delivery_releases_its_claim_when_dropped(sealer: Sealer) -> None:
+    guard = MemoryGuard()
+    guarded = GuardedReceiver(receiver_for(sealer), guard)
+    delivery = guarded.begin(sealer.body())
+    assert delivery.should_process
+    del delivery
+    assert len(guard) == 0
+    assert guarded.begin(sealer.body()).should_process
+
+
+def test_a_python_guard_gets_the_lease_and_a_bad_answer_is_an_internal_error(sealer: Sealer) -> None:
+    guard = DictGuard()
+    guarded = GuardedReceiver(None, guard, lease=timedelta(seconds=90))
+    webhook = receiver_for(sealer).decrypt(sealer.body())
+    guarded.admit(webhook).finish(True)
+    assert guard.calls == [f"claim {WEBHOOK_ID} 90.0", f"complete {WEBHOOK_ID}"]
+
+    class Confused(DictGuard):
+        def claim(self, webhook_id: str, lease: float) -> str:
+            return "acquired"
+
+    with pytest.raises(WebhookError) as error:
+        GuardedReceiver(None, Confused()).admit(webhook)
+    assert (error.value.code, error.value.http_status) == ("INTERNAL", 500)
+    assert "'acquired'" in str(error.value)
+    with pytest.raises(TypeError, match="claim"):
+        GuardedReceiver(None, object())  # type: ignore[arg-type]
+    assert isinstance(guard, Guard) and not isinstance(object(), Guard)
+
+
+def test_a_python_guard_that_raises_is_reported_without_its_text(
+    sealer: Sealer, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Down(DictGuard):
+        def claim(self, webhook_id: str, lease: float) -> str:
+            raise ConnectionError("redis://:hunter2@10.0.0.1 refused")
+
+    webhook = receiver_for(sealer).decrypt(sealer.body())
+    with caplog.at_level(logging.ERROR, logger="kompliant_webhooks"):
+        with pytest.raises(WebhookError) as error:
+            GuardedReceiver(None, Down()).admit(webhook)
+    assert error.value.code == "INTERNAL" and error.value.http_status == 500
+    assert "ConnectionError" in str(error.value) and "hunter2" not in str(error.value)
+    assert any("claim() raised ConnectionError" in r.getMessage() for r in caplog.records)
+
+    flaky = DictGuard()
+    flaky.fail_release = True
+    delivery = GuardedReceiver(None, flaky).admit(webhook)
+    outcome = delivery.finish(False)
+    assert outcome.http_status == 500  # the handler's answer stands
+    assert delivery.guard_error is not None and delivery.guard_error.code == "INTERNAL"
+    assert "hunter2" not in str(delivery.guard_error)
+
+
+# --- key retirement -------------------------------------------------------------------
+
+
+def test_a_retired_key_keeps_decrypting_until_it_expires(sealer: Sealer) -> None:
+    keyring = Keyring()
+    keyring.add(sealer.key_id, sealer.secret)
+    receiver = WebhookReceiver(keyring)
+    before = datetime.now(timezone.utc)
+    assert keyring.retire(sealer.key_id)  # default: the 7-day retry horizon
+    (key_id, expires_at), = keyring.retired_keys()
+    assert key_id == sealer.key_id
+    assert timedelta(days=7) - timedelta(minutes=1) < expires_at - before <= timedelta(days=7, minutes=1)
+    assert receiver.decrypt(sealer.body()).id == WEBHOOK_ID
+    assert not keyring.retire("whk_20990101_01")
+
+    assert keyring.retire(sealer.key_id, keep_for=0.05)
+    threading.Event().wait(0.15)
+    with pytest.raises(UnknownKeyError):
+        receiver.decrypt(sealer.body())
+    assert keyring.retired_keys() == [] and sealer.key_id not in keyring
+
+
+# --- the Flask and Starlette adapters -------------------------------------------------
+
+
+def flask_app(sealer: Sealer, guard: object, handled: List[str], fail: List[bool]) -> Flask:
+    app = Flask(__name__)
+
+    @app.post("/webhooks")
+    @webhook_view(receiver_for(sealer), guard=guard, lease=60)  # type: ignore[arg-type]
+    def on_webhook(webhook: Webhook) -> Optional[Response]:
+        handled.append(webhook.id)
+        if fail and fail.pop(0):
+            raise RuntimeError("handler bug")
+        return None
+
+    return app
+
+
+@pytest.mark.parametrize("make_guard", [MemoryGuard, DictGuard], ids=["memory", "python"])
+def test_flask_duplicates_skip_the_handler_and_failures_are_retried(
+    sealer: Sealer, make_guard: type
+) -> None:
+    guard, handled, fail = make_guard(), [], [True]
+    client = flask_app(sealer, guard, handled, fail).test_client()
+    post = lambda n: client.post("/webhooks", data=sealer.body(retry_count=n))  # noqa: E731
+    assert post(0).status_code == 500  # the handler failed: released
+    assert post(1).status_code == 200  # the retry is processed
+    duplicate = post(2)
+    assert (duplicate.status_code, duplicate.get_data(as_text=True)) == (200, "webhook already processed")
+    assert handled == [WEBHOOK_ID, WEBHOOK_ID]
+
+
+def test_flask_in_progress_duplicate_gets_503(sealer: Sealer) -> None:
+    guard = MemoryGuard()
+    handled: List[str] = []
+    app = flask_app(sealer, guard, handled, [])
+    nested: List[int] = []
+
+    @app.post("/slow")
+    @webhook_view(receiver_for(sealer), guard=guard)
+    def slow(webhook: Webhook) -> None:
+        # Kompliant redelivers while this one is still running.
+        nested.append(app.test_client().post("/webhooks", data=sealer.body(retry_count=1)).status_code)
+
+    assert app.test_client().post("/slow", data=sealer.body()).status_code == 200
+    assert nested == [503] and handled == []
+    assert app.test_client().post("/webhooks", data=sealer.body(retry_count=2)).status_code == 200
+    assert handled == []  # completed by /slow: a duplicate now
+
+
+def test_flask_handler_error_response_releases_the_claim(sealer: Sealer) -> None:
+    guard = MemoryGuard()
+    app = Flask(__name__)
+    answers = [("not yet", 502), ("ok", 202)]
+
+    @app.post("/webhooks")
+    @webhook_view(receiver_for(sealer), guard=guard)
+    def on_webhook(webhook: Webhook) -> tuple:
+        return answers.pop(0)
+
+    client = app.test_client()
+    assert client.post("/webhooks", data=sealer.body()).status_code == 502
+    assert client.post("/webhooks", data=sealer.body()).status_code == 202
+    assert client.post("/webhooks", data=sealer.body()).status_code == 200
+    assert answers == []
+
+
+@pytest.mark.parametrize("make_guard", [MemoryGuard, DictGuard], ids=["memory", "python"])
+@pytest.mark.parametrize("is_async", [True, False], ids=["async", "sync"])
+def test_starlette_duplicates_skip_the_handler_and_failures_are_retried(
+    sealer: Sealer, make_guard: type, is_async: bool
+) -> None:
+    guard = make_guard()
+    handled: List[str] = []
+    fail = [True]
+
+    def work(webhook: Webhook) -> None:
+        handled.append(webhook.id)
+        if fail.pop(0) if fail else False:
+            raise RuntimeError("handler bug")
+
+    if is_async:
+        async def on_webhook(webhook: Webhook) -> None:
+            work(webhook)
+        endpoint = webhook_endpoint(receiver_for(sealer), guard=guard)(on_webhook)
+    else:
+        endpoint = webhook_endpoint(receiver_for(sealer), guard=guard)(work)
+    client = TestClient(Starlette(routes=[Route("/webhooks", endpoint, methods=["POST"])]))
+    assert client.post("/webhooks", content=sealer.body()).status_code == 500
+    assert client.post("/webhooks", content=sealer.body(retry_count=1)).status_code == 200
+    duplicate = client.post("/webhooks", content=sealer.body(retry_count=2))
+    assert (duplicate.status_code, duplicate.text) == (200, "webhook already processed")
+    assert handled == [WEBHOOK_ID, WEBHOOK_ID]
+
+
+def test_starlette_in_progress_duplicate_gets_503_and_a_full_guard_503(sealer: Sealer) -> None:
+    guard = MemoryGuard(max_entries=1)
+    handled: List[str] = []
+
+    async def on_webhook(webhook: Webhook) -> None:
+        handled.append(webhook.id)
+
+    endpoint = webhook_endpoint(receiver_for(sealer), guard=guard)(on_webhook)
+    client = TestClient(Starlette(routes=[Route("/webhooks", endpoint, methods=["POST"])]))
+    assert guard.claim(WEBHOOK_ID) == "ACQUIRED"  # another worker is processing it
+    busy = client.post("/webhooks", content=sealer.body(retry_count=1))
+    assert (busy.status_code, busy.text) == (503, "webhook is being processed; retry later")
+    full = client.post("/webhooks", content=sealer.body(id="wh_other"))
+    assert full.status_code == 503 and handled == []
+    guard.release(WEBHOOK_ID)  # that worker failed
+    assert client.post("/webhooks", content=sealer.body(retry_count=2)).status_code == 200
+    assert handled == [WEBHOOK_ID]
