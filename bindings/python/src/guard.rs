@@ -219,16 +219,16 @@ fn guard_arg(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn WebhookGuard>> {
 /// `release`); `lease` (seconds or `timedelta`, default 5 minutes) bounds each claim: keep it
 /// longer than the handler can run.
 ///
-/// .. code-block:: python
-///
-///     delivery = guarded.begin(raw_body)      # raises WebhookError for a refused body
-///     ok = True
-///     if delivery.should_process:
-///         try:
-///             handle(delivery.webhook)
-///         except Exception:
-///             ok = False
-///     outcome = delivery.finish(ok)           # answer outcome.http_status
+/// ```python
+/// delivery = guarded.begin(raw_body)      # raises WebhookError for a refused body
+/// ok = True
+/// if delivery.should_process:
+///     try:
+///         handle(delivery.webhook)
+///     except Exception:
+///         ok = False
+/// outcome = delivery.finish(ok)           # answer outcome.http_status
+/// ```
 #[pyclass(frozen, name = "GuardedReceiver", module = "kompliant_webhooks")]
 pub(crate) struct PyGuardedReceiver {
     inner: GuardedReceiver,
