@@ -77,3 +77,15 @@ fn a_body_that_is_a_json_string_is_a_malformed_envelope() {
     assert_eq!(err.code(), ErrorCode::MalformedEnvelope);
     assert_eq!(err.http_status(), 400);
 }
+
+/// api_response, 10-minute run: a success answer whose `data` had a member NAME holding the
+/// auth token (a server echoing a header into a key) printed it through `ApiResponse`'s
+/// `Debug`, which listed member names.
+#[test]
+fn credentials_echoed_in_data_member_names_are_not_printed() {
+    let body = format!(
+        r#"{{"meta":{{"status":"SUCCESS","trace_id":"trc_1"}},"data":{{"key_id":"whk_20251121_01","share{TOKEN}d_secret":"x"}}}}"#
+    );
+    let text = text_of("sim.event.trigger", 200, &body);
+    assert!(!text.contains(TOKEN), "{text}");
+}

@@ -14,7 +14,7 @@ use crate::keyring::json_error_kind;
 
 /// A successful API answer: the `data` object and what `meta` said about it.
 ///
-/// `Debug` lists only the names of `data`'s members: a generic [`crate::KompliantClient::call`]
+/// `Debug` shows only how many members `data` has: a generic [`crate::KompliantClient::call`]
 /// of `webhook.key.create` carries `shared_secret` in `data`.
 #[derive(Clone, PartialEq, Serialize)]
 #[non_exhaustive]
@@ -29,14 +29,15 @@ pub struct ApiResponse {
 
 impl std::fmt::Debug for ApiResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let members: Vec<&str> = match &self.data {
-            Value::Object(map) => map.keys().map(String::as_str).collect(),
-            _ => Vec::new(),
+        // Neither values nor member names: a server or proxy may echo a credential anywhere.
+        let members = match &self.data {
+            Value::Object(map) => map.len(),
+            _ => 0,
         };
         f.debug_struct("ApiResponse")
             .field(
                 "data",
-                &format_args!("{{{} : [REDACTED]}}", members.join(", ")),
+                &format_args!("<object of {members} members, [REDACTED]>"),
             )
             .field("trace_id", &self.trace_id)
             .field("warnings", &self.warnings.len())
@@ -310,9 +311,10 @@ mod tests {
         };
         let dbg = format!("{r:?}");
         assert!(
-            dbg.contains("shared_secret") && !dbg.contains("c2VjcmV0"),
+            !dbg.contains("shared_secret") && !dbg.contains("c2VjcmV0"),
             "{dbg}"
         );
+        assert!(dbg.contains("2 members"), "{dbg}");
     }
 
     fn raw(status: u16, body: &str) -> RawResponse {
