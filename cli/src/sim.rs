@@ -39,9 +39,23 @@ pub(crate) struct Args {
     /// `set -a; . FILE` or any dotenv loader.
     #[arg(long, value_name = "FILE")]
     env_file: Option<PathBuf>,
+    /// Threads delivering webhooks (attempts in flight at once).
+    #[arg(long, value_name = "N", default_value_t = decided::DELIVERY_WORKERS)]
+    workers: usize,
     /// Do not print the delivery log.
     #[arg(long)]
     quiet: bool,
+    /// How the delivery log is printed: `text` (one readable line per attempt) or `json`
+    /// (one JSON delivery record per line, as `sim.deliveries.list` returns them, for tools).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+/// The delivery log's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 pub(crate) fn run(args: &Args) -> Result<(), Failure> {
@@ -73,6 +87,7 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         max_attempts: args.max_attempts,
         delivery_timeout: Duration::from_millis(args.delivery_timeout_ms),
         state_file: args.state.clone(),
+        delivery_workers: args.workers,
         ..SimConfig::default()
     })
     .map_err(|e| Failure::new(e.code(), e.to_string()))?;
@@ -105,7 +120,13 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         }
         for record in sim.deliveries_after(last_seq) {
             last_seq = record.seq;
-            println!("{}", describe(&record));
+            match args.log_format {
+                LogFormat::Text => println!("{}", describe(&record)),
+                LogFormat::Json => match serde_json::to_string(&record) {
+                    Ok(line) => println!("{line}"),
+                    Err(e) => eprintln!("warning: delivery record {} not printed: {e}", record.seq),
+                },
+            }
         }
         flush();
     }
@@ -128,27 +149,33 @@ fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
 }
 
 fn describe(r: &DeliveryRecord) -> String {
+    let next = if r.forged {
+        "not retried"
+    } else {
+        "will retry"
+    };
     let outcome = match &r.outcome {
         DeliveryOutcome::Delivered { status } => format!("delivered ({status})"),
         DeliveryOutcome::Failed {
             status: Some(status),
             ..
-        } => format!("failed (HTTP {status}), will retry"),
+        } => format!("failed (HTTP {status}), {next}"),
         DeliveryOutcome::Failed { error, .. } => {
             format!(
-                "failed ({}), will retry",
+                "failed ({}), {next}",
                 error.as_deref().unwrap_or("no answer")
             )
         }
         _ => "gave up".to_owned(),
     };
+    let forged = if r.forged { " (forged copy)" } else { "" };
     let faults = if r.faults.is_empty() {
         String::new()
     } else {
         format!(" faults={:?}", r.faults)
     };
     format!(
-        "delivery {} {} key={} attempt={} -> {} {outcome}{faults}",
+        "delivery{forged} {} {} key={} attempt={} -> {} {outcome}{faults}",
         r.webhook_id, r.event_type, r.key_id, r.attempt, r.url
     )
 }

@@ -3,8 +3,9 @@
 # the example, stubtest on the hand-written stubs of the native module, and pytest (every
 # conformance vector, the framework adapters, the clients and an end-to-end run against
 # `kompliant sim` through the example receiver, the duplicate guards, RedisGuard against a
-# private redis-server), and finally the same abi3 wheel on CPython
-# 3.9 when the machine has one. Sourced by scripts/test.
+# private redis-server), the same abi3 wheel on CPython 3.9 when the machine has one, and
+# finally a short fault and load run (scripts/soak with 1,000 webhooks; its own summary
+# line). Sourced by scripts/test.
 
 # Cargo features of the wheels the suite builds (see suite_python).
 PYTHON_TEST_FEATURES="--features test-hooks"
@@ -41,8 +42,9 @@ suite_python() {
   MATURIN_PEP517_ARGS="$PYTHON_TEST_FEATURES" \
     "$venv/bin/pip" install --disable-pip-version-check --quiet --force-reinstall --no-deps ./python || return 1
 
-  step "python: mypy --strict (package and examples/python-receiver)"
-  (cd "$ROOT/python" && "$venv/bin/mypy" --strict kompliant_webhooks ../examples/python-receiver/receiver.py) || return 1
+  step "python: mypy --strict (package, examples/python-receiver, the soak run)"
+  (cd "$ROOT/python" && "$venv/bin/mypy" --strict kompliant_webhooks ../examples/python-receiver/receiver.py \
+    ../tests/soak/soak.py ../tests/soak/receiver.py) || return 1
 
   step "python: stubtest (the hand-written _native.pyi against the built module)"
   (cd "$TOOLS" && "$venv/bin/python" -m mypy.stubtest kompliant_webhooks._native) || return 1
@@ -61,7 +63,36 @@ suite_python() {
   floor=$(python_floor_check) || rc=1
 
   SUMMARY+=("python: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors $vectors, mypy strict clean, stubtest clean, $floor) in $((SECONDS - start))s")
+
+  # The short fault and load run (the full one is scripts/soak): its own summary line.
+  local soak_start=$SECONDS soak_log="$TOOLS/soak.log" soak_line
+  step "soak: $PYTHON_SOAK_WEBHOOKS webhooks through two receivers sharing a RedisGuard, with faults and 2 rotations"
+  if soak_run "$venv" --webhooks "$PYTHON_SOAK_WEBHOOKS" 2>&1 | tee "$soak_log"; then
+    soak_line=$(grep '^soak: PASS' "$soak_log" | tail -n 1)
+  else
+    rc=1
+    soak_line=$(grep '^soak: FAIL' "$soak_log" | tail -n 1)
+    soak_line=${soak_line:-soak: FAIL - see the output above}
+  fi
+  SUMMARY+=("${soak_line} (suite step: $((SECONDS - soak_start))s)")
   return "$rc"
+}
+
+# Webhooks of the short soak in the suite.
+PYTHON_SOAK_WEBHOOKS=1000
+
+# Runs tests/soak/soak.py ARGS... with the venv's Python against a private redis-server
+# (the CLI must be built: target/debug/kompliant).
+soak_run() {
+  local venv=$1
+  shift
+  redis_with_server soak_driver "$venv" "$@"
+}
+
+soak_driver() {
+  local venv=$1
+  shift
+  (cd "$ROOT" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" "$venv/bin/python" tests/soak/soak.py "$@")
 }
 
 # pytest over python/tests, output in the log (KOMPLIANT_TEST_REDIS_URL set by the caller).

@@ -178,8 +178,10 @@ pub const REORDER_MAX_HOLD: Duration = Duration::from_secs(30);
 pub const MAX_LOG_RECORDS: usize = 10_000;
 /// Decided: largest count a `sim.faults.set` switch accepts.
 pub const MAX_FAULT_COUNT: u64 = 1_000_000;
-/// Decided: threads delivering webhooks.
+/// Decided: threads delivering webhooks by default (`SimConfig::delivery_workers`).
 pub const DELIVERY_WORKERS: usize = 4;
+/// Decided: most delivery threads a simulator may be configured with.
+pub const MAX_DELIVERY_WORKERS: usize = 256;
 
 // ---------------------------------------------------------------------------------------
 // HTTP server and state

@@ -64,6 +64,8 @@ struct Job {
     faults: Vec<Fault>,
     /// Attempts made so far (= the `retry_count` of the next one).
     attempts: u32,
+    /// A forged copy (`FORGE`): attempted once, never retried.
+    forged: bool,
 }
 
 impl Job {
@@ -105,6 +107,7 @@ impl Job {
             retry_count: u64::from(attempt.saturating_sub(1)),
             outcome,
             faults: self.faults.clone(),
+            forged: self.forged,
             at: ids::timestamp(ids::now()),
             seq: 0, // numbered by Queue::push_record
         }
@@ -262,22 +265,34 @@ impl Engine {
             .then(|| tamper_tag(envelope.data()))
             .flatten()
             .map(Arc::from);
-        let jobs: Vec<Job> = targets
+        let unknown_key_id = faults.contains(&Fault::UnknownKeyId);
+        let job = |t: &Target, tampered_data: Option<Arc<str>>, forged: bool| Job {
+            account_id: meta.account_id.clone(),
+            event_type: meta.event_type.clone(),
+            webhook_id: meta.id.clone(),
+            config_id: t.config_id.clone(),
+            url: t.url.clone(),
+            envelope: Arc::clone(&envelope),
+            tampered_data,
+            unknown_key_id,
+            faults: faults.clone(),
+            attempts: 0,
+            forged,
+        };
+        let mut jobs: Vec<Job> = targets
             .iter()
             .flat_map(|t| (0..copies).map(move |_| t))
-            .map(|t| Job {
-                account_id: meta.account_id.clone(),
-                event_type: meta.event_type.clone(),
-                webhook_id: meta.id.clone(),
-                config_id: t.config_id.clone(),
-                url: t.url.clone(),
-                envelope: Arc::clone(&envelope),
-                tampered_data: tampered_data.clone(),
-                unknown_key_id: faults.contains(&Fault::UnknownKeyId),
-                faults: faults.clone(),
-                attempts: 0,
-            })
+            .map(|t| job(t, tampered_data.clone(), false))
             .collect();
+        if faults.contains(&Fault::Forge) {
+            if let Some(forged_data) = tamper_tag(envelope.data()).map(Arc::<str>::from) {
+                jobs.extend(
+                    targets
+                        .iter()
+                        .map(|t| job(t, Some(Arc::clone(&forged_data)), true)),
+                );
+            }
+        }
         let count = jobs.len();
 
         // Deliveries held back by an earlier REORDER now wait for this event.
@@ -431,7 +446,7 @@ impl Engine {
                 q.first_attempt_done(&job.webhook_id, now);
             }
             job.attempts = attempt;
-            if failed {
+            if failed && !job.forged {
                 // SimConfig bounds the delays, so the addition cannot overflow; if it ever
                 // did, the delivery is given up rather than a worker thread lost.
                 match now.checked_add(self.policy.delay_after(attempt)) {

@@ -33,7 +33,7 @@
 //!   only recorded). No ACTIVE key: 400 `SYSTEM_RULE_VIOLATION` / `NO_ACTIVE_KEY`.
 //! - `sim.deliveries.list {}` → `{deliveries: [DeliveryRecord…]}`, the caller's account only.
 //! - `sim.events.list {}` → `{events: [EventRecord…]}`, the caller's account only.
-//! - `sim.faults.set {duplicate?, reorder?, tamper_tag?, unknown_key_id?}` → the four
+//! - `sim.faults.set {duplicate?, reorder?, tamper_tag?, unknown_key_id?, forge?}` → the five
 //!   counts: each given count `n` makes the fault apply to the account's next `n` events
 //!   (see [`Fault`]); an absent one is left as it is, `0` disarms it.
 //!
@@ -101,6 +101,10 @@ pub struct SimConfig {
     /// Largest API request body, in bytes; a larger body is refused (413): unread if its
     /// `Content-Length` declares it, as soon as it goes over if chunked.
     pub max_body_bytes: usize,
+    /// Threads delivering webhooks: how many attempts can be in flight at once (a slow
+    /// endpoint holds one until it answers or times out). From 1 to
+    /// [`decided::MAX_DELIVERY_WORKERS`].
+    pub delivery_workers: usize,
 }
 
 impl Default for SimConfig {
@@ -115,6 +119,7 @@ impl Default for SimConfig {
             delivery_timeout: DEFAULT_DELIVERY_TIMEOUT,
             state_file: None,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            delivery_workers: DELIVERY_WORKERS,
         }
     }
 }
@@ -184,7 +189,7 @@ impl Simulator {
             threads: Vec::new(),
         };
         // On error `sim` is dropped, which stops the threads already started.
-        for n in 0..DELIVERY_WORKERS {
+        for n in 0..config.delivery_workers {
             let engine = Arc::clone(&sim.ctx.engine);
             sim.spawn(format!("kompliant-sim-delivery-{n}"), move || {
                 engine.run_worker()
@@ -324,6 +329,15 @@ fn check_config(config: &SimConfig) -> Result<(), SimError> {
                 detail: format!("{name} is {value:?}, more than the maximum of {max:?}"),
             });
         }
+    }
+    if !(1..=decided::MAX_DELIVERY_WORKERS).contains(&config.delivery_workers) {
+        return Err(SimError::InvalidConfig {
+            detail: format!(
+                "delivery_workers is {}: it must be from 1 to {}",
+                config.delivery_workers,
+                decided::MAX_DELIVERY_WORKERS
+            ),
+        });
     }
     if config.max_attempts == 0 {
         return Err(SimError::InvalidConfig {

@@ -237,10 +237,16 @@ impl Context {
         }))
     }
 
-    /// `sim.faults.set {duplicate?, reorder?, tamper_tag?, unknown_key_id?}`: each given count
-    /// replaces that switch; returns all four.
+    /// `sim.faults.set {duplicate?, reorder?, tamper_tag?, unknown_key_id?, forge?}`: each
+    /// given count replaces that switch; returns all five.
     fn faults_set(&self, account_id: &str, params: &Params) -> Result<Value, ApiError> {
-        const NAMES: [&str; 4] = ["duplicate", "reorder", "tamper_tag", "unknown_key_id"];
+        const NAMES: [&str; 5] = [
+            "duplicate",
+            "reorder",
+            "tamper_tag",
+            "unknown_key_id",
+            "forge",
+        ];
         let mut given: Map<String, Value> = Map::new();
         for (name, value) in params {
             if !NAMES.contains(&name.as_str()) {
@@ -268,6 +274,7 @@ impl Context {
                 (&mut s.reorder, "reorder"),
                 (&mut s.tamper_tag, "tamper_tag"),
                 (&mut s.unknown_key_id, "unknown_key_id"),
+                (&mut s.forge, "forge"),
             ] {
                 if let Some(n) = count(name) {
                     *slot = n;

@@ -22,6 +22,13 @@ pub enum Fault {
     /// The envelope's `key_id` is replaced by [`crate::decided::UNKNOWN_KEY_ID`], a key no receiver holds. A
     /// correct receiver refuses it (`UNKNOWN_KEY`, a 503-class answer), so every attempt fails.
     UnknownKeyId,
+    /// Besides the event's real deliveries, every endpoint gets one forged copy of the
+    /// envelope: the same fields with one bit of the GCM tag flipped, as an attacker replaying
+    /// a captured envelope with altered ciphertext would send it. A forged copy is attempted
+    /// once and never retried (nobody retries a forgery); the real deliveries are untouched. A
+    /// correct receiver refuses the copy (`DECRYPTION_FAILED`, 400) without claiming the
+    /// webhook id in its duplicate guard, and processes the real delivery once.
+    Forge,
 }
 
 /// The result of one delivery attempt, or the end of a delivery.
@@ -73,6 +80,9 @@ pub struct DeliveryRecord {
     /// Faults injected into this event (empty for a normal delivery).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub faults: Vec<Fault>,
+    /// Whether this is the forged copy a `FORGE` fault adds (attempted once, never retried).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forged: bool,
     /// When the attempt ended (RFC 3339 UTC, milliseconds).
     pub at: String,
     /// Position in the simulator's delivery log, from 1, increasing: read new records with
@@ -94,7 +104,8 @@ pub struct EventRecord {
     pub key_id: String,
     /// The envelope `timestamp`.
     pub timestamp: String,
-    /// Deliveries queued (one per active endpoint, two under `DUPLICATE`; 0 if none).
+    /// Deliveries queued: one per active endpoint (two under `DUPLICATE`), plus one forged
+    /// copy per endpoint under `FORGE`; 0 if the account has no endpoint.
     pub deliveries: usize,
     /// Faults injected into this event.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -109,6 +120,8 @@ pub(crate) struct FaultSwitches {
     pub reorder: u64,
     pub tamper_tag: u64,
     pub unknown_key_id: u64,
+    #[serde(default)]
+    pub forge: u64,
 }
 
 impl FaultSwitches {
@@ -120,6 +133,7 @@ impl FaultSwitches {
             (&mut self.reorder, Fault::Reorder),
             (&mut self.tamper_tag, Fault::TamperTag),
             (&mut self.unknown_key_id, Fault::UnknownKeyId),
+            (&mut self.forge, Fault::Forge),
         ] {
             if *count > 0 {
                 *count -= 1;
@@ -162,6 +176,7 @@ mod tests {
                 error: None,
             },
             faults: vec![Fault::TamperTag],
+            forged: false,
             at: "2025-11-21T00:00:00.000Z".into(),
             seq: 7,
         };

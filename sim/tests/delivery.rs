@@ -436,6 +436,8 @@ fn out_of_range_settings_are_refused_at_start() {
         |c| c.retry_cap = Duration::MAX,
         |c| c.delivery_timeout = Duration::MAX,
         |c| c.max_attempts = 0,
+        |c| c.delivery_workers = 0,
+        |c| c.delivery_workers = kompliant_sim::decided::MAX_DELIVERY_WORKERS + 1,
     ] {
         let mut config = SimConfig::default();
         f(&mut config);

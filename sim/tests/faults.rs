@@ -1,4 +1,5 @@
-//! Fault injection (`sim.faults.set`): duplicate, reorder, tampered tag, unknown key id.
+//! Fault injection (`sim.faults.set`): duplicate, reorder, tampered tag, unknown key id,
+//! forged copies.
 
 #![allow(
     clippy::unwrap_used,
@@ -54,13 +55,14 @@ fn setup() -> Setup {
 #[test]
 fn faults_set_validates_and_reports_the_switches() {
     let s = setup();
-    let all_zero = json!({"duplicate": 0, "reorder": 0, "tamper_tag": 0, "unknown_key_id": 0});
+    let all_zero =
+        json!({"duplicate": 0, "reorder": 0, "tamper_tag": 0, "unknown_key_id": 0, "forge": 0});
     assert_eq!(s.c.ok("sim.faults.set", json!({})), all_zero);
     let d =
         s.c.ok("sim.faults.set", json!({"duplicate": 2, "tamper_tag": 1}));
     assert_eq!(
         d,
-        json!({"duplicate": 2, "reorder": 0, "tamper_tag": 1, "unknown_key_id": 0})
+        json!({"duplicate": 2, "reorder": 0, "tamper_tag": 1, "unknown_key_id": 0, "forge": 0})
     );
     // Absent switches are kept, 0 disarms.
     let d = s.c.ok("sim.faults.set", json!({"duplicate": 0}));
@@ -213,4 +215,70 @@ fn an_unknown_key_id_is_refused_as_retryable() {
         }
     );
     assert_eq!(log.last().unwrap().outcome, DeliveryOutcome::GaveUp);
+}
+
+#[test]
+fn forge_adds_one_refused_copy_and_leaves_the_real_delivery_alone() {
+    let s = setup();
+    s.c.ok("sim.faults.set", json!({"forge": 1}));
+    let forged = s.c.trigger("WORKFLOW_CREATED");
+    let next = s.c.trigger("WORKFLOW_CREATED");
+    assert!(s.sim.wait_idle(WAIT));
+    let bodies: Vec<Value> = s
+        .endpoint
+        .received()
+        .iter()
+        .map(|r| r.json())
+        .filter(|b| b["id"] == forged.as_str())
+        .collect();
+    assert_eq!(bodies.len(), 2, "the real envelope and one forged copy");
+    let outcomes: Vec<_> = bodies
+        .iter()
+        .map(|b| {
+            s.receiver
+                .decrypt(b.to_string().as_bytes())
+                .map(|w| w.id().to_owned())
+        })
+        .collect();
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| o.as_deref() == Ok(forged.as_str()))
+            .count(),
+        1
+    );
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| matches!(o, Err(e) if e.code() == ErrorCode::DecryptionFailed))
+            .count(),
+        1,
+        "the copy differs only in its tag, and is refused"
+    );
+    let log = s.sim.deliveries();
+    let records: Vec<_> = log.iter().filter(|r| r.webhook_id == forged).collect();
+    assert_eq!(
+        records.len(),
+        2,
+        "the forged copy is not retried: {records:?}"
+    );
+    assert!(records.iter().all(|r| r.faults == [Fault::Forge]));
+    let copy: Vec<_> = records.iter().filter(|r| r.forged).collect();
+    assert_eq!(copy.len(), 1);
+    assert_eq!(
+        copy[0].outcome,
+        DeliveryOutcome::Failed {
+            status: Some(400),
+            error: None
+        }
+    );
+    let real: Vec<_> = records.iter().filter(|r| !r.forged).collect();
+    assert_eq!(real[0].outcome, DeliveryOutcome::Delivered { status: 200 });
+    assert!(log
+        .iter()
+        .filter(|r| r.webhook_id == next)
+        .all(|r| r.faults.is_empty() && !r.forged));
+    let events = s.c.ok("sim.events.list", json!({}));
+    assert_eq!(events["events"][0]["deliveries"], 2);
+    assert_eq!(events["events"][0]["faults"], json!(["FORGE"]));
 }
