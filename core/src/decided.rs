@@ -29,6 +29,12 @@ pub const AAD_SEPARATOR: &str = "|";
 /// Bodies over the limit are refused before any parsing.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
+/// Decided: deepest nesting of arrays and objects a payload may have (the top-level object
+/// counts as 1): 127, exactly what serde_json accepted when the payload check used it, so
+/// the check's own parser accepts the same payloads. It keeps a hostile payload from
+/// exhausting the stack in any binding.
+pub const MAX_PAYLOAD_DEPTH: usize = 127;
+
 /// Default maximum age of a webhook's `timestamp`: none. Redeliveries can come
 /// days after the event (up to 95 attempts), so age checks are opt-in (spec §4).
 pub const DEFAULT_MAX_AGE: Option<Duration> = None;

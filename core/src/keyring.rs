@@ -9,11 +9,11 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use aes_gcm::{Aes256Gcm, KeyInit};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::aead::AeadKey;
 use crate::clock::{system_later, Clock, SystemClock};
 use crate::decided::{ENV_SECRET_PREFIX, KEY_SEQUENCE_MIN_DIGITS, MAX_KEY_ID_LEN};
 use crate::error::WebhookError;
@@ -64,23 +64,23 @@ pub struct RetiredKey {
     pub expires_at: SystemTime,
 }
 
-/// One key: its AES-GCM state (round keys and GHASH state are wiped on drop: see the
-/// `aes`/`ghash`/`polyval` features in the workspace manifest) and a one-way fingerprint of
-/// the secret, so re-adding a key id with a different secret is caught.
+/// One key: its AES-GCM state (round keys and GHASH table, wiped on drop: see
+/// `crate::aead`) and a one-way fingerprint of the secret, so re-adding a key id with a
+/// different secret is caught.
 pub(crate) struct KeyEntry {
-    pub(crate) cipher: Aes256Gcm,
+    pub(crate) cipher: AeadKey,
     fingerprint: [u8; 32],
 }
 
 impl KeyEntry {
-    fn new(secret: &WebhookSecret) -> Self {
+    fn new(secret: &WebhookSecret) -> Result<Self, WebhookError> {
         let mut hasher = Sha256::new();
         hasher.update(b"kompliant-webhooks keyring fingerprint v1\0");
         hasher.update(secret.expose_bytes());
-        KeyEntry {
-            cipher: Aes256Gcm::new(secret.expose_bytes().into()),
+        Ok(KeyEntry {
+            cipher: AeadKey::new(secret.expose_bytes())?,
             fingerprint: hasher.finalize().into(),
-        }
+        })
     }
 }
 
@@ -111,7 +111,7 @@ impl Keyring {
     /// [`Keyring::remove`] it first.
     pub fn add(&self, key_id: &str, secret: &WebhookSecret) -> Result<(), WebhookError> {
         check_key_id(key_id)?;
-        let entry = KeyEntry::new(secret);
+        let entry = KeyEntry::new(secret)?;
         let mut keys = self.write();
         if let Some(existing) = keys.get_mut(key_id) {
             if existing.entry.fingerprint == entry.fingerprint {

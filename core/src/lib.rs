@@ -32,6 +32,10 @@
 //! # Ok::<(), kompliant_webhooks::WebhookError>(())
 //! ```
 
+mod aead;
+#[cfg(feature = "bench-internals")]
+#[doc(hidden)]
+pub mod bench_internals;
 pub mod client;
 mod clock;
 pub mod decided;
@@ -39,6 +43,7 @@ mod envelope;
 mod error;
 mod event;
 mod guard;
+pub mod json;
 mod keyring;
 mod keyring_file;
 mod private_file;
@@ -67,7 +72,7 @@ pub use keyring::{Keyring, RetiredKey};
 pub use keyring_file::add_to_keyring_file;
 pub use private_file::write_private_file;
 pub use profile::{Aad, MetadataField, TagPosition, WireProfile};
-pub use receiver::{ReceiverOptions, WebhookReceiver};
+pub use receiver::{OpenedWebhook, ParseIntoError, ReceiverOptions, WebhookReceiver};
 pub use seal::{seal, seal_with_nonce, SealedEnvelope};
 pub use secret::{WebhookSecret, SECRET_LEN};
 pub use webhook::Webhook;

@@ -3,8 +3,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use aes_gcm::aead::AeadInPlace;
-use aes_gcm::{Nonce, Tag};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -12,10 +10,12 @@ use crate::decided::{
     DEFAULT_MAX_AGE, DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_FUTURE_SKEW, NONCE_LEN, TAG_LEN,
 };
 use crate::envelope;
+use crate::envelope::WebhookMetadata;
 use crate::error::WebhookError;
+use crate::json::{self, CheckOnly, JsonSink, ParseError};
 use crate::keyring::Keyring;
 use crate::profile::{TagPosition, WireProfile};
-use crate::webhook::{check_payload, Webhook};
+use crate::webhook::{payload_text, Webhook};
 
 /// How a [`WebhookReceiver`] checks webhooks. `Default` is the documented behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,6 +101,22 @@ impl WebhookReceiver {
     /// # Errors
     /// As [`WebhookReceiver::decrypt`].
     pub fn decrypt_at(&self, body: &[u8], now: SystemTime) -> Result<Webhook, WebhookError> {
+        match self.open_at(body, now)?.parse_into(&mut CheckOnly) {
+            Ok((webhook, ())) => Ok(webhook),
+            Err(ParseIntoError::Webhook(e)) => Err(e),
+            Err(ParseIntoError::Sink(never)) => match never {},
+        }
+    }
+
+    /// The first half of [`WebhookReceiver::decrypt_at`]: every check up to the tag (size,
+    /// envelope, key, tag) and the payload's UTF-8. Bindings call it without holding their
+    /// runtime's lock (Python's GIL), then [`OpenedWebhook::parse_into`] to build the payload
+    /// in the host language while checking it, in one pass.
+    ///
+    /// # Errors
+    /// `BODY_TOO_LARGE`, `MALFORMED_ENVELOPE`, `UNKNOWN_KEY`, `DECRYPTION_FAILED`,
+    /// `PAYLOAD_NOT_JSON` (not UTF-8).
+    pub fn open_at(&self, body: &[u8], now: SystemTime) -> Result<OpenedWebhook, WebhookError> {
         let limit = self.options.max_body_bytes;
         if body.len() > limit {
             return Err(WebhookError::BodyTooLarge {
@@ -150,24 +166,75 @@ impl WebhookReceiver {
             .ok_or_else(failed)?;
         let ciphertext = data.get_mut(ciphertext_range.clone()).ok_or_else(failed)?;
         key.cipher
-            .decrypt_in_place_detached(
-                Nonce::from_slice(&nonce),
-                &aad,
-                ciphertext,
-                Tag::from_slice(&tag),
-            )
+            .open_in_place(nonce, &aad, ciphertext, tag)
             .map_err(|_| failed())?;
         let plaintext_len = ciphertext_range.len();
         data.copy_within(ciphertext_range, 0); // in bounds: get_mut above succeeded
         data.truncate(plaintext_len);
 
-        let payload = check_payload(data)?;
-        self.check_time_window(&metadata.timestamp, now)?;
-        Ok(Webhook::new(metadata, env.retry_count, payload))
+        Ok(OpenedWebhook {
+            metadata,
+            retry_count: env.retry_count,
+            payload: payload_text(data)?,
+            max_age: self.options.max_age,
+            max_future_skew: self.options.max_future_skew,
+            now,
+        })
+    }
+}
+
+/// A webhook whose tag verified and whose payload is UTF-8 text not yet parsed, from
+/// [`WebhookReceiver::open_at`]. Its only use is [`OpenedWebhook::parse_into`]: nothing of
+/// the payload is reachable before it is checked as a JSON object.
+pub struct OpenedWebhook {
+    metadata: WebhookMetadata,
+    retry_count: u64,
+    payload: String,
+    max_age: Option<Duration>,
+    max_future_skew: Option<Duration>,
+    now: SystemTime,
+}
+
+/// Why [`OpenedWebhook::parse_into`] failed: the webhook, or the sink building the payload.
+#[derive(Debug)]
+pub enum ParseIntoError<E> {
+    /// `PAYLOAD_NOT_JSON` or `TIMESTAMP_OUT_OF_RANGE`.
+    Webhook(WebhookError),
+    /// The sink's own error.
+    Sink(E),
+}
+
+impl OpenedWebhook {
+    /// The rest of [`WebhookReceiver::decrypt_at`]: checks the payload is a JSON object
+    /// (see [`crate::json`]) while `sink` builds it, then the time window. Returns the
+    /// webhook and what the sink built.
+    ///
+    /// # Errors
+    /// `PAYLOAD_NOT_JSON`, `TIMESTAMP_OUT_OF_RANGE` (only with a time window configured), or
+    /// the sink's error.
+    pub fn parse_into<S: JsonSink>(
+        self,
+        sink: &mut S,
+    ) -> Result<(Webhook, S::Value), ParseIntoError<S::Error>> {
+        let value = match json::parse_object(&self.payload, sink) {
+            Ok(value) => value,
+            Err(ParseError::Syntax(e)) => {
+                return Err(ParseIntoError::Webhook(WebhookError::not_json(
+                    e.to_string(),
+                )))
+            }
+            Err(ParseError::Sink(e)) => return Err(ParseIntoError::Sink(e)),
+        };
+        self.check_time_window().map_err(ParseIntoError::Webhook)?;
+        Ok((
+            Webhook::new(self.metadata, self.retry_count, self.payload),
+            value,
+        ))
     }
 
-    fn check_time_window(&self, timestamp: &str, now: SystemTime) -> Result<(), WebhookError> {
-        let (max_age, max_skew) = (self.options.max_age, self.options.max_future_skew);
+    fn check_time_window(&self) -> Result<(), WebhookError> {
+        let (timestamp, now) = (self.metadata.timestamp.as_str(), self.now);
+        let (max_age, max_skew) = (self.max_age, self.max_future_skew);
         if max_age.is_none() && max_skew.is_none() {
             return Ok(());
         }
@@ -213,6 +280,17 @@ fn offset_date_time(now: SystemTime) -> Option<OffsetDateTime> {
             .checked_neg()?,
     };
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
+}
+
+impl std::fmt::Debug for OpenedWebhook {
+    /// The metadata and the payload's size, not its content.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenedWebhook")
+            .field("metadata", &self.metadata)
+            .field("retry_count", &self.retry_count)
+            .field("payload", &format_args!("<{} bytes>", self.payload.len()))
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]
@@ -263,3 +341,4 @@ mod tests {
         }
     }
 }
+

@@ -1,11 +1,10 @@
 //! Sealing: encrypting a payload into an envelope exactly as Kompliant does, the inverse of
 //! [`crate::WebhookReceiver::decrypt`]. For tests, fixtures and the local simulator.
 
-use aes_gcm::aead::AeadInPlace;
-use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+use crate::aead::AeadKey;
 use crate::decided::NONCE_LEN;
 use crate::envelope::{self, WebhookMetadata};
 use crate::error::WebhookError;
@@ -70,11 +69,11 @@ pub fn seal_with_nonce(
     profile: &WireProfile,
     nonce: [u8; NONCE_LEN],
 ) -> Result<SealedEnvelope, WebhookError> {
-    let cipher = Aes256Gcm::new(secret.expose_bytes().into());
+    let cipher = AeadKey::new(secret.expose_bytes())?;
     let aad = profile.aad_bytes(metadata)?;
     let mut ciphertext = payload.to_vec();
     let tag = cipher
-        .encrypt_in_place_detached(Nonce::from_slice(&nonce), &aad, &mut ciphertext)
+        .seal_in_place(nonce, &aad, &mut ciphertext)
         .map_err(|_| WebhookError::Internal {
             detail: "payload too long for AES-GCM".into(),
         })?;

@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::envelope::WebhookMetadata;
@@ -121,83 +120,30 @@ impl fmt::Debug for Webhook {
     }
 }
 
-/// Checks that a decrypted plaintext is a UTF-8 JSON object and returns it as text.
+/// A decrypted plaintext as text (the JSON check follows in [`crate::json`]).
 ///
 /// # Errors
-/// `PAYLOAD_NOT_JSON`, saying what was found (a category and position, never content).
-pub(crate) fn check_payload(plaintext: Vec<u8>) -> Result<String, WebhookError> {
-    let text = String::from_utf8(plaintext).map_err(|e| {
+/// `PAYLOAD_NOT_JSON` if it is not UTF-8, saying where (never content).
+pub(crate) fn payload_text(plaintext: Vec<u8>) -> Result<String, WebhookError> {
+    String::from_utf8(plaintext).map_err(|e| {
         WebhookError::not_json(format!(
             "plaintext is not UTF-8 (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
-    })?;
-    let mut de = serde_json::Deserializer::from_str(&text);
-    let checked = de::Deserializer::deserialize_any(&mut de, ObjectCheck).and_then(|()| de.end());
-    match checked {
+    })
+}
+
+/// Checks that a decrypted plaintext is a UTF-8 JSON object and returns it as text.
+///
+/// # Errors
+/// `PAYLOAD_NOT_JSON`, saying what was found (a category and position, never content).
+#[cfg(test)]
+pub(crate) fn check_payload(plaintext: Vec<u8>) -> Result<String, WebhookError> {
+    let text = payload_text(plaintext)?;
+    match crate::json::parse_object(&text, &mut crate::json::CheckOnly) {
         Ok(()) => Ok(text),
-        // Data errors come from ObjectCheck, whose messages hold no content.
-        Err(e) if e.classify() == serde_json::error::Category::Data => {
-            Err(WebhookError::not_json(e.to_string()))
-        }
-        Err(e) => Err(WebhookError::not_json(format!(
-            "plaintext is not valid JSON ({} at line {} column {})",
-            json_error_kind(&e),
-            e.line(),
-            e.column()
-        ))),
-    }
-}
-
-/// Accepts a JSON object without building it; refuses every other JSON value.
-struct ObjectCheck;
-
-impl ObjectCheck {
-    fn refuse<E: de::Error>(found: &str) -> Result<(), E> {
-        Err(E::custom(format_args!(
-            "plaintext is a JSON {found}, expected an object"
-        )))
-    }
-}
-
-impl<'de> Visitor<'de> for ObjectCheck {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<(), A::Error> {
-        Self::refuse("array")
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
-        Self::refuse("string")
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
-        Self::refuse("boolean")
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
-        Self::refuse("number")
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
-        Self::refuse("number")
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
-        Self::refuse("number")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Self::refuse("null")
+        Err(crate::json::ParseError::Syntax(e)) => Err(WebhookError::not_json(e.to_string())),
+        Err(crate::json::ParseError::Sink(never)) => match never {},
     }
 }
 
