@@ -834,7 +834,10 @@ mod tests {
         assert_eq!(check(&nested(MAX_DEPTH)), Ok(()));
         assert!(matches!(
             check(&nested(MAX_DEPTH + 1)),
-            Err(SyntaxError::Invalid { kind: "recursion limit exceeded", .. })
+            Err(SyntaxError::Invalid {
+                kind: "recursion limit exceeded",
+                ..
+            })
         ));
         // The limit the payload check had when it used serde_json, kept.
         assert!(serde_json::from_str::<Value>(&nested(MAX_DEPTH)).is_ok());
