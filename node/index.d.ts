@@ -42,7 +42,7 @@ export declare class Keyring {
   static fromFile(path: string | URL): Keyring;
   /**
    * Adds (or replaces) `keyId`. Returns this keyring.
-   * @throws {InvalidKeyError} for a bad key id (1-128 of `A-Z a-z 0-9 _ - .`) or secret.
+   * @throws {InvalidKeyError} for a bad key id (1-40 of `A-Z a-z 0-9 _ - .`) or secret.
    */
   add(keyId: string, secret: WebhookSecretInput): this;
   /** Removes `keyId`; whether it was present. Keep retired keys for the retry horizon (days). */

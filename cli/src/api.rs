@@ -117,7 +117,16 @@ pub(crate) fn keys(command: &Keys) -> Result<(), Failure> {
             let key = client.create_webhook_key(&account.account)?;
             match keyring {
                 Some(path) => {
-                    add_to_keyring_file(path, &key.key_id, &key.secret)?;
+                    add_to_keyring_file(path, &key.key_id, &key.secret).map_err(|e| {
+                        Failure::new(
+                            "STORE_FAILED",
+                            format!(
+                                "key {} was created (INACTIVE) but writing its secret to {} failed, and Kompliant never returns a secret again: create another key once the file is writable (the INACTIVE one is harmless; it cannot be activated usefully without its secret): {e}",
+                                key.key_id,
+                                path.display()
+                            ),
+                        )
+                    })?;
                     println!(
                         "created {} ({}); secret written to {}",
                         key.key_id,

@@ -48,9 +48,19 @@ pub(crate) struct Failure {
 
 impl<E: std::fmt::Display + HasCode> From<E> for Failure {
     fn from(e: E) -> Self {
+        let code = e.code_str();
+        let message = e.to_string();
+        // An API error's text starts with its code (when it names no method): printed once.
+        let message = match message
+            .strip_prefix(code)
+            .and_then(|m| m.strip_prefix(": "))
+        {
+            Some(rest) => rest.to_owned(),
+            None => message,
+        };
         Failure {
-            code: e.code_str().to_owned(),
-            message: e.to_string(),
+            code: code.to_owned(),
+            message,
         }
     }
 }

@@ -175,3 +175,160 @@ fn errors_never_print_the_secret() {
         assert!(!stderr.contains(secret.as_str().unwrap()));
     }
 }
+
+mod common;
+
+/// Runs `kompliant decrypt --keys FILE` on a genuine body with `keyring_text` in FILE.
+fn decrypt_with_keyring_text(keyring_text: &str) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.json");
+    std::fs::write(&keys, keyring_text).unwrap();
+    let body = STANDARD
+        .decode(first_ok_case()["body_b64"].as_str().unwrap())
+        .unwrap();
+    kompliant(&["decrypt", "--keys", keys.to_str().unwrap()], &body, &[])
+}
+
+#[test]
+fn a_bad_keyring_is_refused_without_printing_any_secret() {
+    use base64::engine::general_purpose::URL_SAFE;
+
+    let good = common::distinctive(b"KW-CLI-GOOD-KEY~>?");
+    let short = common::distinctive(b"KW-CLI-SHORT-KEY~>?")[..31].to_vec();
+    let (g, s) = (STANDARD.encode(&good), STANDARD.encode(&short));
+    let hex: String = good.iter().map(|b| format!("{b:02x}")).collect();
+    let id = "whk_20251121_01";
+    let cases = [
+        (
+            "wrong length entry",
+            format!(r#"{{"{id}": "{g}", "whk_20251121_02": "{s}"}}"#),
+        ),
+        (
+            "not base64 entry",
+            format!(r#"{{"{id}": "{g}", "whk_20251121_02": "!{s}"}}"#),
+        ),
+        (
+            "URL-safe base64",
+            format!(r#"{{"{id}": "{}"}}"#, URL_SAFE.encode(&good)),
+        ),
+        ("hex instead of base64", format!(r#"{{"{id}": "{hex}"}}"#)),
+        (
+            "syntax error after a secret",
+            format!(r#"{{"{id}": "{g}", oops}}"#),
+        ),
+        ("unquoted secret", format!(r#"{{"{id}": {g}}}"#)),
+        ("truncated", format!(r#"{{"{id}": "{g}"#)),
+        ("secret in a list", format!(r#"{{"{id}": ["{g}"]}}"#)),
+        (
+            "secret swapped into the key id",
+            format!(r#"{{"{g}": "{id}"}}"#),
+        ),
+        ("bare secret", g.clone()),
+        (
+            "duplicate key id",
+            format!(r#"{{"{id}": "{g}", "{id}": "{s}"}}"#),
+        ),
+    ];
+    for (label, text) in &cases {
+        let out = decrypt_with_keyring_text(text);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{label}: {stderr}");
+        assert!(out.stdout.is_empty(), "{label}");
+        assert!(
+            stderr.starts_with("error: INVALID_KEY: "),
+            "{label}: {stderr}"
+        );
+        common::assert_no_secret(label, &stderr, &[good.clone(), short.clone()]);
+        common::assert_nothing_secret_shaped(label, &stderr);
+    }
+
+    // The same secrets in KOMPLIANT_WEBHOOK_SECRET_* variables.
+    let body = STANDARD
+        .decode(first_ok_case()["body_b64"].as_str().unwrap())
+        .unwrap();
+    for (label, value) in [
+        ("env: 31 bytes", s.clone()),
+        ("env: not base64", format!("!{g}")),
+        ("env: hex", hex.clone()),
+        ("env: URL-safe", URL_SAFE.encode(&good)),
+    ] {
+        let out = kompliant(
+            &["decrypt", "-"],
+            &body,
+            &[("KOMPLIANT_WEBHOOK_SECRET_20251121_01", &value)],
+        );
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{label}: {stderr}");
+        assert!(
+            stderr.starts_with("error: INVALID_KEY: "),
+            "{label}: {stderr}"
+        );
+        common::assert_no_secret(label, &stderr, &[good.clone(), short.clone()]);
+        common::assert_nothing_secret_shaped(label, &stderr);
+    }
+}
+
+#[test]
+fn a_wrong_secret_or_an_unreadable_keyring_prints_no_secret() {
+    // The right key id with another secret: DECRYPTION_FAILED names the key, not the secret.
+    let other = common::distinctive(b"KW-CLI-WRONG-KEY~>?");
+    let case = first_ok_case();
+    let (key_id, right) = case["keyring"].as_object().unwrap().iter().next().unwrap();
+    let right = common::raw_of(right.as_str().unwrap());
+    let out =
+        decrypt_with_keyring_text(&format!(r#"{{"{key_id}": "{}"}}"#, STANDARD.encode(&other)));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("error: DECRYPTION_FAILED: "), "{stderr}");
+    assert!(stderr.contains(key_id.as_str()), "{stderr}");
+    common::assert_no_secret("wrong secret", &stderr, &[other.clone(), right]);
+
+    // A keyring path that is a directory.
+    let dir = tempfile::tempdir().unwrap();
+    let out = kompliant(
+        &["decrypt", "--keys", dir.path().to_str().unwrap()],
+        b"{}",
+        &[],
+    );
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.starts_with("error: IO_ERROR: "), "{stderr}");
+    common::assert_nothing_secret_shaped("directory", &stderr);
+}
+
+#[test]
+fn listen_refuses_a_bad_keyring_without_printing_any_secret() {
+    let good = common::distinctive(b"KW-CLI-LISTEN-KEY~>?");
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.json");
+    std::fs::write(
+        &keys,
+        format!(
+            r#"{{"whk_20251121_01": "{}", "whk_20251121_02": "{}"}}"#,
+            STANDARD.encode(&good),
+            STANDARD.encode(&good[..30])
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kompliant"))
+        .args(["listen", "--keys", keys.to_str().unwrap()])
+        .env_clear()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("kompliant listen kept running with an invalid keyring");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.starts_with("error: INVALID_KEY: "), "{stderr}");
+    let both = format!("{stdout}{stderr}");
+    common::assert_no_secret("listen", &both, &[good.clone(), good[..30].to_vec()]);
+    common::assert_nothing_secret_shaped("listen", &both);
+}

@@ -228,3 +228,274 @@ fn api_commands_without_credentials_fail_clearly() {
     );
     assert!(stderr.contains("KOMPLIANT_API_KEY"), "{stderr}");
 }
+
+mod common;
+
+use base64::engine::general_purpose::STANDARD as STANDARD_B64;
+use base64::Engine as _;
+
+/// Runs a `kompliant` command expected to fail: exit 1, nothing on stdout, `error: CODE: …`.
+fn run_failing(env: &[(String, String)], args: &[&str], code: &str) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "kompliant {args:?}: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "kompliant {args:?} printed on stdout"
+    );
+    assert!(
+        stderr.starts_with(&format!("error: {code}: ")),
+        "kompliant {args:?}: {stderr}"
+    );
+    stderr
+}
+
+/// Both output streams of a command, as one text.
+fn text_of(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The secret bytes of every key in a keyring file.
+fn secrets_in(path: &Path) -> Vec<Vec<u8>> {
+    let keyring: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    keyring
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| common::raw_of(v.as_str().unwrap()))
+        .collect()
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn start_sim(env_file: &Path) -> (Background, Vec<(String, String)>) {
+    let mut sim = Background::start(&[
+        "sim",
+        "--listen",
+        "127.0.0.1:0",
+        "--env-file",
+        env_file.to_str().unwrap(),
+    ]);
+    sim.wait_line(
+        |l| l.starts_with("credentials of "),
+        Duration::from_secs(10),
+    );
+    let env = env_of(env_file);
+    (sim, env)
+}
+
+/// The simulator account's credentials as secrets to look for (the HMAC key's bytes, the token).
+fn credentials(env: &[(String, String)]) -> Vec<Vec<u8>> {
+    let get = |name: &str| env.iter().find(|(k, _)| k == name).unwrap().1.clone();
+    vec![
+        common::raw_of(&get("KOMPLIANT_SECRET_KEY")),
+        get("KOMPLIANT_AUTH_TOKEN").into_bytes(),
+    ]
+}
+
+#[test]
+fn every_keyring_file_the_cli_writes_is_0600_and_no_command_prints_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut sim, env) = start_sim(&dir.path().join("env"));
+    let mut secrets = credentials(&env);
+    let mut outputs: Vec<(String, String)> = Vec::new();
+
+    // An existing keyring file, readable by everyone: the CLI keeps its key and tightens it.
+    let keys = dir.path().join("keys.json");
+    let existing = common::distinctive(b"KW-CLI-EXISTING~>?");
+    std::fs::write(
+        &keys,
+        format!(
+            r#"{{"whk_20200101_01": "{}"}}"#,
+            STANDARD_B64.encode(&existing)
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    set_mode(&keys, 0o644);
+
+    let created = run(
+        &env,
+        &["keys", "create", "--keyring", keys.to_str().unwrap()],
+    );
+    let created_text = String::from_utf8(created.stdout.clone()).unwrap();
+    assert!(created_text.contains("secret written to"), "{created_text}");
+    let key_id = created_text.split_whitespace().nth(1).unwrap().to_owned();
+    outputs.push((
+        "keys create --keyring (existing file)".into(),
+        text_of(&created),
+    ));
+    #[cfg(unix)]
+    assert_eq!(mode(&keys), 0o600);
+    let held = secrets_in(&keys);
+    assert_eq!(held.len(), 2, "the existing key is kept");
+    assert!(held.contains(&existing));
+    outputs.push((
+        "keys activate".into(),
+        text_of(&run(&env, &["keys", "activate", &key_id])),
+    ));
+
+    // Rotating into the same file after its mode was loosened again.
+    #[cfg(unix)]
+    set_mode(&keys, 0o664);
+    let rotated = run(
+        &env,
+        &["keys", "rotate", "--keyring", keys.to_str().unwrap()],
+    );
+    outputs.push((
+        "keys rotate --keyring (existing file)".into(),
+        text_of(&rotated),
+    ));
+    let rotated = json(&rotated);
+    assert_eq!(rotated["previous_key_id"], key_id.as_str());
+    #[cfg(unix)]
+    assert_eq!(mode(&keys), 0o600);
+    assert_eq!(secrets_in(&keys).len(), 3);
+
+    // Rotating into a file that does not exist yet.
+    let fresh = dir.path().join("fresh-keys.json");
+    let rotated_fresh = run(
+        &env,
+        &["keys", "rotate", "--keyring", fresh.to_str().unwrap()],
+    );
+    outputs.push((
+        "keys rotate --keyring (new file)".into(),
+        text_of(&rotated_fresh),
+    ));
+    #[cfg(unix)]
+    assert_eq!(mode(&fresh), 0o600);
+    assert_eq!(secrets_in(&fresh).len(), 1);
+
+    for id in [key_id.as_str(), rotated["new_key_id"].as_str().unwrap()] {
+        outputs.push(("keys get".into(), text_of(&run(&env, &["keys", "get", id]))));
+    }
+    outputs.push(("deliveries".into(), text_of(&run(&env, &["deliveries"]))));
+
+    // Without --keyring, `keys create` shows its secret: that is what the flag's absence asks for
+    // (`kompliant keys create --help`), and the only output that holds one.
+    let shown = run(&env, &["keys", "create"]);
+    let shown_text = String::from_utf8(shown.stdout).unwrap();
+    assert!(shown_text.contains("shown ONCE"), "{shown_text}");
+    let shown_secret = common::raw_of(shown_text.lines().last().unwrap());
+    assert_eq!(shown_secret.len(), 32);
+    assert!(shown.stderr.is_empty());
+
+    secrets.extend(secrets_in(&keys));
+    secrets.extend(secrets_in(&fresh));
+    secrets.push(shown_secret);
+    for (what, text) in &outputs {
+        common::assert_no_secret(what, text, &secrets);
+        common::assert_nothing_secret_shaped(what, text);
+    }
+    // The simulator, given --env-file, writes the credentials there and never prints them.
+    sim.count(|_| false);
+    common::assert_no_secret("kompliant sim", &sim.seen.join("\n"), &secrets);
+    #[cfg(unix)]
+    assert_eq!(mode(&dir.path().join("env")), 0o600);
+}
+
+#[test]
+fn a_keyring_file_that_cannot_take_the_key_fails_without_printing_any_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_sim, env) = start_sim(&dir.path().join("env"));
+    let mut secrets = credentials(&env);
+
+    // A first key, active, in a good keyring.
+    let good = dir.path().join("keys.json");
+    let created = run(
+        &env,
+        &["keys", "create", "--keyring", good.to_str().unwrap()],
+    );
+    let key_id = String::from_utf8(created.stdout)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    run(&env, &["keys", "activate", &key_id]);
+    secrets.extend(secrets_in(&good));
+
+    // A keyring receivers could not load (one entry is 30 bytes): never extended.
+    let bad = dir.path().join("bad-keys.json");
+    let kept = common::distinctive(b"KW-CLI-KEPT-KEY~>?");
+    let short = common::distinctive(b"KW-CLI-SHORT-KEY~>?")[..30].to_vec();
+    let text = format!(
+        r#"{{"whk_20200101_01": "{}", "whk_20200101_02": "{}"}}"#,
+        STANDARD_B64.encode(&kept),
+        STANDARD_B64.encode(&short)
+    );
+    std::fs::write(&bad, &text).unwrap();
+    #[cfg(unix)]
+    set_mode(&bad, 0o644);
+    secrets.push(kept);
+    secrets.push(short);
+
+    let failures = [
+        (
+            "keys create --keyring (invalid file)",
+            run_failing(
+                &env,
+                &["keys", "create", "--keyring", bad.to_str().unwrap()],
+                "STORE_FAILED",
+            ),
+        ),
+        (
+            "keys rotate --keyring (invalid file)",
+            run_failing(
+                &env,
+                &["keys", "rotate", "--keyring", bad.to_str().unwrap()],
+                "STORE_FAILED",
+            ),
+        ),
+        (
+            "keys rotate --keyring (no such directory)",
+            run_failing(
+                &env,
+                &[
+                    "keys",
+                    "rotate",
+                    "--keyring",
+                    dir.path().join("missing/keys.json").to_str().unwrap(),
+                ],
+                "STORE_FAILED",
+            ),
+        ),
+    ];
+    // The created key is named, so the operator knows what happened to it.
+    assert!(
+        failures[0].1.contains("was created (INACTIVE)") && failures[0].1.contains("whk_"),
+        "{}",
+        failures[0].1
+    );
+    for (what, stderr) in &failures {
+        assert!(
+            !stderr.contains("STORE_FAILED: STORE_FAILED"),
+            "{what}: {stderr}"
+        );
+        common::assert_no_secret(what, stderr, &secrets);
+        // The new keys' secrets are known to nobody now; nothing shaped like one is printed.
+        common::assert_nothing_secret_shaped(what, stderr);
+    }
+    assert!(failures[1].1.contains("NOT activated"), "{}", failures[1].1);
+    // The invalid file is left as it was, and the active key did not change.
+    assert_eq!(std::fs::read_to_string(&bad).unwrap(), text);
+    #[cfg(unix)]
+    assert_eq!(mode(&bad), 0o644);
+    assert_eq!(
+        json(&run(&env, &["keys", "get", &key_id]))["status"],
+        "ACTIVE"
+    );
+}

@@ -57,8 +57,11 @@ pub const ENV_SECRET_PREFIX: &str = "KOMPLIANT_WEBHOOK_SECRET_";
 /// receivers accept two or more digits.
 pub const KEY_SEQUENCE_MIN_DIGITS: usize = 2;
 
-/// Longest key id a keyring accepts (a guard against garbage, far above `whk_YYYYMMDD_NNN`).
-pub const MAX_KEY_ID_LEN: usize = 128;
+/// Decided: longest key id a keyring accepts, 40 bytes: far above `whk_YYYYMMDD_NNN` (16),
+/// and below every text spelling of a 32-byte secret (43 or more characters: base64 with or
+/// without padding, URL-safe or not, hex), so a secret swapped into the key id position is
+/// always refused, and a refused key id is never echoed.
+pub const MAX_KEY_ID_LEN: usize = 40;
 
 /// Longest operator-facing detail an error carries; longer details (e.g. an echo of
 /// a huge malformed field) are cut so logs stay readable.

@@ -144,6 +144,17 @@ impl Keyring {
         self.add(key_id, &secret)
     }
 
+    /// Adds a key from its raw 32 bytes (see [`Keyring::add`]); an error names `key_id`.
+    ///
+    /// # Errors
+    /// `INVALID_KEY` for a malformed key id or a secret that is not 32 bytes; as
+    /// [`Keyring::add`] otherwise.
+    pub fn add_bytes(&self, key_id: &str, secret: &[u8]) -> Result<(), WebhookError> {
+        check_key_id(key_id)?;
+        let secret = WebhookSecret::from_bytes(secret).map_err(|e| with_key_id(e, key_id))?;
+        self.add(key_id, &secret)
+    }
+
     /// Removes the key `key_id` at once; returns whether it was present. After a rotation,
     /// prefer [`Keyring::retire`]: redeliveries still carry the old key id.
     pub fn remove(&self, key_id: &str) -> bool {
@@ -363,8 +374,8 @@ pub(crate) fn check_key_id(key_id: &str) -> Result<(), WebhookError> {
     if well_formed {
         Ok(())
     } else {
-        // The rejected text is not echoed: a secret passed as the key id by mistake (its `=`
-        // padding makes it invalid here) would otherwise end up in logs.
+        // The rejected text is not echoed: a secret passed as the key id by mistake (too long
+        // for a key id in every spelling) would otherwise end up in logs.
         Err(WebhookError::invalid_key(
             None,
             format!(
@@ -502,11 +513,40 @@ mod tests {
     #[test]
     fn bad_key_ids_are_refused() {
         let s = WebhookSecret::from_bytes(&[1; 32]).unwrap();
-        for id in ["", "has space", "ключ", &"x".repeat(129)] {
+        for id in ["", "has space", "ключ", &"x".repeat(MAX_KEY_ID_LEN + 1)] {
             assert_eq!(
                 Keyring::new().add(id, &s).unwrap_err().code(),
                 ErrorCode::InvalidKey
             );
+        }
+        assert!(Keyring::new().add(&"x".repeat(MAX_KEY_ID_LEN), &s).is_ok());
+    }
+
+    #[test]
+    fn add_bytes_names_the_key_id_of_a_bad_secret() {
+        let k = Keyring::new();
+        let err = k.add_bytes("whk_20251021_01", &[7; 31]).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(
+            matches!(&err, WebhookError::InvalidKey { key_id: Some(id), .. } if id == "whk_20251021_01"),
+            "{err:?}"
+        );
+        k.add_bytes("whk_20251021_01", &[7; 32]).unwrap();
+        assert!(k.contains("whk_20251021_01"));
+    }
+
+    #[test]
+    fn a_secret_swapped_into_the_key_id_is_refused_in_every_spelling_and_never_echoed() {
+        let secret = WebhookSecret::from_bytes(&[0xa7; 32]).unwrap();
+        for spelling in secret.spellings().iter() {
+            let err = Keyring::new().add(spelling, &secret).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidKey);
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(spelling.as_str()), "{shown}");
+            let json = format!("{{\"{}\": \"not a secret\"}}", spelling.as_str());
+            let err = Keyring::from_json(&json).unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(spelling.as_str()), "{shown}");
         }
     }
 

@@ -75,6 +75,38 @@ impl WebhookSecret {
     pub fn expose_bytes(&self) -> &[u8; SECRET_LEN] {
         &self.0
     }
+
+    /// Every text spelling of the secret a store or a log could quote: standard and URL-safe
+    /// base64, each with and without padding, and hexadecimal in lower and upper case. Used
+    /// to mask the secret in texts shown in errors (wiped when dropped).
+    pub(crate) fn spellings(&self) -> [Zeroizing<String>; 6] {
+        use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+        let hex = |upper: bool| {
+            let digits: &[u8; 16] = if upper {
+                b"0123456789ABCDEF"
+            } else {
+                b"0123456789abcdef"
+            };
+            let mut out = Zeroizing::new(String::with_capacity(2 * SECRET_LEN));
+            for b in self.0.iter() {
+                for nibble in [b >> 4, b & 0x0f] {
+                    // A nibble is below 16: `get` never misses.
+                    out.push(char::from(
+                        digits.get(usize::from(nibble)).copied().unwrap_or(b'0'),
+                    ));
+                }
+            }
+            out
+        };
+        [
+            Zeroizing::new(STANDARD.encode(self.0.as_slice())),
+            Zeroizing::new(STANDARD_NO_PAD.encode(self.0.as_slice())),
+            Zeroizing::new(URL_SAFE.encode(self.0.as_slice())),
+            Zeroizing::new(URL_SAFE_NO_PAD.encode(self.0.as_slice())),
+            hex(false),
+            hex(true),
+        ]
+    }
 }
 
 impl fmt::Debug for WebhookSecret {

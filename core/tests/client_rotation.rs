@@ -183,16 +183,20 @@ fn a_store_error_quoting_the_secret_or_credentials_is_masked() {
     let client = server.client();
     let pending = client.start_rotation("sb_123").unwrap();
     let raw = *pending.secret().expose_bytes();
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
     let message = format!(
-        "vault refused {} / {}\nfake log line",
+        "vault refused {} / {} / {hex} / {}\nfake log line",
         STANDARD.encode(raw),
-        URL_SAFE_NO_PAD.encode(raw)
+        URL_SAFE_NO_PAD.encode(raw),
+        hex.to_uppercase()
     );
     let err = pending.store_failed(&message);
     let text = err.to_string();
     assert_eq!(err.code(), ErrorCode::StoreFailed);
     assert!(!text.contains(&STANDARD.encode(raw)), "{text}");
     assert!(!text.contains(&URL_SAFE_NO_PAD.encode(raw)), "{text}");
+    assert!(!text.to_lowercase().contains(&hex), "{text}");
+    assert_eq!(text.matches("[REDACTED]").count(), 4, "{text}");
     assert!(
         text.contains("[REDACTED]") && !text.contains('\n'),
         "{text}"

@@ -173,6 +173,16 @@ test('unknown-key and decryption errors name the key id (never the secret)', () 
   });
 });
 
+test('a bad secret given to Keyring.add names the key id, as in every language', () => {
+  for (const bad of ['not base64!', Buffer.alloc(31)]) {
+    assert.throws(() => new k.Keyring().add(KEY_ID, bad), (err) => {
+      assert.ok(err instanceof k.InvalidKeyError);
+      assert.equal(err.keyId, KEY_ID);
+      return true;
+    });
+  }
+});
+
 test('the time window is off by default and uses options.now when set', () => {
   const body = sealed().body(0);
   assert.equal(receiver().decrypt(body, { now: new Date('2035-01-01T00:00:00Z') }).id, META.id);

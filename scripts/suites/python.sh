@@ -44,7 +44,7 @@ suite_python() {
 
   step "python: mypy --strict (package, examples/python-receiver, the soak run)"
   (cd "$ROOT/python" && "$venv/bin/mypy" --strict kompliant_webhooks ../examples/python-receiver/receiver.py \
-    ../tests/soak/soak.py ../tests/soak/receiver.py) || return 1
+    ../tests/soak/soak.py ../tests/soak/fleet_receiver.py) || return 1
 
   step "python: stubtest (the hand-written _native.pyi against the built module)"
   (cd "$TOOLS" && "$venv/bin/python" -m mypy.stubtest kompliant_webhooks._native) || return 1

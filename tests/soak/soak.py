@@ -1,5 +1,5 @@
 """The fault and load run (scripts/soak): `kompliant sim` delivers N webhooks of mixed types to
-two receiver processes (tests/soak/receiver.py: the Starlette adapter with one shared
+two receiver processes (tests/soak/fleet_receiver.py: the Starlette adapter with one shared
 RedisGuard) that fail 20% of requests with 500 or by answering too late, while the
 simulator injects duplicates, reordering and forged copies, and the key is rotated twice
 mid-stream through the SDK's two-phase rotation. Everything runs on loopback.
@@ -143,7 +143,7 @@ def main() -> int:
         prefix = f"kompliant:soak:{os.getpid()}:{time.time_ns()}:"
         for i, name in enumerate(names):
             procs.append(subprocess.Popen(
-                [sys.executable, str(HERE / "receiver.py"), "--name", name, "--fd", str(listener.fileno()),
+                [sys.executable, str(HERE / "fleet_receiver.py"), "--name", name, "--fd", str(listener.fileno()),
                  "--keyring", str(keyring), "--state", str(work), "--redis", args.redis, "--prefix", prefix,
                  "--late", str(LATE_S), "--seed", str(args.seed + i)],
                 pass_fds=[listener.fileno()],

@@ -89,10 +89,12 @@ impl Keyring {
     #[napi]
     pub fn add(&self, key_id: String, secret: Either<String, Buffer>) -> napi::Result<()> {
         guard(|| {
-            let secret = secret_from(secret)?;
-            self.inner
-                .add(&key_id, &secret)
-                .map_err(|e| webhook_error(&e))
+            // The core's add_* name the key id in a bad-secret error.
+            match secret {
+                Either::A(text) => self.inner.add_base64(&key_id, &Zeroizing::new(text)),
+                Either::B(bytes) => self.inner.add_bytes(&key_id, &bytes),
+            }
+            .map_err(|e| webhook_error(&e))
         })
     }
 

@@ -35,7 +35,7 @@ impl PyKeyring {
     /// Adds (or replaces) key `key_id` with its shared secret, as standard base64 text (as
     /// `webhook.key.create` returns it; surrounding whitespace is ignored).
     ///
-    /// Raises `InvalidKeyError` if the key id is not 1-128 ASCII letters, digits, `_`, `-`
+    /// Raises `InvalidKeyError` if the key id is not 1-40 ASCII letters, digits, `_`, `-`
     /// or `.`, or the secret is not base64 of exactly 32 bytes. The message never quotes
     /// the secret.
     fn add(&self, py: Python<'_>, key_id: &str, secret: &str) -> PyResult<()> {

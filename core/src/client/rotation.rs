@@ -3,8 +3,6 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use base64::Engine as _;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -91,13 +89,7 @@ impl PendingRotation {
     /// the client's credentials masked, control characters removed and its length bounded:
     /// a secret manager's error that echoes its input must not put the secret in logs.
     pub fn store_failed(self, store_error: &dyn fmt::Display) -> ApiError {
-        let secret = self.secret.expose_bytes();
-        let spellings: [Zeroizing<String>; 4] = [
-            Zeroizing::new(STANDARD.encode(secret)),
-            Zeroizing::new(STANDARD_NO_PAD.encode(secret)),
-            Zeroizing::new(URL_SAFE.encode(secret)),
-            Zeroizing::new(URL_SAFE_NO_PAD.encode(secret)),
-        ];
+        let spellings = self.secret.spellings();
         let redactor = self
             .client
             .redactor()
