@@ -499,3 +499,100 @@ fn a_keyring_file_that_cannot_take_the_key_fails_without_printing_any_secret() {
         "ACTIVE"
     );
 }
+
+/// Sends raw bytes to `addr` and returns the status code of the answer.
+fn raw_status(addr: &str, request: &[u8]) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // A refused request may be answered before all of it is written: ignore write errors.
+    let _ = stream.write_all(request);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let head = String::from_utf8_lossy(&answer);
+    head.split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP answer: {head:?}"))
+}
+
+#[test]
+fn listen_refuses_oversized_and_malformed_requests_with_the_documented_statuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys.json");
+    std::fs::write(
+        &keys,
+        r#"{"whk_20251121_01": "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="}"#,
+    )
+    .unwrap();
+    let mut listen = Background::start(&["listen", "--keys", keys.to_str().unwrap()]);
+    let line = listen.wait_line(|_| true, Duration::from_secs(10));
+    let addr = line
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .to_owned();
+    let post = |body: &str| {
+        format!(
+            "POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let envelope = |key_id: &str| {
+        format!(
+            r#"{{"id":"wh_1","event_type":"WORKFLOW_CREATED","timestamp":"2025-11-21T14:30:22.123Z","account_id":"sb_1","schema_version":"2025-11-21","key_id":"{key_id}","data":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","retry_count":0}}"#
+        )
+    };
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        // Declared over the 8 MiB body limit: refused before the body is read.
+        (
+            "oversized (declared)",
+            b"POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: 8388609\r\n\r\n".to_vec(),
+            413,
+        ),
+        ("not JSON", post("not json").into_bytes(), 400),
+        (
+            "an envelope missing fields",
+            post(r#"{"id":"wh_1"}"#).into_bytes(),
+            400,
+        ),
+        (
+            "a forged tag",
+            post(&envelope("whk_20251121_01")).into_bytes(),
+            400,
+        ),
+        (
+            "a key id it does not hold",
+            post(&envelope("whk_20251121_02")).into_bytes(),
+            503,
+        ),
+        ("a malformed request line", b"GARBAGE\r\n\r\n".to_vec(), 400),
+        (
+            "an invalid Content-Length",
+            b"POST /webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n".to_vec(),
+            400,
+        ),
+        (
+            "an unsupported HTTP version",
+            b"POST /webhooks HTTP/2.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            505,
+        ),
+        (
+            "a head over the limit",
+            format!(
+                "POST /webhooks HTTP/1.1\r\nHost: x\r\nX-Pad: {}\r\nContent-Length: 0\r\n\r\n",
+                "a".repeat(64 * 1024)
+            )
+            .into_bytes(),
+            431,
+        ),
+    ];
+    for (what, request, status) in &cases {
+        assert_eq!(raw_status(&addr, request), *status, "{what}");
+    }
+    // Each one is logged as refused; the listener is still serving.
+    let refused = listen.count(|l| l.starts_with("refused"));
+    assert!(refused >= cases.len() - 1, "{refused}: {:#?}", listen.seen);
+    assert_eq!(raw_status(&addr, post("{}").as_bytes()), 400);
+}
