@@ -39,23 +39,26 @@ impl AeadKey {
         })
     }
 
-    /// Decrypts `ciphertext` in place if `tag` verifies over it and `aad`.
+    /// If `tag` verifies over `in_out[ciphertext_at..]` and `aad`, decrypts it to the START
+    /// of `in_out` (shifting it down by `ciphertext_at` bytes in the same pass, so no later
+    /// copy is needed) and returns the plaintext's length.
     pub(crate) fn open_in_place(
         &self,
         nonce: [u8; NONCE_LEN],
         aad: &[u8],
-        ciphertext: &mut [u8],
+        in_out: &mut [u8],
+        ciphertext_at: usize,
         tag: [u8; TAG_LEN],
-    ) -> Result<(), Refused> {
+    ) -> Result<usize, Refused> {
         self.key
             .open_in_place_separate_tag(
                 Nonce::assume_unique_for_key(nonce),
                 Aad::from(aad),
                 Tag::from(tag),
-                ciphertext,
-                0..,
+                in_out,
+                ciphertext_at..,
             )
-            .map(|_| ())
+            .map(|plaintext| plaintext.len())
             .map_err(|_| Refused)
     }
 
@@ -114,9 +117,18 @@ mod tests {
             .unwrap();
         assert_ne!(&data[..], b"hello webhook");
         let sealed = data.clone();
-        key.open_in_place([1; NONCE_LEN], b"aad", &mut data, tag)
-            .unwrap();
+        assert_eq!(
+            key.open_in_place([1; NONCE_LEN], b"aad", &mut data, 0, tag),
+            Ok(13)
+        );
         assert_eq!(&data[..], b"hello webhook");
+        // Opening at an offset leaves the plaintext at the start.
+        let mut shifted = [&[0xee; 5][..], &sealed[..]].concat();
+        assert_eq!(
+            key.open_in_place([1; NONCE_LEN], b"aad", &mut shifted, 5, tag),
+            Ok(13)
+        );
+        assert_eq!(&shifted[..13], b"hello webhook");
         for (nonce, aad, flip_tag) in [
             ([2; NONCE_LEN], &b"aad"[..], false),
             ([1; NONCE_LEN], &b"aaD"[..], false),
@@ -127,12 +139,12 @@ mod tests {
             if flip_tag {
                 t[15] ^= 1;
             }
-            assert_eq!(key.open_in_place(nonce, aad, &mut data, t), Err(Refused));
+            assert_eq!(key.open_in_place(nonce, aad, &mut data, 0, t), Err(Refused));
         }
         let other = AeadKey::new(&[8; SECRET_LEN]).unwrap();
         let mut data = sealed;
         assert_eq!(
-            other.open_in_place([1; NONCE_LEN], b"aad", &mut data, tag),
+            other.open_in_place([1; NONCE_LEN], b"aad", &mut data, 0, tag),
             Err(Refused)
         );
     }

@@ -50,7 +50,7 @@ impl Key {
         tag: [u8; TAG_LEN],
     ) -> bool {
         self.0
-            .open_in_place(nonce, aad, black_box(data), tag)
+            .open_in_place(nonce, aad, black_box(data), 0, tag)
             .is_ok()
     }
 }

@@ -164,12 +164,12 @@ impl WebhookReceiver {
             .get(tag_range)
             .and_then(|t| t.try_into().ok())
             .ok_or_else(failed)?;
-        let ciphertext = data.get_mut(ciphertext_range.clone()).ok_or_else(failed)?;
-        key.cipher
-            .open_in_place(nonce, &aad, ciphertext, tag)
+        // Decrypted straight to the start of the buffer, which becomes the payload's String.
+        let region = data.get_mut(..ciphertext_range.end).ok_or_else(failed)?;
+        let plaintext_len = key
+            .cipher
+            .open_in_place(nonce, &aad, region, ciphertext_range.start, tag)
             .map_err(|_| failed())?;
-        let plaintext_len = ciphertext_range.len();
-        data.copy_within(ciphertext_range, 0); // in bounds: get_mut above succeeded
         data.truncate(plaintext_len);
 
         Ok(OpenedWebhook {
