@@ -151,6 +151,25 @@ def sim(tmp_path: Path) -> Iterator[Sim]:
         running.process.wait(timeout=10)
 
 
+def assert_same_json(got: Any, want: Any, path: str = "payload") -> None:
+    """Asserts ``got`` is exactly ``want`` as ``json.loads`` builds it: same types (``1``,
+    ``1.0`` and ``True`` are equal in Python, not the same), same key order, same sign of
+    zero."""
+    assert type(got) is type(want), f"{path}: {type(got).__name__} != {type(want).__name__}"
+    if isinstance(want, dict):
+        assert list(got) == list(want), f"{path}: keys {list(got)[:8]} != {list(want)[:8]}"
+        for key in want:
+            assert_same_json(got[key], want[key], f"{path}[{key!r}]")
+    elif isinstance(want, list):
+        assert len(got) == len(want), f"{path}: length {len(got)} != {len(want)}"
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert_same_json(g, w, f"{path}[{i}]")
+    elif isinstance(want, float):
+        assert repr(got) == repr(want), f"{path}: {got!r} != {want!r}"
+    else:
+        assert got == want, f"{path}: {got!r} != {want!r}"
+
+
 def vectors() -> Dict[str, Any]:
     data: Dict[str, Any] = json.loads((REPO / "tests" / "vectors" / "webhooks.json").read_text())
     return data

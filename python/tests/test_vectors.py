@@ -4,6 +4,7 @@ through the Python API exactly as tests/vectors/README.md prescribes."""
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime
 from typing import Any, Dict
 
@@ -18,7 +19,7 @@ from kompliant_webhooks import (
     WireProfile,
 )
 
-from conftest import vectors
+from conftest import assert_same_json, vectors
 
 CASES = vectors()["cases"]
 
@@ -51,6 +52,7 @@ def run_case(case: Dict[str, Any]) -> Dict[str, Any]:
         "metadata": webhook.metadata,
         "retry_count": webhook.retry_count,
         "payload": webhook.payload_bytes,
+        "parsed": webhook.payload,
     }
 
 
@@ -73,3 +75,5 @@ def test_vector(case: Dict[str, Any]) -> None:
         assert got["retry_count"] == expect["retry_count"]
         # Byte for byte: never a re-serialised JSON.
         assert got["payload"] == base64.b64decode(expect["payload_b64"])
+        # Built by the binding while the core checks it: exactly what json.loads gives.
+        assert_same_json(got["parsed"], json.loads(got["payload"]))

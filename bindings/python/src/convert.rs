@@ -36,13 +36,22 @@ pub(crate) fn json_to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<
 /// A Python object (`dict`, `list`, ...) as a JSON value, through `json.dumps` (so the
 /// same values are accepted as by the standard library; NaN and infinities are refused).
 pub(crate) fn py_to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let text = py_to_json_text(obj)?;
+    serde_json::from_str(&text)
+        .map_err(|e| PyValueError::new_err(format!("value is not representable as JSON: {e}")))
+}
+
+/// A Python object as compact JSON text, by `json.dumps` (NaN and infinities refused,
+/// non-ASCII characters kept as they are). Integers stay exact, whatever their size.
+pub(crate) fn py_to_json_text(obj: &Bound<'_, PyAny>) -> PyResult<String> {
     let py = obj.py();
     let kwargs = PyDict::new(py);
     kwargs.set_item("allow_nan", false)?;
-    let text = json_fn(py, &JSON_DUMPS, "dumps")?.call((obj,), Some(&kwargs))?;
-    let text: String = text.extract()?;
-    serde_json::from_str(&text)
-        .map_err(|e| PyValueError::new_err(format!("value is not representable as JSON: {e}")))
+    kwargs.set_item("ensure_ascii", false)?;
+    kwargs.set_item("separators", (",", ":"))?;
+    json_fn(py, &JSON_DUMPS, "dumps")?
+        .call((obj,), Some(&kwargs))?
+        .extract()
 }
 
 /// A non-negative duration from a `datetime.timedelta` or a number of seconds.

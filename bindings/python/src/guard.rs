@@ -264,13 +264,14 @@ impl PyGuardedReceiver {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyGuardedDelivery> {
         let webhook = self.receiver().decrypt_webhook(py, body, now)?;
-        self.admit_inner(py, webhook)
+        self.admit_inner(py, Py::new(py, webhook)?)
     }
 
     /// Claims a webhook already decrypted (by this receiver or any other, e.g. an adapter's
-    /// own receiver object). Raises an `INTERNAL` `WebhookError` when the guard fails.
-    fn admit(&self, py: Python<'_>, webhook: &PyWebhook) -> PyResult<PyGuardedDelivery> {
-        self.admit_inner(py, webhook.inner.clone())
+    /// own receiver object); the delivery's `webhook` is that object. Raises an `INTERNAL`
+    /// `WebhookError` when the guard fails.
+    fn admit(&self, py: Python<'_>, webhook: Py<PyWebhook>) -> PyResult<PyGuardedDelivery> {
+        self.admit_inner(py, webhook)
     }
 
     /// The receiver (without the guard).
@@ -296,15 +297,11 @@ impl PyGuardedReceiver {
 }
 
 impl PyGuardedReceiver {
-    fn admit_inner(
-        &self,
-        py: Python<'_>,
-        webhook: kompliant_webhooks::Webhook,
-    ) -> PyResult<PyGuardedDelivery> {
+    fn admit_inner(&self, py: Python<'_>, webhook: Py<PyWebhook>) -> PyResult<PyGuardedDelivery> {
         guard(py, Side::Receive, || {
-            let delivery = self.inner.admit(webhook.clone()).or_raise(py)?;
+            let delivery = self.inner.admit(webhook.get().inner.clone()).or_raise(py)?;
             Ok(PyGuardedDelivery {
-                webhook: Py::new(py, PyWebhook::new(webhook))?,
+                webhook,
                 claim: delivery.claim().as_str(),
                 delivery: Mutex::new(Some(delivery)),
                 guard_error: Mutex::new(None),

@@ -13,6 +13,7 @@ mod errors;
 mod events;
 mod guard;
 mod keyring;
+mod payload;
 mod profile;
 mod pyrepr;
 mod receiver;

@@ -1,10 +1,12 @@
 //! `WebhookReceiver` and `Webhook` (the receive path), and `seal_webhook` (its inverse, for
 //! tests).
 
+use std::time::SystemTime;
+
 use kompliant_webhooks::decided::DEFAULT_MAX_BODY_BYTES;
 use kompliant_webhooks::{
-    seal, seal_with_nonce, MetadataField, ReceiverOptions, Webhook, WebhookMetadata,
-    WebhookReceiver, WebhookSecret,
+    seal, seal_with_nonce, MetadataField, ParseIntoError, ReceiverOptions, Webhook,
+    WebhookMetadata, WebhookReceiver, WebhookSecret,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -15,6 +17,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
 use crate::convert;
 use crate::errors::{guard, OrRaise, Side};
 use crate::keyring::PyKeyring;
+use crate::payload::{payload_to_py, PySink};
 use crate::profile::{profile_arg, PyWireProfile};
 use crate::pyrepr::{quote, quote_list};
 
@@ -93,7 +96,7 @@ impl PyWebhookReceiver {
         body: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyWebhook> {
-        Ok(PyWebhook::new(self.decrypt_webhook(py, body, now)?))
+        self.decrypt_webhook(py, body, now)
     }
 
     /// The keyring (shared: keys added to it are used at once).
@@ -143,29 +146,43 @@ impl PyWebhookReceiver {
 }
 
 impl PyWebhookReceiver {
-    /// `decrypt`, returning the core's webhook.
+    /// `decrypt`: opens the body (with the GIL released when it is large), then builds the
+    /// payload's `dict` while the core checks its JSON, in one pass.
     pub(crate) fn decrypt_webhook(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Webhook> {
+    ) -> PyResult<PyWebhook> {
         guard(py, Side::Receive, || {
             let body = body_arg(body)?;
             let now = match now {
-                Some(n) if !n.is_none() => Some(convert::system_time(n)?),
-                _ => None,
+                Some(n) if !n.is_none() => convert::system_time(n)?,
+                _ => SystemTime::now(),
             };
-            let run = || match now {
-                Some(now) => self.inner.decrypt_at(&body, now),
-                None => self.inner.decrypt(&body),
-            };
-            let webhook = if body.len() >= DETACH_MIN_BODY_BYTES {
-                py.detach(run)
+            let open = || self.inner.open_at(&body, now);
+            let opened = if body.len() >= DETACH_MIN_BODY_BYTES {
+                py.detach(open)
             } else {
-                run()
-            };
-            webhook.or_raise(py)
+                open()
+            }
+            .or_raise(py)?;
+            let mut sink = PySink::new(py);
+            match opened.parse_into(&mut sink) {
+                Ok((webhook, payload)) => {
+                    Ok(PyWebhook::with_payload(py, webhook, payload.unbind()))
+                }
+                Err(ParseIntoError::Webhook(e)) => Err(e).or_raise(py),
+                // Python could not build the payload (an integer beyond the interpreter's
+                // digit limit, as `json.loads` refuses it; out of memory). The webhook is
+                // still checked in full, and its `payload` raises that error when read, as
+                // it did when the payload was parsed on first access.
+                Err(ParseIntoError::Sink(_)) => {
+                    drop(sink);
+                    let webhook = self.inner.decrypt_at(&body, now).or_raise(py)?;
+                    Ok(PyWebhook::new(webhook))
+                }
+            }
         })
     }
 }
@@ -186,10 +203,22 @@ pub(crate) struct PyWebhook {
 }
 
 impl PyWebhook {
+    /// A webhook whose payload is built when first read.
     pub(crate) fn new(inner: Webhook) -> Self {
         PyWebhook {
             inner,
             payload: PyOnceLock::new(),
+        }
+    }
+
+    /// A webhook with its payload built already (`WebhookReceiver.decrypt`).
+    fn with_payload(py: Python<'_>, inner: Webhook, payload: Py<PyAny>) -> Self {
+        let cell = PyOnceLock::new();
+        // A new cell: it takes the value.
+        let _ = cell.set(py, payload);
+        PyWebhook {
+            inner,
+            payload: cell,
         }
     }
 }
@@ -253,13 +282,17 @@ impl PyWebhook {
         })
     }
 
-    /// The decrypted payload parsed as a `dict` (parsed once; the same object each time).
+    /// The decrypted payload as a `dict`, as `json.loads` gives it (built once, during
+    /// `decrypt`; the same object each time).
     #[getter]
     fn payload(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(payload) = self.payload.get(py) {
+            return Ok(payload.clone_ref(py));
+        }
         guard(py, Side::Receive, || {
             self.payload
                 .get_or_try_init(py, || {
-                    convert::json_text_to_py(py, self.inner.payload_str()).map(Bound::unbind)
+                    payload_to_py(py, self.inner.payload_str()).map(Bound::unbind)
                 })
                 .map(|p| p.clone_ref(py))
         })
@@ -302,8 +335,9 @@ impl PyWebhook {
 /// Encrypts `payload` into a webhook request body exactly as Kompliant does: for tests,
 /// fixtures and local tools (the inverse of `WebhookReceiver.decrypt`).
 ///
-/// `payload` is `bytes`, `str` or a JSON-serialisable mapping (written compactly); it is
-/// sealed as given, so a test can seal non-JSON on purpose. `secret` is the key's base64
+/// `payload` is `bytes`, `str` or a JSON-serialisable mapping (written compactly by
+/// `json.dumps`, integers exact); it is sealed as given, so a test can seal non-JSON on
+/// purpose. `secret` is the key's base64
 /// secret; `key_id` must name it. `nonce` (12 bytes) is for reproducible fixtures only:
 /// reusing a nonce with the same key breaks AES-GCM. Returns the body for delivery attempt
 /// `retry_count`.
@@ -333,7 +367,7 @@ fn seal_webhook<'py>(
         } else if let Ok(s) = payload.cast::<PyString>() {
             s.to_cow()?.as_bytes().to_vec()
         } else {
-            convert::py_to_json(payload)?.to_string().into_bytes()
+            convert::py_to_json_text(payload)?.into_bytes()
         };
         let secret = WebhookSecret::from_base64(secret).or_raise(py)?;
         let profile = profile_arg(profile)?;
