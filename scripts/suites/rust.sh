@@ -7,6 +7,8 @@ suite_rust() {
   cargo fmt --all -- --check || return 1
   step "rust: cargo clippy (warnings are errors)"
   cargo clippy --workspace --exclude uniffi-bindgen --all-targets --locked -- -D warnings || return 1
+  # The criterion benchmarks of scripts/bench need the core's bench-internals feature.
+  cargo clippy -p kompliant-webhooks --all-targets --features bench-internals --locked -- -D warnings || return 1
   step "rust: conformance vectors are current (independent Python generator)"
   "$(tools_python)" tests/vectors/generate.py --check || return 1
   step "rust: cargo test (default members: the napi crate links only inside Node)"
