@@ -30,9 +30,11 @@ pub const AAD_SEPARATOR: &str = "|";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Decided: deepest nesting of arrays and objects a payload may have (the top-level object
-/// counts as 1): 127, exactly what serde_json accepted when the payload check used it, so
-/// the check's own parser accepts the same payloads. It keeps a hostile payload from
-/// exhausting the stack in any binding.
+/// counts as 1): 127, serde_json's limit for building values. The earlier check (serde_json
+/// skipping values) had none, so a deeper payload passed it and then failed later, in the
+/// host language's parser (Python's `json.loads` raises `RecursionError` past about 1,000
+/// levels) or in a typed view; it is now `PAYLOAD_NOT_JSON` up front, in every language, and
+/// no binding's stack can be exhausted by a payload.
 pub const MAX_PAYLOAD_DEPTH: usize = 127;
 
 /// Default maximum age of a webhook's `timestamp`: none. Redeliveries can come

@@ -839,7 +839,7 @@ mod tests {
                 ..
             })
         ));
-        // The limit the payload check had when it used serde_json, kept.
+        // serde_json's own limit when it builds values.
         assert!(serde_json::from_str::<Value>(&nested(MAX_DEPTH)).is_ok());
         assert!(serde_json::from_str::<Value>(&nested(MAX_DEPTH + 1)).is_err());
         let arrays = format!("{{\"a\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));

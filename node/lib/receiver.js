@@ -83,6 +83,8 @@ function bodyArg(body) {
  */
 class WebhookReceiver {
   #native;
+  /** The native receiver as a plain handle, for `binding.decrypt` (the fast call). */
+  #handle;
   #keyring;
 
   /**
@@ -103,6 +105,7 @@ class WebhookReceiver {
       maxFutureSkewSeconds: optionalNumber('maxFutureSkewSeconds', options.maxFutureSkewSeconds),
     };
     this.#native = native(() => new binding.WebhookReceiver(Keyring[UNWRAP](keyring), nativeOptions));
+    this.#handle = this.#native.handle();
     this.#keyring = keyring;
   }
 
@@ -134,7 +137,7 @@ class WebhookReceiver {
       if (typeof nowMs !== 'number' || Number.isNaN(nowMs)) throw new TypeError('options.now must be a Date or a number of milliseconds');
     }
     const parts = native(() =>
-      typeof arg === 'string' ? this.#native.decryptString(arg, nowMs) : this.#native.decrypt(arg, nowMs),
+      typeof arg === 'string' ? binding.decryptString(this.#handle, arg, nowMs) : binding.decrypt(this.#handle, arg, nowMs),
     );
     return Webhook[CREATE](parts);
   }

@@ -225,11 +225,18 @@ test('empty, non-UTF-8 and hugely nested bodies', () => {
   // Unknown envelope fields are ignored (docs/security.md), however deeply nested.
   const nestedExtra = `${text.slice(0, -1)},"extra":${'['.repeat(300_000)}${']'.repeat(300_000)}}`;
   assert.equal(outcome(Buffer.from(nestedExtra), big), 'ok');
-  // A deeply nested payload is authenticated, so it opens; its typed view is a mismatch, not a crash.
-  const deepPayload = `{"version":"1.0","a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
-  const webhook = big.decrypt(k.sealWebhook(META, deepPayload, SECRET).body(0));
-  assert.equal(webhook.payloadText, deepPayload);
+  // A payload nested to the core's limit (127 levels, docs/decided.md) is authenticated, so it
+  // opens; its typed view is a mismatch, not a crash. One level deeper, or hugely deep, is
+  // PAYLOAD_NOT_JSON (never a stack overflow).
+  const nested = (depth) => `{"version":"1.0","a":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+  const deepest = nested(127);
+  const webhook = big.decrypt(k.sealWebhook(META, deepest, SECRET).body(0));
+  assert.equal(webhook.payloadText, deepest);
+  assert.deepEqual(webhook.payload, JSON.parse(deepest));
   assert.throws(() => webhook.event(), k.PayloadSchemaMismatchError);
+  for (const depth of [128, 100_000]) {
+    assert.equal(outcome(k.sealWebhook(META, nested(depth), SECRET).body(0), big), 'PAYLOAD_NOT_JSON', `depth ${depth}`);
+  }
 });
 
 test('a body over maxBodyBytes is refused as BODY_TOO_LARGE before it is parsed', () => {

@@ -31,6 +31,9 @@ suite_node() {
   cargo build --locked -q -p kompliant-cli || return 1
   npm_ci_cached "$ROOT/examples/node-receiver" || return 1
 
+  step "node: the benchmark fixtures (tests/bench/fixtures.py), which a payload test decrypts"
+  "$(tools_python)" "$ROOT/tests/bench/fixtures.py" "$ROOT/target/bench/fixtures" || return 1
+
   step "node: node --test (with a private redis-server for the RedisGuard tests)"
   redis_with_server node_run_tests "$tap" || rc=1
   local pass fail vectors vector_total

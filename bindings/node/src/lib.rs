@@ -3,7 +3,8 @@
 //! classes in a thin JavaScript layer that adds the Error classes, the `Webhook` object and
 //! the HTTP middleware; its `index.d.ts` is the public API.
 //!
-//! - Receive path ([`keyring`], [`receiver`], [`event`], [`seal`]): synchronous, it is fast.
+//! - Receive path ([`keyring`], [`receiver`], [`event`], [`seal`]): synchronous, it is fast;
+//!   [`text`] hands the payload to V8 in the cheapest form.
 //! - API client ([`client`]): every call runs on libuv's thread pool and returns a Promise.
 //! - Errors ([`error`]): thrown as JS `Error`s carrying the stable code and fields as JSON.
 
@@ -14,3 +15,4 @@ pub mod guard;
 pub mod keyring;
 pub mod receiver;
 pub mod seal;
+pub mod text;

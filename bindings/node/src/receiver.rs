@@ -1,14 +1,21 @@
 //! `WebhookReceiver`: raw body in, verified webhook parts out (the core's
-//! [`core::WebhookReceiver`]). The payload crosses as the core's exact text; the JS layer
-//! parses it with `JSON.parse`, which is several times faster than building objects here.
+//! [`core::WebhookReceiver`]). The payload crosses as the core's exact text, checked by the
+//! core as a JSON object; the JS layer parses it with `JSON.parse`, which is several times
+//! faster than building objects here. A decrypted webhook crosses as two strings in an
+//! array: the payload, made by [`crate::text`] in the form V8 keeps it, and the other parts
+//! joined in one string ([`joined_parts`]); every value crossing napi costs time.
 
+use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kompliant_webhooks as core;
+use napi::bindgen_prelude::{Array, External};
+use napi::{Env, JsString};
 use napi_derive::napi;
 
 use crate::error::{guard, invalid_configuration, range_error, type_error, webhook_error};
 use crate::keyring::Keyring;
+use crate::text::{short_js_string, unescape_wide, JsText};
 
 /// A wire profile of your own (when Kompliant's real layout differs from the built-ins): the
 /// configuration values of the core's `WireProfile::from_names`, passed through unchanged.
@@ -38,27 +45,6 @@ pub struct NativeReceiverOptions {
     pub max_age_seconds: Option<f64>,
     /// Refuse webhooks further than this many seconds in the future (off by default).
     pub max_future_skew_seconds: Option<f64>,
-}
-
-/// The parts of a verified webhook.
-#[napi(object)]
-pub struct NativeWebhook {
-    /// Unique message id (`wh_…`): the deduplication key.
-    pub id: String,
-    /// Event type, e.g. `WORKFLOW_CREATED`.
-    pub event_type: String,
-    /// Event time as sent (ISO 8601 UTC).
-    pub timestamp: String,
-    /// Account id (`lv_…` / `sb_…`).
-    pub account_id: String,
-    /// Envelope schema version.
-    pub schema_version: String,
-    /// The key that decrypted it.
-    pub key_id: String,
-    /// Delivery attempt, 0 first. NOT authenticated.
-    pub retry_count: f64,
-    /// The payload's exact decrypted text (a JSON object).
-    pub payload: String,
 }
 
 /// The wire profile named by `profile` or described by `custom`: the core's
@@ -148,17 +134,13 @@ impl WebhookReceiver {
         })
     }
 
-    /// Decrypts one raw body (the exact bytes received). `nowMs` replaces the clock for the
-    /// opt-in time window.
-    #[napi]
-    pub fn decrypt(&self, body: &[u8], now_ms: Option<f64>) -> napi::Result<NativeWebhook> {
-        guard(|| self.open(body, now_ms))
-    }
-
-    /// As `decrypt`, for a body already held as a string (its UTF-8 bytes are opened).
-    #[napi]
-    pub fn decrypt_string(&self, body: String, now_ms: Option<f64>) -> napi::Result<NativeWebhook> {
-        guard(|| self.open(body.as_bytes(), now_ms))
+    /// This receiver as a plain handle for [`decrypt`] and [`decrypt_string`]: a function
+    /// taking a handle is called in less than half the time of a method of this class
+    /// (napi-rs checks and registers a class receiver), which counts on small webhooks. It
+    /// shares the keyring: keys added later are used at once.
+    #[napi(ts_return_type = "ExternalObject<'ReceiverHandle'>")]
+    pub fn handle(&self) -> External<core::WebhookReceiver> {
+        External::new(self.inner.clone())
     }
 
     /// Largest body accepted, in bytes.
@@ -174,29 +156,104 @@ impl WebhookReceiver {
     pub fn profile_name(&self) -> String {
         self.inner.options().profile.name().to_owned()
     }
+}
 
-    fn open(&self, body: &[u8], now_ms: Option<f64>) -> napi::Result<NativeWebhook> {
-        let now = match now_ms {
-            Some(ms) => time_from_ms(ms)?,
-            None => SystemTime::now(),
-        };
-        let webhook = self
-            .inner
-            .decrypt_at(body, now)
-            .map_err(|e| webhook_error(&e))?;
-        let (m, retry_count, payload) = webhook.into_parts();
-        #[allow(clippy::cast_precision_loss)]
-        Ok(NativeWebhook {
-            id: m.id,
-            event_type: m.event_type,
-            timestamp: m.timestamp,
-            account_id: m.account_id,
-            schema_version: m.schema_version,
-            key_id: m.key_id,
-            retry_count: retry_count as f64,
-            payload,
-        })
+/// Decrypts one raw body (the exact bytes received, borrowed: no copy) with the receiver of
+/// `handle` (`WebhookReceiver.handle()`). `nowMs` replaces the clock for the opt-in time
+/// window. Returns `[payloadJson, parts]`: the payload (a JSON object, checked by the core)
+/// for `JSON.parse`, and the other parts as one string (see [`joined_parts`]). Two values
+/// in an array: each value crossing into JS costs about as much as splitting that string.
+#[napi(ts_return_type = "[payloadJson: string, parts: string]")]
+pub fn decrypt<'e>(
+    env: &'e Env,
+    #[napi(ts_arg_type = "ExternalObject<'ReceiverHandle'>")] handle: &External<
+        core::WebhookReceiver,
+    >,
+    body: &[u8],
+    now_ms: Option<f64>,
+) -> napi::Result<Array<'e>> {
+    guard(|| open(env, handle, body, now_ms))
+}
+
+/// As [`decrypt`], for a body already held as a string (its UTF-8 bytes are opened).
+#[napi(ts_return_type = "[payloadJson: string, parts: string]")]
+pub fn decrypt_string<'e>(
+    env: &'e Env,
+    #[napi(ts_arg_type = "ExternalObject<'ReceiverHandle'>")] handle: &External<
+        core::WebhookReceiver,
+    >,
+    body: String,
+    now_ms: Option<f64>,
+) -> napi::Result<Array<'e>> {
+    guard(|| open(env, handle, body.as_bytes(), now_ms))
+}
+
+fn open<'e>(
+    env: &'e Env,
+    receiver: &core::WebhookReceiver,
+    body: &[u8],
+    now_ms: Option<f64>,
+) -> napi::Result<Array<'e>> {
+    let options = receiver.options();
+    let now = match now_ms {
+        Some(ms) => time_from_ms(ms)?,
+        // The core reads `now` only for a time window: without one, no clock read.
+        None if options.max_age.is_none() && options.max_future_skew.is_none() => UNIX_EPOCH,
+        None => SystemTime::now(),
+    };
+    let webhook = receiver
+        .decrypt_at(body, now)
+        .map_err(|e| webhook_error(&e))?;
+    let (metadata, retry_count, payload) = webhook.into_parts();
+    let payload = JsText::json(payload);
+    let parts = joined_parts(&metadata, retry_count, payload.is_escaped());
+    let mut decrypted = env.create_array(2)?;
+    decrypted.set(0, payload.into_js(env)?)?;
+    decrypted.set(1, short_js_string(env, &parts)?)?;
+    Ok(decrypted)
+}
+
+/// The parts of a webhook besides its payload, as one string: a separator, then `id`,
+/// `eventType`, `timestamp`, `accountId`, `schemaVersion`, `keyId`, the retry count (decimal)
+/// and `1` if the payload JSON is escaped (see `text.rs`) else `0`, each followed by the
+/// separator but the last. The separator is the first character from U+0000 on that no field
+/// holds (U+0000 but for a forged envelope; there always is one: the fields cannot hold
+/// more distinct characters than they have).
+fn joined_parts(m: &core::WebhookMetadata, retry_count: u64, escaped: bool) -> String {
+    let fields = [
+        m.id.as_str(),
+        &m.event_type,
+        &m.timestamp,
+        &m.account_id,
+        &m.schema_version,
+        &m.key_id,
+    ];
+    let separator = if fields.iter().all(|f| !f.as_bytes().contains(&0)) {
+        '\0' // a byte search (memchr): the usual case, and the fast one
+    } else {
+        (0..=u32::MAX)
+            .filter_map(char::from_u32)
+            .find(|c| !fields.iter().any(|f| f.contains(*c)))
+            .unwrap_or('\0')
+    };
+    let mut joined = String::with_capacity(fields.iter().map(|f| f.len() + 4).sum::<usize>() + 32);
+    for field in fields {
+        joined.push(separator);
+        joined.push_str(field);
     }
+    joined.push(separator);
+    // Writing to a String cannot fail.
+    let _ = write!(joined, "{retry_count}");
+    joined.push(separator);
+    joined.push(if escaped { '1' } else { '0' });
+    joined
+}
+
+/// The exact payload text of a `decrypt` result whose escaped flag is `1`, from its
+/// `payloadJson` (see `text.rs`).
+#[napi]
+pub fn payload_text(env: &Env, payload_json: String) -> napi::Result<JsString<'_>> {
+    guard(|| JsText::exact(unescape_wide(&payload_json)).into_js(env))
 }
 
 #[cfg(test)]
@@ -264,6 +321,46 @@ mod tests {
         ] {
             assert_eq!(code(&bad.err().unwrap()), "INVALID_CONFIGURATION");
         }
+    }
+
+    #[test]
+    fn joined_parts_split_back_on_their_first_character() {
+        let mut m = core::WebhookMetadata {
+            id: "wh_1".into(),
+            event_type: "WORKFLOW_CREATED".into(),
+            timestamp: "2025-11-21T10:00:00Z".into(),
+            account_id: "sb_1".into(),
+            schema_version: "2025-11-21".into(),
+            key_id: "whk_20251121_01".into(),
+        };
+        let split = |joined: &str| -> Vec<String> {
+            let separator = joined.chars().next().unwrap();
+            joined.split(separator).map(str::to_owned).collect()
+        };
+        assert_eq!(
+            split(&joined_parts(&m, 3, true)),
+            [
+                "",
+                "wh_1",
+                "WORKFLOW_CREATED",
+                "2025-11-21T10:00:00Z",
+                "sb_1",
+                "2025-11-21",
+                "whk_20251121_01",
+                "3",
+                "1"
+            ]
+        );
+        // Fields holding U+0000 and the next characters: the first one none holds.
+        m.id = "a\0b\u{1}".into();
+        m.account_id = "\u{2}\u{3}ễ".into();
+        let joined = joined_parts(&m, u64::MAX, false);
+        assert!(joined.starts_with('\u{4}'));
+        let parts = split(&joined);
+        assert_eq!(parts[1], m.id);
+        assert_eq!(parts[4], m.account_id);
+        assert_eq!(parts[7], u64::MAX.to_string());
+        assert_eq!(parts[8], "0");
     }
 
     #[test]

@@ -139,15 +139,22 @@ final class BoundaryTests: XCTestCase {
         var extra = String(decoding: try sealed(), as: UTF8.self)
         extra.insert(contentsOf: #""extra":"# + open + close + ",", at: extra.index(after: extra.startIndex))
         XCTAssertEqual(outcome(receiver, Array(extra.utf8)), "ok")
-        // So are the members of an authenticated payload: it opens byte-exactly, and the typed
-        // view of a payload that lacks the event's fields is a schema mismatch, not a crash.
+        // An authenticated payload nested deeper than the core's limit (127 levels of arrays and
+        // objects, docs/decided.md) is PAYLOAD_NOT_JSON, not a crash; at the limit it opens
+        // byte-exactly, and the typed view of a payload lacking the event's fields is a schema
+        // mismatch.
         let deepPayload = #"{"a":"# + open + close + "}"
-        XCTAssertEqual(outcome(receiver, try sealed(deepPayload), expectedPayload: deepPayload), "ok")
-        let deep = try receiver.decrypt(body: Data(try sealed(deepPayload)))
+        expectTypedError(["PAYLOAD_NOT_JSON"]) { try receiver.decrypt(body: Data(try sealed(deepPayload))) }
+        let atLimit = #"{"a":"# + String(repeating: "[", count: 126) + String(repeating: "]", count: 126) + "}"
+        XCTAssertEqual(outcome(receiver, try sealed(atLimit), expectedPayload: atLimit), "ok")
+        let deep = try receiver.decrypt(body: Data(try sealed(atLimit)))
         expectTypedError(["PAYLOAD_SCHEMA_MISMATCH"]) { try deep.event() }
         // A deep value where the view expects a string.
         let deepField = payload.replacingOccurrences(of: #""u_1""#, with: open + close)
-        let mismatched = try receiver.decrypt(body: Data(try sealed(deepField)))
+        expectTypedError(["PAYLOAD_NOT_JSON"]) { try receiver.decrypt(body: Data(try sealed(deepField))) }
+        let fieldAtLimit = payload.replacingOccurrences(
+            of: #""u_1""#, with: String(repeating: "[", count: 100) + String(repeating: "]", count: 100))
+        let mismatched = try receiver.decrypt(body: Data(try sealed(fieldAtLimit)))
         expectTypedError(["PAYLOAD_SCHEMA_MISMATCH"]) { try mismatched.event() }
     }
 

@@ -145,14 +145,20 @@ class BoundaryTest {
         // Unknown envelope fields are skipped without recursion, however deep: the webhook opens.
         val extra = sealed().toString(Charsets.UTF_8).replaceFirst("{", "{\"extra\":" + "[".repeat(depth) + "]".repeat(depth) + ",")
         assertEquals("ok", outcome(receiver, extra.toByteArray()))
-        // So are the members of an authenticated payload: it opens byte-exactly, and the typed
-        // view of a payload that lacks the event's fields is a schema mismatch, not a crash.
+        // An authenticated payload nested deeper than the core's limit (127 levels of arrays and
+        // objects, docs/decided.md) is PAYLOAD_NOT_JSON, not a crash; at the limit it opens
+        // byte-exactly, and the typed view of a payload lacking the event's fields is a schema
+        // mismatch.
         val deepPayload = "{\"a\":" + "[".repeat(depth) + "]".repeat(depth) + "}"
-        assertEquals("ok", outcome(receiver, sealed(deepPayload), expectedPayload = deepPayload))
-        expectTypedError(setOf("PAYLOAD_SCHEMA_MISMATCH")) { receiver.decrypt(sealed(deepPayload)).event() }
+        expectTypedError(setOf("PAYLOAD_NOT_JSON")) { receiver.decrypt(sealed(deepPayload)) }
+        val atLimit = "{\"a\":" + "[".repeat(126) + "]".repeat(126) + "}"
+        assertEquals("ok", outcome(receiver, sealed(atLimit), expectedPayload = atLimit))
+        expectTypedError(setOf("PAYLOAD_SCHEMA_MISMATCH")) { receiver.decrypt(sealed(atLimit)).event() }
         // A deep value where the view expects a string or an object.
         val deepField = payload.replace("\"u_1\"", "[".repeat(depth) + "]".repeat(depth))
-        expectTypedError(setOf("PAYLOAD_SCHEMA_MISMATCH")) { receiver.decrypt(sealed(deepField)).event() }
+        expectTypedError(setOf("PAYLOAD_NOT_JSON")) { receiver.decrypt(sealed(deepField)) }
+        val deepFieldAtLimit = payload.replace("\"u_1\"", "[".repeat(100) + "]".repeat(100))
+        expectTypedError(setOf("PAYLOAD_SCHEMA_MISMATCH")) { receiver.decrypt(sealed(deepFieldAtLimit)).event() }
     }
 
     @Test
