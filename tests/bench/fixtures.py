@@ -89,13 +89,18 @@ def payload(target: int, rng: random.Random) -> bytes:
     }
     n = 0
     makers = [("persons", person), ("business", business), ("bank_accounts", bank_account)]
+    # The document's size grows by each entity's compact JSON and a comma: tracked as it grows
+    # (serialising the whole document per entity would be quadratic).
+    size = len(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+    tail = len(',{"sales_info_id":"si_00000000000000000001","fields":["annual_revenue"]}')
     while True:
         kind, make = makers[n % len(makers)]
         candidate = make(rng, n)
-        entities[kind].append(candidate)
-        if len(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()) > target:
-            entities[kind].pop()
+        grow = len(json.dumps(candidate, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+        if size + grow + tail > target:
             break
+        entities[kind].append(candidate)
+        size += grow
         n += 1
     entities["sales_info"].append({"sales_info_id": "si_00000000000000000001", "fields": ["annual_revenue"]})
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
