@@ -183,19 +183,24 @@ def chart(results: Dict[str, Dict[str, Any]], path: Path) -> None:
     colours = {"python": "#3572A5", "node": "#3c873a", "kotlin": "#A97BFF", "rust": "#B7410E"}
     baseline_of = {"python": ["cryptography", "orjson"], "node": ["handwritten"], "kotlin": ["handwritten+jackson"]}
     sdk_of = {"python": "sdk", "node": "sdk", "kotlin": "sdk+jackson"}
+    names = {"python": "Python", "node": "Node", "kotlin": "Kotlin"}
+    base_label = {"cryptography": " (cryptography)", "orjson": " (orjson)", "handwritten": "",
+                  "handwritten+jackson": " + Jackson"}
+    sdk_label = {"python": "", "node": "", "kotlin": " + Jackson"}
     for lang, r in results.items():
         if lang == "rust":
             series.append(("Rust core decrypt", colours[lang], True,
                            [r["stages"]["decrypt (whole)"][s]["median_us"] for s in SIZES]))
             continue
-        series.append((f"{lang} SDK", colours[lang], True, [r["median_us"][sdk_of[lang]][s] for s in SIZES]))
+        series.append((f"{names[lang]} SDK{sdk_label[lang]}", colours[lang], True,
+                       [r["median_us"][sdk_of[lang]][s] for s in SIZES]))
         for base in baseline_of[lang]:
             if base in r["median_us"]:
-                series.append((f"{lang} hand-written ({base})", colours[lang], False,
-                               [r["median_us"][base][s] for s in SIZES]))
+                series.append((f"{names[lang]} hand-written{base_label.get(base, ' (' + base + ')')}", colours[lang],
+                               False, [r["median_us"][base][s] for s in SIZES]))
     if not series:
         return
-    w, h, left, right, top, bottom = 760, 460, 70, 250, 30, 50
+    w, h, left, right, top, bottom = 900, 460, 70, 300, 30, 50
     values = [v for _, _, _, vs in series for v in vs if v > 0]
     lo, hi = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
     def x(i: int) -> float:
