@@ -15,7 +15,7 @@ use crate::error::WebhookError;
 use crate::json::{self, CheckOnly, JsonSink, ParseError};
 use crate::keyring::Keyring;
 use crate::profile::{TagPosition, WireProfile};
-use crate::webhook::{payload_text, Webhook};
+use crate::webhook::{payload_not_json, payload_text, Webhook};
 
 /// How a [`WebhookReceiver`] checks webhooks. `Default` is the documented behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -219,9 +219,7 @@ impl OpenedWebhook {
         let value = match json::parse_object(&self.payload, sink) {
             Ok(value) => value,
             Err(ParseError::Syntax(e)) => {
-                return Err(ParseIntoError::Webhook(WebhookError::not_json(
-                    e.to_string(),
-                )))
+                return Err(ParseIntoError::Webhook(payload_not_json(&e)))
             }
             Err(ParseError::Sink(e)) => return Err(ParseIntoError::Sink(e)),
         };

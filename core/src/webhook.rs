@@ -133,6 +133,12 @@ pub(crate) fn payload_text(plaintext: Vec<u8>) -> Result<String, WebhookError> {
     })
 }
 
+/// The error for a payload that is not a JSON object (`PAYLOAD_NOT_JSON`, the parser's
+/// what-and-where: never content).
+pub(crate) fn payload_not_json(e: &crate::json::SyntaxError) -> WebhookError {
+    WebhookError::not_json(e.to_string())
+}
+
 /// Checks that a decrypted plaintext is a UTF-8 JSON object and returns it as text.
 ///
 /// # Errors
@@ -142,7 +148,7 @@ pub(crate) fn check_payload(plaintext: Vec<u8>) -> Result<String, WebhookError> 
     let text = payload_text(plaintext)?;
     match crate::json::parse_object(&text, &mut crate::json::CheckOnly) {
         Ok(()) => Ok(text),
-        Err(crate::json::ParseError::Syntax(e)) => Err(WebhookError::not_json(e.to_string())),
+        Err(crate::json::ParseError::Syntax(e)) => Err(payload_not_json(&e)),
         Err(crate::json::ParseError::Sink(never)) => match never {},
     }
 }

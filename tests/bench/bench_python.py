@@ -40,7 +40,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple, Union
 
 import orjson
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -79,31 +79,17 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def cryptography_receiver(key_id: str, secret: bytes) -> Decrypt:
-    """The receiver a Python developer writes with the standard library and ``cryptography``."""
+def hand_written_receiver(key_id: str, secret: bytes, loads: Callable[[Union[bytes, str]], Any]) -> Decrypt:
+    """The receiver a Python developer writes with ``cryptography`` and a JSON library's
+    ``loads`` (the standard library's ``json.loads``, or ``orjson.loads``) for both parses."""
     ciphers = {key_id: AESGCM(secret)}
 
     def decrypt(body: bytes) -> Dict[str, Any]:
-        env = json.loads(body)
+        env = loads(body)
         raw = base64.b64decode(env["data"])
         aad = "|".join([env[f] for f in AAD_FIELDS]).encode()
         plaintext = ciphers[env["key_id"]].decrypt(raw[:12], raw[12:], aad)
-        payload: Dict[str, Any] = json.loads(plaintext)
-        return payload
-
-    return decrypt
-
-
-def orjson_receiver(key_id: str, secret: bytes) -> Decrypt:
-    """The same receiver with orjson for both parses."""
-    ciphers = {key_id: AESGCM(secret)}
-
-    def decrypt(body: bytes) -> Dict[str, Any]:
-        env = orjson.loads(body)
-        raw = base64.b64decode(env["data"])
-        aad = "|".join([env[f] for f in AAD_FIELDS]).encode()
-        plaintext = ciphers[env["key_id"]].decrypt(raw[:12], raw[12:], aad)
-        payload: Dict[str, Any] = orjson.loads(plaintext)
+        payload: Dict[str, Any] = loads(plaintext)
         return payload
 
     return decrypt
@@ -221,8 +207,8 @@ def main() -> int:
     secret = base64.b64decode(secret_b64)
     impls: Dict[str, Decrypt] = {
         "sdk": sdk_receiver(key_id, secret_b64),
-        "cryptography": cryptography_receiver(key_id, secret),
-        "orjson": orjson_receiver(key_id, secret),
+        "cryptography": hand_written_receiver(key_id, secret, json.loads),
+        "orjson": hand_written_receiver(key_id, secret, orjson.loads),
     }
     budgets = QUICK_BUDGET_S if args.quick else BUDGET_S
     leak_iterations = args.leak_iterations or (100_000 if args.quick else 1_000_000)
