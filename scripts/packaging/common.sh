@@ -1,0 +1,101 @@
+# Shared by scripts/package and the install tests (scripts/suites/dist*.sh). Source it after
+# scripts/lib.sh; do not run it.
+
+DIST="$ROOT/dist"
+# Tools and build directories reused between runs, outside the repo (a clean clone reuses them).
+DIST_CACHE="${KOMPLIANT_DIST_CACHE:-/var/cache/kompliant-webhooks}"
+# cargo's build directory for release artifacts: one per cache, shared by every artifact kind
+# (cargo locks it; the dependencies compile once per target and are then reused).
+DIST_TARGET_DIR="${KOMPLIANT_DIST_TARGET_DIR:-$DIST_CACHE/target-dist}"
+DIST_VENV="$DIST_CACHE/pkg-venv"
+# One version for every artifact: the workspace's.
+VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml")
+
+# The Linux targets every artifact kind is built for (the release workflow adds macOS and
+# Windows on their own runners).
+read -r -a LINUX_TARGETS <<<"${KOMPLIANT_DIST_TARGETS:-x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl}"
+# The oldest glibc the gnu artifacts link against (manylinux2014, as pydantic-core and napi-rs).
+DIST_GLIBC=2.17
+
+# Installs the packaging tools once: a virtualenv with maturin, ziglang (zig, the cross
+# linker) and auditwheel; cargo-zigbuild; the rustup targets. Puts them on PATH.
+dist_tools() {
+  mkdir -p "$DIST_CACHE/bin" "$DIST"
+  if ! "$DIST_VENV/bin/python" -c 'import ziglang, maturin' >/dev/null 2>&1 || [ ! -x "$DIST_VENV/bin/auditwheel" ]; then
+    step "package: installing maturin, ziglang and auditwheel into $DIST_VENV (once)"
+    python3 -m venv "$DIST_VENV" >&2
+    "$DIST_VENV/bin/pip" install --quiet --disable-pip-version-check 'maturin>=1.16,<2' 'ziglang>=0.13' 'auditwheel>=6' >&2
+  fi
+  # `zig` for cargo-zigbuild and napi's --cross-compile: PyPI's ziglang behind a shim.
+  printf '#!/bin/sh\nexec "%s" -m ziglang "$@"\n' "$DIST_VENV/bin/python" >"$DIST_CACHE/bin/zig.tmp"
+  chmod +x "$DIST_CACHE/bin/zig.tmp" && mv "$DIST_CACHE/bin/zig.tmp" "$DIST_CACHE/bin/zig"
+  if [ ! -x "$DIST_CACHE/cargo-tools/bin/cargo-zigbuild" ]; then
+    step "package: cargo install cargo-zigbuild into $DIST_CACHE/cargo-tools (once, ~2 min)"
+    cargo install --quiet --locked --root "$DIST_CACHE/cargo-tools" cargo-zigbuild >&2
+  fi
+  export PATH="$DIST_CACHE/bin:$DIST_CACHE/cargo-tools/bin:$DIST_VENV/bin:$PATH"
+  local installed missing=()
+  installed=$(rustup target list --installed)
+  for t in "${LINUX_TARGETS[@]}" wasm32-wasip1-threads; do
+    grep -qx "$t" <<<"$installed" || missing+=("$t")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    step "package: rustup target add ${missing[*]} (once)"
+    rustup target add "${missing[@]}" >&2
+  fi
+}
+
+# The zig target of a Rust target: gnu targets pinned to glibc $DIST_GLIBC.
+zig_target() {
+  case "$1" in
+    *-linux-gnu) echo "$1.$DIST_GLIBC" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+# cargo zigbuild --release of package $1 for Rust target $2 (extra cargo arguments after);
+# the artifacts land in $DIST_TARGET_DIR/$2/release.
+dist_zigbuild() {
+  local package=$1 target=$2
+  shift 2
+  cargo zigbuild --release --locked -p "$package" --target "$(zig_target "$target")" \
+    --target-dir "$DIST_TARGET_DIR" "$@" >&2
+}
+
+# Short names used in file names: x86_64-unknown-linux-gnu → linux-x86_64-gnu.
+target_short() {
+  local arch=${1%%-*} libc=${1##*-}
+  echo "linux-$arch-$libc"
+}
+
+# dist/SHA256SUMS and dist/sizes.txt over every file in dist/ (the Maven repository's
+# metadata and checksum files aside).
+dist_index() {
+  (
+    cd "$DIST" &&
+      find . -type f ! -name SHA256SUMS ! -name sizes.txt ! -name '*.sha1' ! -name '*.md5' \
+        ! -name 'maven-metadata*' ! -name '_remote.repositories' -printf '%P\n' | LC_ALL=C sort >"$DIST/.files"
+    xargs -r -d '\n' sha256sum <"$DIST/.files" >SHA256SUMS
+    xargs -r -d '\n' du -k --apparent-size <"$DIST/.files" | awk '{ printf "%8d KiB  %s\n", $1, $2 }' >sizes.txt
+    rm -f "$DIST/.files"
+  )
+}
+
+# A PATH with every directory that holds cargo or rustc removed: what the install tests run
+# under (a user's machine without Rust). Fails if cargo or rustc is still reachable.
+path_without_rust() {
+  local out=() dir
+  IFS=: read -r -a dirs <<<"$PATH"
+  for dir in "${dirs[@]}"; do
+    [ -n "$dir" ] || continue
+    [ -e "$dir/cargo" ] || [ -e "$dir/rustc" ] || [ -e "$dir/rustup" ] || [ -e "$dir/zig" ] && continue
+    out+=("$dir")
+  done
+  local joined
+  joined=$(IFS=:; echo "${out[*]}")
+  if PATH="$joined" command -v cargo >/dev/null 2>&1 || PATH="$joined" command -v rustc >/dev/null 2>&1; then
+    echo "path_without_rust: cargo or rustc is still on PATH" >&2
+    return 1
+  fi
+  echo "$joined"
+}

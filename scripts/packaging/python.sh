@@ -1,0 +1,2 @@
+# package_python: writes dist/ artifacts of this kind (being written).
+package_python() { echo "package python: not written yet" >&2; return 1; }
