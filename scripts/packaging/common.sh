@@ -88,7 +88,9 @@ path_without_rust() {
   IFS=: read -r -a dirs <<<"$PATH"
   for dir in "${dirs[@]}"; do
     [ -n "$dir" ] || continue
-    [ -e "$dir/cargo" ] || [ -e "$dir/rustc" ] || [ -e "$dir/rustup" ] || [ -e "$dir/zig" ] && continue
+    # Rust itself, and the packaging tools that drive it (zig, cargo-zigbuild, maturin).
+    [ -e "$dir/cargo" ] || [ -e "$dir/rustc" ] || [ -e "$dir/rustup" ] || [ -e "$dir/zig" ] ||
+      [ -e "$dir/cargo-zigbuild" ] || [ -e "$dir/maturin" ] && continue
     out+=("$dir")
   done
   local joined
