@@ -71,14 +71,18 @@ target_short() {
 # dist/SHA256SUMS and dist/sizes.txt over every file in dist/ (the Maven repository's
 # metadata and checksum files aside).
 dist_index() {
+  local list
+  list=$(mktemp)
   (
     cd "$DIST" &&
       find . -type f ! -name SHA256SUMS ! -name sizes.txt ! -name '*.sha1' ! -name '*.md5' \
-        ! -name 'maven-metadata*' ! -name '_remote.repositories' -printf '%P\n' | LC_ALL=C sort >"$DIST/.files"
-    xargs -r -d '\n' sha256sum <"$DIST/.files" >SHA256SUMS
-    xargs -r -d '\n' du -k --apparent-size <"$DIST/.files" | awk '{ printf "%8d KiB  %s\n", $1, $2 }' >sizes.txt
-    rm -f "$DIST/.files"
+        ! -name 'maven-metadata*' ! -name '_remote.repositories' -printf '%P\n' | LC_ALL=C sort >"$list" &&
+      xargs -r -d '\n' sha256sum <"$list" >SHA256SUMS &&
+      xargs -r -d '\n' du -k --apparent-size <"$list" | awk '{ printf "%8d KiB  %s\n", $1, $2 }' >sizes.txt
   )
+  local rc=$?
+  rm -f "$list"
+  return "$rc"
 }
 
 # A PATH with every directory that holds cargo or rustc removed: what the install tests run
