@@ -8,11 +8,15 @@ DIST_CACHE="${KOMPLIANT_DIST_CACHE:-/var/cache/kompliant-webhooks}"
 # (cargo locks it; the dependencies compile once per target and are then reused).
 DIST_TARGET_DIR="${KOMPLIANT_DIST_TARGET_DIR:-$DIST_CACHE/target-dist}"
 DIST_VENV="$DIST_CACHE/pkg-venv"
+# A virtualenv keeps its programs in bin/, or Scripts/ on Windows (release workflow runners).
+DIST_VENV_BIN="$DIST_VENV/bin"
+case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) DIST_VENV_BIN="$DIST_VENV/Scripts" ;; esac
 # One version for every artifact: the workspace's.
 VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml")
 
-# The Linux targets every artifact kind is built for (the release workflow adds macOS and
-# Windows on their own runners).
+# The targets every artifact kind is built for: the four Linux ones here; the release workflow
+# sets KOMPLIANT_DIST_TARGETS to its macOS or Windows target on those runners, where the same
+# functions build natively with cargo (zig is only used for Linux targets).
 read -r -a LINUX_TARGETS <<<"${KOMPLIANT_DIST_TARGETS:-x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl}"
 # The oldest glibc the gnu artifacts link against (manylinux2014, as pydantic-core and napi-rs).
 DIST_GLIBC=2.17
@@ -21,19 +25,19 @@ DIST_GLIBC=2.17
 # linker) and auditwheel; cargo-zigbuild; the rustup targets. Puts them on PATH.
 dist_tools() {
   mkdir -p "$DIST_CACHE/bin" "$DIST"
-  if ! "$DIST_VENV/bin/python" -c 'import ziglang, maturin' >/dev/null 2>&1 || [ ! -x "$DIST_VENV/bin/auditwheel" ]; then
+  if ! "$DIST_VENV_BIN/python" -c 'import ziglang, maturin' >/dev/null 2>&1 || [ ! -x "$DIST_VENV_BIN/auditwheel" ]; then
     step "package: installing maturin, ziglang and auditwheel into $DIST_VENV (once)"
-    python3 -m venv "$DIST_VENV" >&2
-    "$DIST_VENV/bin/pip" install --quiet --disable-pip-version-check 'maturin>=1.16,<2' 'ziglang>=0.13' 'auditwheel>=6' >&2
+    "$(command -v python3 || command -v python)" -m venv "$DIST_VENV" >&2
+    "$DIST_VENV_BIN/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.16,<2' 'ziglang>=0.13' 'auditwheel>=6' >&2
   fi
   # `zig` for cargo-zigbuild and napi's --cross-compile: PyPI's ziglang behind a shim.
-  printf '#!/bin/sh\nexec "%s" -m ziglang "$@"\n' "$DIST_VENV/bin/python" >"$DIST_CACHE/bin/zig.tmp"
+  printf '#!/bin/sh\nexec "%s" -m ziglang "$@"\n' "$DIST_VENV_BIN/python" >"$DIST_CACHE/bin/zig.tmp"
   chmod +x "$DIST_CACHE/bin/zig.tmp" && mv "$DIST_CACHE/bin/zig.tmp" "$DIST_CACHE/bin/zig"
-  if [ ! -x "$DIST_CACHE/cargo-tools/bin/cargo-zigbuild" ]; then
+  if [[ " ${LINUX_TARGETS[*]} " == *-linux-* ]] && [ ! -x "$DIST_CACHE/cargo-tools/bin/cargo-zigbuild" ]; then
     step "package: cargo install cargo-zigbuild into $DIST_CACHE/cargo-tools (once, ~2 min)"
     cargo install --quiet --locked --root "$DIST_CACHE/cargo-tools" cargo-zigbuild >&2
   fi
-  export PATH="$DIST_CACHE/bin:$DIST_CACHE/cargo-tools/bin:$DIST_VENV/bin:$PATH"
+  export PATH="$DIST_CACHE/bin:$DIST_CACHE/cargo-tools/bin:$DIST_VENV_BIN:$PATH"
   local installed missing=()
   installed=$(rustup target list --installed)
   for t in "${LINUX_TARGETS[@]}" wasm32-wasip1-threads; do

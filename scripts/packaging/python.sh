@@ -12,11 +12,19 @@ package_python() {
     case "$target" in
       *-linux-gnu) compat=manylinux2014 ;;
       *-linux-musl) compat=musllinux_1_2 ;;
+      *-apple-darwin | *-pc-windows-msvc) compat="" ;;
       *) die "package python: no wheel policy for $target" ;;
     esac
-    step "package python: abi3 wheel for $target ($compat, maturin --zig)"
-    (cd "$ROOT/python" && CARGO_TARGET_DIR="$DIST_TARGET_DIR" \
-      maturin build --release --locked --zig --target "$target" --compatibility "$compat" --out "$out" >&2) || return 1
+    if [ -n "$compat" ]; then
+      step "package python: abi3 wheel for $target ($compat, maturin --zig)"
+      (cd "$ROOT/python" && CARGO_TARGET_DIR="$DIST_TARGET_DIR" \
+        maturin build --release --locked --zig --target "$target" --compatibility "$compat" --out "$out" >&2) || return 1
+    else
+      # macOS and Windows (release workflow runners): a native build, maturin's own platform tag.
+      step "package python: abi3 wheel for $target (native build)"
+      (cd "$ROOT/python" && CARGO_TARGET_DIR="$DIST_TARGET_DIR" \
+        maturin build --release --locked --target "$target" --out "$out" >&2) || return 1
+    fi
   done
   step "package python: sdist"
   # (maturin first probes python/Cargo.toml and says it is missing: expected, filtered; and it
@@ -41,6 +49,10 @@ python_wheels_audit() {
     name=$(basename "$wheel")
     report="$out/auditwheel/$name.txt"
     case "$name" in
+      *macosx* | *win*)
+        # auditwheel audits Linux wheels only; these link nothing but the system libraries.
+        continue
+        ;;
       *musllinux*)
         auditwheel show --ldpaths "$tmp" "$wheel" >"$report" 2>&1 || { cat "$report" >&2; echo "package python: auditwheel show failed on $name" >&2; return 1; }
         rm -rf "$tmp/x" && mkdir "$tmp/x" && python3 -m zipfile -e "$wheel" "$tmp/x" || return 1
