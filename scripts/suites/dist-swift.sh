@@ -89,7 +89,7 @@ dist_swift_locked() {
   fi
   dist_swift_uninstall
   rm -rf "$work"
-  SUMMARY+=("dist: swift$([ "$rc" = 0 ] || echo " FAIL -") SwiftPM package KompliantWebhooks $VERSION ($(basename "$zip"), no unsafeFlags) over $(basename "$archive") in /usr/local, Debian trixie chroot on $(uname -m), Swift $(swift_version): ${passed:-0}/$total vectors in $((SECONDS - start))s")
+  SUMMARY+=("dist: swift $([ "$rc" = 0 ] && echo PASS || echo FAIL) - SwiftPM package KompliantWebhooks $VERSION ($(basename "$zip"), no unsafeFlags) over $(basename "$archive") in /usr/local, Debian trixie chroot on $(uname -m), Swift $(swift_version): ${passed:-0}/$total vectors in $((SECONDS - start))s")
   return "$rc"
 }
 
