@@ -7,8 +7,9 @@
 #   - deployed as a Maven repository into dist/maven/ and installed into the local repository
 #     (~/.m2), both by `mvn -Prelease deploy` in bindings/uniffi/kotlin (the profile builds in
 #     target/release/, apart from the test suite's target/).
-# macOS and Windows natives (darwin-aarch64/, darwin-x86-64/, win32-x86-64/) are added by the
-# release workflow on its own runners, into the same natives directory, before the same mvn run.
+# macOS and Windows natives (darwin-aarch64/, darwin-x86-64/, win32-x86-64/) are built by the
+# release workflow on its own runners; it hands them over with KOMPLIANT_JVM_EXTRA_NATIVES=DIR
+# (DIR/<JNA resource prefix>/<library>), and they go into the same jar.
 
 # shellcheck source=/dev/null
 source "$ROOT/scripts/packaging/uniffi.sh"
@@ -34,6 +35,16 @@ package_jvm() {
     prefix=$(jvm_resource_prefix "$target") || return 1
     mkdir -p "$natives/$prefix" && cp "$(uniffi_release_lib "$target")" "$natives/$prefix/" || return 1
   done
+  if [ -n "${KOMPLIANT_JVM_EXTRA_NATIVES:-}" ]; then
+    local extra
+    for extra in "$KOMPLIANT_JVM_EXTRA_NATIVES"/*/; do
+      [ -d "$extra" ] || { echo "package jvm: KOMPLIANT_JVM_EXTRA_NATIVES=$KOMPLIANT_JVM_EXTRA_NATIVES holds no <prefix>/ folder" >&2; return 1; }
+      prefix=$(basename "$extra")
+      [ ! -e "$natives/$prefix" ] || { echo "package jvm: $prefix/ is built here; KOMPLIANT_JVM_EXTRA_NATIVES must not replace it" >&2; return 1; }
+      step "package jvm: adding $prefix/ from $KOMPLIANT_JVM_EXTRA_NATIVES"
+      cp -r "$extra" "$natives/$prefix" || return 1
+    done
+  fi
 
   step "package jvm: mvn -Prelease deploy (jar with natives, sources, javadoc via Dokka) into dist/maven and ~/.m2"
   rm -rf "$out" && mkdir -p "$out" || return 1
@@ -61,15 +72,19 @@ jvm_check_repository() {
     [ -s "$f" ] || { echo "package jvm: $f is missing from the repository" >&2; return 1; }
   done
   jar="$base.jar"
-  for prefix in "$natives"/*/; do
-    prefix=$(basename "$prefix")
-    unzip -p "$jar" "$prefix/$UNIFFI_LIB_NAME" | cmp -s - "$natives/$prefix/$UNIFFI_LIB_NAME" \
-      || { echo "package jvm: $prefix/$UNIFFI_LIB_NAME in the jar differs from the built library (or is missing)" >&2; return 1; }
+  local lib
+  for lib in "$natives"/*/*; do
+    f=${lib#"$natives"/}
+    unzip -p "$jar" "$f" | cmp -s - "$lib" \
+      || { echo "package jvm: $f in the jar differs from the built library (or is missing)" >&2; return 1; }
   done
-  unzip -l "$jar" | grep -q 'com/kompliant/webhooks/Keyring.class' || { echo "package jvm: the jar has no compiled bindings" >&2; return 1; }
-  unzip -l "$base-sources.jar" | grep -q 'com/kompliant/webhooks/kompliant_webhooks.kt' || { echo "package jvm: the sources jar lacks the generated Kotlin" >&2; return 1; }
-  if unzip -l "$base-sources.jar" | grep -q "$UNIFFI_LIB_NAME"; then echo "package jvm: the sources jar carries a native library" >&2; return 1; fi
-  unzip -l "$base-javadoc.jar" | grep -q 'index.html' || { echo "package jvm: the javadoc jar has no index.html" >&2; return 1; }
+  # Listings captured first: `unzip -l | grep -q` fails under pipefail when grep stops early.
+  local listing sources javadoc
+  listing=$(unzip -Z1 "$jar") && sources=$(unzip -Z1 "$base-sources.jar") && javadoc=$(unzip -Z1 "$base-javadoc.jar") || return 1
+  grep -qx 'com/kompliant/webhooks/Keyring.class' <<<"$listing" || { echo "package jvm: the jar has no compiled bindings" >&2; return 1; }
+  grep -qx 'com/kompliant/webhooks/kompliant_webhooks.kt' <<<"$sources" || { echo "package jvm: the sources jar lacks the generated Kotlin" >&2; return 1; }
+  if grep -q "$UNIFFI_LIB_NAME" <<<"$sources"; then echo "package jvm: the sources jar carries a native library" >&2; return 1; fi
+  grep -qx 'index.html' <<<"$javadoc" || { echo "package jvm: the javadoc jar has no index.html" >&2; return 1; }
   for f in '<url>' '<scm>' '<licenses>' '<developers>' '<description>'; do
     grep -q "$f" "$base.pom" || { echo "package jvm: the POM has no $f" >&2; return 1; }
   done
