@@ -26,8 +26,7 @@ jvm_resource_prefix() {
 package_jvm() {
   local out="$DIST/maven" natives="$ROOT/target/package/jvm-natives" kotlin_dir="$ROOT/bindings/uniffi/kotlin"
   local target prefix log="$TOOLS/package-jvm-mvn.log"
-  command -v mvn >/dev/null && command -v javac >/dev/null \
-    || { echo "package jvm: needs a JDK 17+ and Maven (apt-get install default-jdk-headless maven)" >&2; return 1; }
+  uniffi_need javac default-jdk-headless && uniffi_need mvn maven && uniffi_need unzip unzip || return 1
   uniffi_release_prepare || return 1
 
   rm -rf "$natives" && mkdir -p "$natives" || return 1

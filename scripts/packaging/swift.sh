@@ -18,7 +18,7 @@ SWIFT_PC_NAME=kompliant-webhooks
 
 package_swift() {
   local out="$DIST/swift" target arch
-  command -v zip >/dev/null || { echo "package swift: needs zip (apt-get install zip)" >&2; return 1; }
+  uniffi_need zip zip || return 1
   uniffi_release_prepare || return 1
   rm -rf "$out" && mkdir -p "$out" || return 1
 

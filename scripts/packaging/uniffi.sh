@@ -14,6 +14,15 @@ UNIFFI_RELEASE_OUT="$ROOT/target/package/uniffi"
 # Where the shipped (stripped) libraries go, one directory per Rust target (git-ignored).
 UNIFFI_RELEASE_LIBS="$ROOT/target/package/lib"
 
+# Installs Debian packages $2... when command $1 is missing (a fresh CI machine), saying so.
+uniffi_need() {
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  step "package: apt-get install $* (for $cmd)"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"; } >"$TOOLS/apt-package-$cmd.log" 2>&1 \
+    || { tail -20 "$TOOLS/apt-package-$cmd.log" >&2; echo "package: $cmd is needed and apt-get install $* failed" >&2; return 1; }
+}
+
 # The shipped library of Rust target $1 (after uniffi_release_build).
 uniffi_release_lib() {
   echo "$UNIFFI_RELEASE_LIBS/$1/$UNIFFI_LIB_NAME"
@@ -33,7 +42,7 @@ uniffi_built_lib() {
 uniffi_release_build() {
   local target=$1 shipped
   step "package: libkompliant_webhooks_uniffi.so for $target (glibc $DIST_GLIBC, zig)"
-  command -v llvm-strip >/dev/null || { echo "package: llvm-strip is needed (apt-get install llvm)" >&2; return 1; }
+  uniffi_need llvm-strip llvm || return 1
   cargo-zigbuild rustc --release --locked -p kompliant-webhooks-uniffi --lib --crate-type cdylib \
     --target "$(zig_target "$target")" --target-dir "$DIST_TARGET_DIR" -- -C strip=none >&2 || return 1
   shipped=$(uniffi_release_lib "$target")
@@ -56,7 +65,7 @@ uniffi_check_lib() {
   # Debian's x86_64 objdump cannot read aarch64 symbol tables; llvm-objdump reads both.
   local objdump=objdump
   [ "${target%%-*}" = x86_64 ] || objdump=llvm-objdump
-  command -v "$objdump" >/dev/null || { echo "package: $objdump is needed to check $lib (apt-get install llvm)" >&2; return 1; }
+  uniffi_need "$objdump" llvm binutils || return 1
   local symbols
   symbols=$("$objdump" -T "$lib") || { echo "package: $objdump -T $lib failed" >&2; return 1; }
   newest=$(grep -o 'GLIBC_[0-9.]*' <<<"$symbols" | sed 's/GLIBC_//' | sort -uV | tail -1)
