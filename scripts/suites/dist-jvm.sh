@@ -80,7 +80,7 @@ dist_check_jvm() {
 # Debian's default headless JRE once (~2 min under qemu); the run itself takes about a minute.
 # $2 the artifact's coordinates, $3 the number of vectors.
 dist_jvm_arm64() {
-  local consumer=$1 artifact=$2 total=$3 start=$SECONDS rc=0 work jar out passed ran where jvm
+  local consumer=$1 artifact=$2 total=$3 start=$SECONDS rc=0 work out passed ran where jvm
   step "dist: jvm arm64: the same consumer on an emulated arm64 JVM (the jar's linux-aarch64 native)"
   arm64_root_ensure || { SUMMARY+=("dist: jvm arm64 FAIL - the emulated arm64 root could not be set up"); return 1; }
   if [ ! -x "$ARM64_ROOT/usr/bin/java" ]; then
