@@ -63,19 +63,21 @@ EOF
 // (another prefix: set PKG_CONFIG_PATH to its lib/pkgconfig and LD_LIBRARY_PATH to its lib).
 // Apple platforms: KompliantWebhooksFFI is the XCFramework a release build puts beside this
 // file (static libraries for macOS, iOS and the iOS simulator, with the header and module map).
+// The manifest is evaluated on the machine that builds: a Mac (for macOS and iOS alike) takes
+// the XCFramework, anything else the installed library.
 import PackageDescription
 
-#if os(Linux)
+#if canImport(Darwin)
+let ffi: Target = .binaryTarget(
+    name: "KompliantWebhooksFFI",
+    path: "KompliantWebhooksFFI.xcframework"
+)
+#else
 let ffi: Target = .systemLibrary(
     name: "KompliantWebhooksFFI",
     path: "Sources/KompliantWebhooksFFI",
     pkgConfig: "$SWIFT_PC_NAME",
     providers: []
-)
-#else
-let ffi: Target = .binaryTarget(
-    name: "KompliantWebhooksFFI",
-    path: "KompliantWebhooksFFI.xcframework"
 )
 #endif
 
