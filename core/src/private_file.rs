@@ -13,8 +13,16 @@ use std::path::{Path, PathBuf};
 /// old file or the new one, never a partial one; a crash leaves one of the two.
 ///
 /// # Errors
-/// Any I/O error; the temporary file is removed on failure.
+/// Any I/O error; the temporary file is removed on failure. On WASI (the Node package's
+/// WebAssembly build), always `Unsupported`: WASI has no file modes, a file made there gets
+/// the host's default mode (readable by others), so no secret is written at all.
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if cfg!(target_os = "wasi") {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "WASI cannot make a file readable by its owner only; write secret files with a native build",
+        ));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
