@@ -31,7 +31,10 @@ class SealedEnvelope {
   /** The HTTP request body for delivery attempt `retryCount` (0 for the first). */
   body(retryCount = 0) {
     if (typeof retryCount !== 'number') throw new TypeError('retryCount must be a number');
-    return native(() => this.#native.body(retryCount));
+    const body = native(() => this.#native.body(retryCount));
+    // The WebAssembly build hands out views of its shared memory, which fetch, streams and
+    // structuredClone refuse: give such a body its own copy.
+    return typeof SharedArrayBuffer === 'function' && body.buffer instanceof SharedArrayBuffer ? Buffer.from(body) : body;
   }
 }
 

@@ -68,7 +68,7 @@ impl JsText {
     /// The JS string (a copy).
     pub(crate) fn into_js(self, env: &Env) -> napi::Result<JsString<'_>> {
         match self {
-            JsText::Latin1(bytes) | JsText::Escaped(bytes) => env.create_string_latin1(&bytes),
+            JsText::Latin1(bytes) | JsText::Escaped(bytes) => latin1_js_string(env, &bytes),
             JsText::Utf16(units) => env.create_string_utf16(&units),
         }
     }
@@ -78,10 +78,23 @@ impl JsText {
 /// decoded by V8 (rare, and short).
 pub(crate) fn short_js_string<'e>(env: &'e Env, text: &str) -> napi::Result<JsString<'e>> {
     if text.is_ascii() {
-        env.create_string_latin1(text.as_bytes())
+        latin1_js_string(env, text.as_bytes())
     } else {
         env.create_string(text)
     }
+}
+
+/// `napi_create_string_latin1` of `bytes`, every byte kept. In the wasm32 build the N-API is
+/// emnapi's, whose Latin-1 strings end at the first NUL even when given the length (emnapi
+/// 1.11): there a text holding a NUL (the separator of `decrypt`'s joined parts) goes in as
+/// UTF-16 instead. Native builds pass straight through.
+fn latin1_js_string<'e>(env: &'e Env, bytes: &[u8]) -> napi::Result<JsString<'e>> {
+    #[cfg(target_family = "wasm")]
+    if bytes.contains(&0) {
+        let units: Vec<u16> = bytes.iter().map(|b| u16::from(*b)).collect();
+        return env.create_string_utf16(&units);
+    }
+    env.create_string_latin1(bytes)
 }
 
 /// The exact text of a [`JsText::Escaped`] JSON text (given back as the JS string made of
