@@ -1,31 +1,32 @@
 'use strict';
-// Loads the native module: a file built in this package (from source at install time, or by
-// `npm run build` in a checkout), else the prebuilt per-platform package.
+// Loads the native module through napi-rs's generated loader (../binding.js, written by
+// `napi build --platform --js binding.js`): a file built in this package (`npm run build` in
+// a checkout, or the opt-in source build), else the prebuilt per-platform package
+// (kompliant-webhooks-<platform>, glibc or musl detected), else the WebAssembly fallback
+// (kompliant-webhooks-wasm32-wasi; NAPI_RS_FORCE_WASI=true prefers it). When nothing loads,
+// the loader's own message is replaced by one that names what was tried and how to fix it.
 
-const path = require('node:path');
 const { platformSuffix, BINARY_NAME } = require('./platform.js');
 
 function load() {
-  const suffix = platformSuffix();
-  const local = path.join(__dirname, '..', `${BINARY_NAME}.${suffix}.node`);
-  const attempts = [];
-  for (const id of [local, `${BINARY_NAME}-${suffix}`]) {
-    try {
-      return require(id);
-    } catch (err) {
-      if (err.code !== 'MODULE_NOT_FOUND' || !String(err.message).includes(id)) throw err;
-      attempts.push(id);
-    }
+  try {
+    return require('../binding.js');
+  } catch (err) {
+    const suffix = platformSuffix();
+    const message =
+      `kompliant-webhooks: no native module loaded for ${suffix} (Node ${process.version}). Tried: ` +
+      `${BINARY_NAME}.${suffix}.node in the package, the prebuilt package ${BINARY_NAME}-${suffix}, ` +
+      `and the WebAssembly fallback ${BINARY_NAME}-wasm32-wasi (the causes are in error.cause). ` +
+      'To fix: reinstall without omitting optional dependencies (no --omit=optional / --no-optional; ' +
+      'npm before 10 could skip them: delete node_modules and package-lock.json, then `npm install`); ' +
+      `if node_modules was installed on another platform, install again here or add the package: ` +
+      `\`npm install ${BINARY_NAME}-${suffix}\` (or \`npm install --cpu=wasm32 ${BINARY_NAME}-wasm32-wasi\` for the ` +
+      'WebAssembly build); or build it from the sources in this package with Rust ' +
+      '(https://rustup.rs): `npx kompliant-webhooks-build`.';
+    const error = new Error(message, { cause: err });
+    error.code = 'KOMPLIANT_NATIVE_MODULE_NOT_FOUND';
+    throw error;
   }
-  throw new Error(
-    `kompliant-webhooks: no native module for ${suffix} (looked for ${attempts.join(' and ')}). ` +
-      'It is built from source by the package install script on a machine with Rust ' +
-      '(https://rustup.rs). If npm skipped that script (--ignore-scripts, or an install script ' +
-      'not approved in allowScripts), approve it and rebuild: ' +
-      '`npm install-scripts approve kompliant-webhooks && npm rebuild kompliant-webhooks`. ' +
-      'Otherwise install the prebuilt package for this platform, or run `npm run build` in a ' +
-      'repository checkout.',
-  );
 }
 
 module.exports = load();

@@ -1,7 +1,8 @@
 'use strict';
 // Builds the Rust crate vendored into the package (native/, written at pack time by
 // scripts/vendor-native.js) with cargo and puts the library next to package.json as
-// kompliant-webhooks.<platform>.node, where lib/native.js loads it. Used by the install hook.
+// kompliant-webhooks.<platform>.node, where the generated loader (binding.js) looks first.
+// Used by `npx kompliant-webhooks-build` (scripts/build-from-source.js) only.
 // KOMPLIANT_WEBHOOKS_TARGET_DIR keeps cargo's build directory (and its cache) elsewhere;
 // by default it is native/target and is deleted after the build.
 
@@ -24,16 +25,18 @@ function buildVendored(root) {
   const probe = spawnSync(cargo, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     console.error(
-      'kompliant-webhooks: there is no prebuilt native module for this platform, and building it ' +
-        'from source needs Rust (cargo), which was not found. Install Rust from https://rustup.rs ' +
-        'and reinstall, or install the prebuilt package for this platform.',
+      'kompliant-webhooks: building the native module from source needs Rust (cargo), and ' +
+        `\`${cargo} --version\` did not run. Install Rust from https://rustup.rs and run ` +
+        '`npx kompliant-webhooks-build` again, or use the prebuilt packages instead (see the README).',
     );
     process.exit(1);
   }
   const ownTarget = !process.env.KOMPLIANT_WEBHOOKS_TARGET_DIR;
   const targetDir = process.env.KOMPLIANT_WEBHOOKS_TARGET_DIR || path.join(root, 'native', 'target');
   console.log(`kompliant-webhooks: building the native module from source (${probe.stdout.trim()})`);
-  const build = spawnSync(cargo, ['build', '--release', '--locked', '--manifest-path', manifest], {
+  // Not --locked: native/Cargo.lock pins every version, but vendor-native.js trims it without
+  // cargo and may leave an entry cargo does not need, which cargo then drops (see there).
+  const build = spawnSync(cargo, ['build', '--release', '--manifest-path', manifest], {
     stdio: 'inherit',
     env: { ...process.env, CARGO_TARGET_DIR: targetDir },
   });

@@ -5,7 +5,8 @@
 // (workspace inheritance resolved, no path outside the package):
 //   native/Cargo.toml, build.rs, src/   the napi crate (bindings/node)
 //   native/core/Cargo.toml, src/        the core (kompliant-webhooks)
-//   native/Cargo.lock                   the workspace's lock, trimmed to these crates
+//   native/Cargo.lock                   the workspace's lock, trimmed to these crates (no cargo
+//                                       cache needed: `npm pack` works with no crate downloaded)
 // `--clean` (the `postpack` hook) removes native/ again.
 
 const fs = require('node:fs');
@@ -89,6 +90,57 @@ function manifest(pkg, { crateTypes, isRoot, paths }) {
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * The Cargo.lock text `lock` keeping only the packages reachable from the path packages in
+ * `roots` (name → `cargo metadata` package), whose own entries keep only their non-dev
+ * dependencies. Entries and their order are left as cargo wrote them.
+ */
+function trimLock(lock, roots) {
+  const [header, ...blocks] = lock.split(/\n(?=\[\[package\]\]\n)/);
+  const entries = blocks.map((text) => {
+    const field = (name) => (new RegExp(`^${name} = "([^"]*)"$`, 'm').exec(text) || [])[1];
+    const deps = /^dependencies = \[\n([\s\S]*?)\n\]$/m.exec(text);
+    return {
+      text,
+      name: field('name'),
+      version: field('version'),
+      source: field('source'),
+      deps: deps ? deps[1].split('\n').map((l) => l.trim().replace(/^"|",?$/g, '')) : [],
+    };
+  });
+  // A dependency is written "name", "name version" or "name version (source)".
+  const find = (ref) => {
+    const [name, version, source] = ref.split(' ');
+    const hits = entries.filter(
+      (e) => e.name === name && (!version || e.version === version) && (!source || `(${e.source})` === source),
+    );
+    if (hits.length !== 1) throw new Error(`vendor-native.js: Cargo.lock: cannot resolve "${ref}" (${hits.length} matches)`);
+    return hits[0];
+  };
+  const keep = new Set();
+  const visit = (entry) => {
+    if (keep.has(entry)) return;
+    keep.add(entry);
+    const root = entry.source === undefined ? roots[entry.name] : undefined;
+    if (entry.source === undefined && !root) throw new Error(`vendor-native.js: ${entry.name} is a path dependency outside the package`);
+    for (const ref of entry.deps) {
+      const dep = find(ref);
+      if (root && !root.dependencies.some((d) => d.kind !== 'dev' && d.name === dep.name)) continue;
+      visit(dep);
+    }
+  };
+  for (const name of Object.keys(roots)) visit(find(name));
+  const out = entries.filter((e) => keep.has(e)).map((e) => {
+    const root = e.source === undefined ? roots[e.name] : undefined;
+    if (!root || !e.deps.length) return e.text;
+    // A root's entry: drop its dev-dependencies (criterion, proptest, ...) from the list.
+    const deps = e.deps.filter((ref) => root.dependencies.some((d) => d.kind !== 'dev' && d.name === find(ref).name));
+    const list = deps.length ? `dependencies = [\n${deps.map((r) => ` "${r}",`).join('\n')}\n]` : '';
+    return e.text.replace(/^dependencies = \[\n[\s\S]*?\n\]$/m, list).replace(/\n{2,}$/, '\n');
+  });
+  return `${[header, ...out].join('\n')}${lock.endsWith('\n') ? '' : '\n'}`;
+}
+
 function copyTree(from, to) {
   fs.cpSync(from, to, { recursive: true, filter: (src) => !src.endsWith('~') });
 }
@@ -114,8 +166,13 @@ fs.writeFileSync(
   path.join(outDir, 'Cargo.toml'),
   manifest(node, { crateTypes: ['cdylib'], isRoot: true, paths: { [CORE]: 'core' } }),
 );
-// The workspace's exact versions, trimmed to what these two crates use (offline: the
-// workspace build already fetched every package).
-fs.copyFileSync(path.join(repo, 'Cargo.lock'), path.join(outDir, 'Cargo.lock'));
-cargo(['metadata', '--format-version', '1', '--offline'], outDir);
+// The workspace's exact versions, trimmed to what these two crates use. Trimmed here, not by
+// cargo: `npm pack` must work on a machine whose cargo cache holds none of these crates
+// (cargo would need the registry to resolve). The trim keeps every package the workspace
+// lock reaches from the two crates' own (non-dev) dependencies: a superset of what cargo
+// resolves for them alone (another workspace member may enable an optional dependency of a
+// shared crate), so the source build runs without --locked and cargo drops any such extra
+// entry; it never changes a pinned version.
+const roots = { [NODE_CRATE]: node, [CORE]: core };
+fs.writeFileSync(path.join(outDir, 'Cargo.lock'), trimLock(fs.readFileSync(path.join(repo, 'Cargo.lock'), 'utf8'), roots));
 console.error(`vendor-native.js: Rust sources vendored into ${path.relative(process.cwd(), outDir) || outDir}`);

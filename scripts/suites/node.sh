@@ -4,9 +4,13 @@
 # fetch middlewares over real HTTP on loopback, the duplicate guards and RedisGuard (node-redis
 # and ioredis) against a private redis-server (scripts/suites/redis-common.sh), the client and an end-to-end run through
 # examples/node-receiver against `kompliant sim`), `tsc --noEmit --strict` on a typed usage
-# file, and finally `npm pack` → `npm install <tarball>` into a temporary project, which
-# builds the native module from source with cargo, then require() and import of the
-# installed package. Sourced by scripts/test.
+# file, and finally `npm pack` (with an empty CARGO_HOME) → `npm install <tarball>` into
+# temporary projects: installing builds nothing (the package has no install script) and, with
+# no platform package, require() fails with the package's clear error; `npx
+# kompliant-webhooks-build` (the opt-in) builds the native module from the tarball's Rust
+# sources with cargo, then require() and import work; and a
+# per-platform package made by napi create-npm-dirs + napi artifacts installs without
+# building. The dist/ artifacts are tested by scripts/test dist. Sourced by scripts/test.
 #
 # Caches: node_modules (reinstalled only when package-lock.json changes) and cargo's target/.
 # The tarball's from-source build also uses target/ (KOMPLIANT_WEBHOOKS_TARGET_DIR): its
@@ -20,8 +24,16 @@ suite_node() {
 
   step "node: npm dependencies of node/ (npm ci when package-lock.json changed)"
   npm_ci_cached "$ROOT/node" || return 1
-  step "node: native module (napi build --platform --release)"
+  step "node: native module (napi build --platform --release) and napi's generated loader"
   (cd "$ROOT/node" && npm run --silent build) || return 1
+  # binding.js is napi's generated loader, committed (npm pack needs it, and packing must not
+  # need a Rust build): the build just rewrote it, and it must not have changed.
+  if ! git -C "$ROOT" ls-files --error-unmatch node/binding.js >/dev/null 2>&1 || ! git -C "$ROOT" diff --quiet -- node/binding.js; then
+    git -C "$ROOT" diff --stat -- node/binding.js >&2
+    echo "node: node/binding.js is not what this @napi-rs/cli generates; commit the regenerated file" >&2
+    SUMMARY+=("node: FAIL - node/binding.js (napi's generated loader) is out of date; commit what npm run build wrote")
+    return 1
+  fi
   step "node: Rust unit tests of the binding crate (cargo test -p kompliant-webhooks-node)"
   cargo test --locked -p kompliant-webhooks-node 2>&1 | tee "$TOOLS/node-cargo-test.log" | grep -E '^test |^test result' >&2
   [ "${PIPESTATUS[0]}" = 0 ] || return 1
@@ -48,8 +60,8 @@ suite_node() {
   local tsc="tsc strict clean"
   (cd "$ROOT/node" && npx --no-install tsc -p test/types/tsconfig.json --noEmit --strict) || { tsc="tsc FAILED"; rc=1; }
 
-  step "node: npm pack → npm install <tarball> in a temporary project (builds from source) → require and import"
-  local pack="packed tarball builds from source"
+  step "node: npm pack → npm install <tarball> in a temporary project (builds nothing) → npx kompliant-webhooks-build (from source) → require and import"
+  local pack="packed tarball builds from source on opt-in only"
   node_pack_check || { pack="packed tarball FAILED"; rc=1; }
   step "node: a per-platform prebuilt package (napi create-npm-dirs + napi artifacts) installs without building"
   local prebuilt="prebuilt package installs"
@@ -92,37 +104,63 @@ npm_ci_cached() {
   echo "$want" >"$stamp"
 }
 
-# Packs node/ (prepack vendors the Rust sources), installs the tarball into a fresh project
-# the way a user would (install scripts approved: npm 11 blocks them by default), and checks
-# that the native module was built from source and that require() and import work.
+# Packs node/ (prepack vendors the Rust sources) with an empty CARGO_HOME, as a packing
+# machine may have no crate cached, then installs the tarball into fresh projects the way a
+# user would:
+#  - the package has no install script, the install builds nothing (cargo is made unusable),
+#    and with no platform package require() fails with the package's own error naming what
+#    was tried and how to fix it;
+#  - the opt-in, `npx kompliant-webhooks-build`, builds the native module from source, and
+#    require() (which must load that file) and import work.
 node_pack_check() {
   local tmp tarball rc=0
   tmp=$(mktemp -d)
-  (cd "$ROOT/node" && npm pack --silent --pack-destination "$tmp") >"$tmp/pack.out" || { rm -rf "$tmp"; return 1; }
+  mkdir "$tmp/cargo-home"
+  (cd "$ROOT/node" && CARGO_HOME="$tmp/cargo-home" npm pack --silent --pack-destination "$tmp") >"$tmp/pack.out" ||
+    { echo "node: npm pack failed with an empty CARGO_HOME (no crate cached)" >&2; rm -rf "$tmp"; return 1; }
   tarball="$tmp/$(tail -1 "$tmp/pack.out")"
   tar -tzf "$tarball" >"$tmp/contents"
   if grep -q '\.node$' "$tmp/contents"; then
-    echo "node: the tarball ships a prebuilt .node; it must build from source" >&2
+    echo "node: the tarball ships a prebuilt .node; the main package never holds one" >&2
     rm -rf "$tmp"; return 1
   fi
-  for f in package/native/Cargo.toml package/native/Cargo.lock package/native/core/Cargo.toml package/native/core/src/lib.rs package/index.d.ts package/express.mjs; do
+  for f in package/native/Cargo.toml package/native/Cargo.lock package/native/core/Cargo.toml package/native/core/src/lib.rs package/index.d.ts package/express.mjs package/binding.js; do
     grep -qx "$f" "$tmp/contents" || { echo "node: $f missing from the tarball" >&2; rc=1; }
   done
+
+  # The install: no install script, nothing built, and require() fails with a clear error.
   mkdir "$tmp/app"
-  # The user's side: approve the package's install script in allowScripts (npm 11 warns about
-  # unapproved dependency install scripts, and refuses them with --strict-allow-scripts; a
-  # tarball is approved by its file: spec, a registry package by name; older npm ignores the
-  # field), then install the tarball.
-  printf '{ "name": "app", "version": "1.0.0", "private": true, "allowScripts": { "file:%s": true } }\n' "$tarball" >"$tmp/app/package.json"
-  (
-    cd "$tmp/app" && KOMPLIANT_WEBHOOKS_TARGET_DIR="$ROOT/target" \
-      npm install --no-audit --no-fund --foreground-scripts --strict-allow-scripts "$tarball"
-  ) >&2 || rc=1
+  printf '{ "name": "app", "version": "1.0.0", "private": true }\n' >"$tmp/app/package.json"
+  (cd "$tmp/app" && CARGO=/bin/false npm install --no-audit --no-fund --foreground-scripts "$tarball") >&2 || rc=1
+  if compgen -G "$tmp/app/node_modules/kompliant-webhooks/*.node" >/dev/null || [ -d "$tmp/app/node_modules/kompliant-webhooks/native/target" ]; then
+    echo "node: installing the package built the native module; only npx kompliant-webhooks-build may" >&2
+    rc=1
+  fi
+  node -e '
+    const s = require(process.argv[1]).scripts || {};
+    const hooks = ["preinstall", "install", "postinstall", "prepare"].filter((h) => s[h]);
+    if (hooks.length) { console.error(`node: the package has install scripts (${hooks}); installing must never compile`); process.exit(1); }
+  ' "$tmp/app/node_modules/kompliant-webhooks/package.json" >&2 || rc=1
+  (cd "$tmp/app" && node -e '
+    try { require("kompliant-webhooks"); } catch (e) {
+      const m = String(e.message);
+      if (e.code === "KOMPLIANT_NATIVE_MODULE_NOT_FOUND" && /kompliant-webhooks-linux-\w+-\w+/.test(m) && m.includes("kompliant-webhooks-wasm32-wasi") && m.includes("npx kompliant-webhooks-build") && e.cause) {
+        console.log("no native module: clear error: ok"); process.exit(0);
+      }
+      console.error(e); process.exit(1);
+    }
+    console.error("require() worked with no native module installed"); process.exit(1);
+  ') >&2 || rc=1
+
+  # The opt-in source build, in the same project.
+  (cd "$tmp/app" && KOMPLIANT_WEBHOOKS_TARGET_DIR="$ROOT/target" npx --no-install kompliant-webhooks-build) >&2 || rc=1
   if [ "$rc" = 0 ]; then
     ls "$tmp/app/node_modules/kompliant-webhooks/"kompliant-webhooks.*.node >/dev/null || { echo "node: no native module was built" >&2; rc=1; }
     (
       cd "$tmp/app" && node -e '
         const k = require("kompliant-webhooks");
+        const loaded = Object.keys(require.cache).filter((f) => f.endsWith(".node"));
+        if (loaded.length !== 1 || !/node_modules\/kompliant-webhooks\/kompliant-webhooks\.[^/]+\.node$/.test(loaded[0])) { console.error("loaded:", loaded); process.exit(1); }
         const secret = k.generateWebhookSecret();
         const meta = { id: "wh_packed", eventType: "WORKFLOW_CREATED", timestamp: "2025-11-21T00:00:00Z", accountId: "sb_1", schemaVersion: "2025-11-21", keyId: "whk_20251121_01" };
         const w = new k.WebhookReceiver(new k.Keyring({ whk_20251121_01: secret })).decrypt(k.sealWebhook(meta, { version: "1.0" }, secret).body(0));
@@ -164,11 +202,18 @@ node_prebuilt_check() {
   platform=$(ls "$tmp/packs"/kompliant-webhooks-"$suffix"-*.tgz)
   main=$(ls "$tmp/packs"/kompliant-webhooks-[0-9]*.tgz)
   mkdir "$tmp/app"
-  printf '{ "name": "app", "version": "1.0.0", "private": true, "allowScripts": { "file:%s": true } }\n' "$main" >"$tmp/app/package.json"
+  printf '{ "name": "app", "version": "1.0.0", "private": true }\n' >"$tmp/app/package.json"
   (
     cd "$tmp/app" && CARGO=/bin/false npm install --no-audit --no-fund --foreground-scripts "$platform" "$main" &&
       test ! -e node_modules/kompliant-webhooks/kompliant-webhooks."$suffix".node &&
-      node -e 'const k = require("kompliant-webhooks"); if (k.ERROR_CODES.length !== 26) process.exit(1); console.log("prebuilt: ok")'
+      node -e '
+        const k = require("kompliant-webhooks");
+        if (k.ERROR_CODES.length !== 26) process.exit(1);
+        const loaded = Object.keys(require.cache).filter((f) => f.endsWith(".node"));
+        const want = `node_modules/kompliant-webhooks-${process.argv[1]}/kompliant-webhooks.${process.argv[1]}.node`;
+        if (loaded.length !== 1 || !loaded[0].endsWith(want)) { console.error("loaded", loaded, "not", want); process.exit(1); }
+        console.log("prebuilt: ok, loaded from the platform package");
+      ' "$suffix"
   ) >&2 || rc=1
   rm -rf "$tmp"
   return "$rc"
