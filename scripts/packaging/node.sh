@@ -11,8 +11,9 @@
 #       on every platform package in dist/npm/ at the same version.
 # KOMPLIANT_DIST_TARGETS picks the targets (default: the four Linux ones and the wasm one);
 # each must be one of node/package.json's napi.targets. A release job on a macOS or Windows
-# runner builds its own targets (plain `napi build`, no zig) into dist/npm/, and the main
-# package made last lists every platform package found there.
+# runner builds its own targets (plain `napi build`, no zig) into dist/npm/; the Linux job
+# that publishes puts those tarballs into its dist/npm/ first, then runs this, and the main
+# package lists every platform package found there (only this run's targets are replaced).
 
 package_node() {
   local out="$DIST/npm" stage targets=() target main
@@ -32,7 +33,11 @@ package_node() {
 
   stage=$(mktemp -d)
   mkdir -p "$out"
-  rm -f "$out"/kompliant-webhooks-*.tgz
+  # This run's packages are replaced; platform tarballs other runners put here are kept.
+  rm -f "$out/kompliant-webhooks-$VERSION.tgz"
+  for target in "${targets[@]}"; do
+    rm -f "$out/kompliant-webhooks-$(node_platform_suffix "$target")-"*.tgz
+  done
 
   # 1. The main package as `npm pack` makes it (prepack vendors the Rust sources), unpacked:
   #    napi create-npm-dirs reads its package.json.
