@@ -20,7 +20,10 @@ package_cli() {
     case "$target" in
       *-linux-musl)
         # Static: no interpreter, no NEEDED libraries.
-        if readelf -l "$bin" | grep -q 'INTERP' || readelf -d "$bin" 2>/dev/null | grep -q NEEDED; then
+        local headers dynamic
+        headers=$(readelf -l "$bin") || return 1
+        dynamic=$(readelf -d "$bin" 2>/dev/null || true)
+        if grep -q 'INTERP' <<<"$headers" || grep -q NEEDED <<<"$dynamic"; then
           echo "package cli: $bin is not static" >&2
           return 1
         fi

@@ -9,8 +9,10 @@ DIST_CACHE="${KOMPLIANT_DIST_CACHE:-/var/cache/kompliant-webhooks}"
 DIST_TARGET_DIR="${KOMPLIANT_DIST_TARGET_DIR:-$DIST_CACHE/target-dist}"
 DIST_VENV="$DIST_CACHE/pkg-venv"
 # A virtualenv keeps its programs in bin/, or Scripts/ on Windows (release workflow runners).
+# The host's Python: python3, or on Windows `python` (where `python3` may be the Store stub).
 DIST_VENV_BIN="$DIST_VENV/bin"
-case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) DIST_VENV_BIN="$DIST_VENV/Scripts" ;; esac
+DIST_HOST_PYTHON=python3
+case "$(uname -s)" in MINGW* | MSYS* | CYGWIN*) DIST_VENV_BIN="$DIST_VENV/Scripts" DIST_HOST_PYTHON=python ;; esac
 # One version for every artifact: the workspace's.
 VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml")
 
@@ -27,7 +29,7 @@ dist_tools() {
   mkdir -p "$DIST_CACHE/bin" "$DIST"
   if ! "$DIST_VENV_BIN/python" -c 'import ziglang, maturin' >/dev/null 2>&1 || [ ! -x "$DIST_VENV_BIN/auditwheel" ]; then
     step "package: installing maturin, ziglang and auditwheel into $DIST_VENV (once)"
-    "$(command -v python3 || command -v python)" -m venv "$DIST_VENV" >&2
+    "$DIST_HOST_PYTHON" -m venv "$DIST_VENV" >&2
     "$DIST_VENV_BIN/python" -m pip install --quiet --disable-pip-version-check 'maturin>=1.16,<2' 'ziglang>=0.13' 'auditwheel>=6' >&2
   fi
   # `zig` for cargo-zigbuild and napi's --cross-compile: PyPI's ziglang behind a shim.
@@ -75,18 +77,29 @@ target_short() {
 # dist/SHA256SUMS and dist/sizes.txt over every file in dist/ (the Maven repository's
 # metadata and checksum files aside).
 dist_index() {
-  local list
-  list=$(mktemp)
-  (
-    cd "$DIST" &&
-      find . -type f ! -name SHA256SUMS ! -name sizes.txt ! -name '*.sha1' ! -name '*.md5' \
-        ! -name 'maven-metadata*' ! -name '_remote.repositories' -printf '%P\n' | LC_ALL=C sort >"$list" &&
-      xargs -r -d '\n' sha256sum <"$list" >SHA256SUMS &&
-      xargs -r -d '\n' du -k --apparent-size <"$list" | awk '{ printf "%8d KiB  %s\n", $1, $2 }' >sizes.txt
-  )
-  local rc=$?
-  rm -f "$list"
-  return "$rc"
+  # Python, not find -printf / du --apparent-size / sha256sum: the same on the macOS and
+  # Windows runners of the release workflow.
+  "$DIST_HOST_PYTHON" - "$DIST" <<'PY'
+import hashlib, os, sys
+root = sys.argv[1]
+skip_names = {"SHA256SUMS", "sizes.txt", "_remote.repositories"}
+files = []
+for d, _, names in os.walk(root):
+    for n in names:
+        if n in skip_names or n.startswith("maven-metadata") or n.endswith((".sha1", ".md5")):
+            continue
+        files.append(os.path.relpath(os.path.join(d, n), root).replace(os.sep, "/"))
+files.sort()
+with open(os.path.join(root, "SHA256SUMS"), "w") as sums, open(os.path.join(root, "sizes.txt"), "w") as sizes:
+    for f in files:
+        path = os.path.join(root, f)
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        sums.write(f"{h.hexdigest()}  {f}\n")
+        sizes.write(f"{(os.path.getsize(path) + 1023) // 1024:8d} KiB  {f}\n")
+PY
 }
 
 # A PATH with every directory that holds cargo or rustc removed: what the install tests run
@@ -97,8 +110,17 @@ path_without_rust() {
   for dir in "${dirs[@]}"; do
     [ -n "$dir" ] || continue
     # Rust itself, and the packaging tools that drive it (zig, cargo-zigbuild, maturin).
-    [ -e "$dir/cargo" ] || [ -e "$dir/rustc" ] || [ -e "$dir/rustup" ] || [ -e "$dir/zig" ] ||
-      [ -e "$dir/cargo-zigbuild" ] || [ -e "$dir/maturin" ] && continue
+    if [ -e "$dir/cargo" ] || [ -e "$dir/rustc" ] || [ -e "$dir/rustup" ] || [ -e "$dir/zig" ] ||
+      [ -e "$dir/cargo-zigbuild" ] || [ -e "$dir/maturin" ]; then
+      case "$dir" in
+        /usr/bin | /bin | /usr/local/bin | /usr/sbin | /sbin)
+          # Dropping it would drop python3, node and java too.
+          echo "path_without_rust: Rust is installed in $dir (a distribution package?); the install tests need it elsewhere (rustup's ~/.cargo/bin)" >&2
+          return 1
+          ;;
+      esac
+      continue
+    fi
     out+=("$dir")
   done
   local joined

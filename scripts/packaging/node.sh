@@ -43,9 +43,9 @@ package_node() {
   #    napi create-npm-dirs reads its package.json.
   step "package node: npm pack of node/ (the main package, with the vendored Rust sources)"
   (cd "$ROOT/node" && npm pack --silent --pack-destination "$stage") >"$stage/pack.out" || { rm -rf "$stage"; return 1; }
-  tar -xzf "$stage/$(tail -1 "$stage/pack.out")" -C "$stage"
+  tar -xzf "$stage/$(tail -1 "$stage/pack.out")" -C "$stage" || { rm -rf "$stage"; return 1; }
   main="$stage/package"
-  cp "$ROOT/LICENSE" "$main/LICENSE"
+  cp "$ROOT/LICENSE" "$main/LICENSE" || { rm -rf "$stage"; return 1; }
   # napi wants every directory it manages inside the package; `files` keeps them out of the
   # main tarball. napi artifacts wants an artifact for every napi.targets entry: narrowed to
   # this run's targets here, restored in step 5.

@@ -2,12 +2,15 @@
 #   - one abi3 wheel (CPython 3.9+) per Linux target: manylinux_2_17 (manylinux2014) for the
 #     gnu targets, musllinux_1_2 for the musl ones; cross-linked by maturin --zig;
 #   - the sdist (builds from source with cargo; see python/build_backend/kompliant_build.py);
-#   - dist/python/auditwheel/<wheel>.txt: `auditwheel show` of every wheel, and the build
+#   - dist/reports/auditwheel/<wheel>.txt: `auditwheel show` of every wheel, and the build
 #     fails unless auditwheel agrees the wheel is consistent with the tag it carries.
 
 package_python() {
   local out="$DIST/python" target compat
-  rm -rf "$out" && mkdir -p "$out/auditwheel"
+  rm -rf "$out" "$DIST/reports/auditwheel" && mkdir -p "$out" "$DIST/reports/auditwheel"
+  # python/LICENSE is a copy (a symlink would become a text file holding the link's path in a
+  # Windows checkout, and that would be the wheel's licence): it must equal the root's.
+  cmp -s "$ROOT/LICENSE" "$ROOT/python/LICENSE" || { echo "package python: python/LICENSE differs from LICENSE; copy it" >&2; return 1; }
   for target in "${LINUX_TARGETS[@]}"; do
     case "$target" in
       *-linux-gnu) compat=manylinux2014 ;;
@@ -34,7 +37,8 @@ package_python() {
   python_wheels_audit "$out"
 }
 
-# `auditwheel show` on every wheel in $1, its report kept in dist/python/auditwheel/.
+# `auditwheel show` on every wheel in $1, its report kept in dist/reports/auditwheel/ (not beside the wheels: every file in
+# dist/python is uploaded to PyPI).
 #   - manylinux: auditwheel must find the wheel consistent with one of its own platform tags
 #     (a manylinux_2_17 wheel needing glibc 2.18+ fails here, before any user sees it);
 #   - musllinux: auditwheel on a glibc host cannot place zig's musl link (the module's only
@@ -47,7 +51,7 @@ python_wheels_audit() {
   tmp=$(mktemp -d)
   for wheel in "$out"/*.whl; do
     name=$(basename "$wheel")
-    report="$out/auditwheel/$name.txt"
+    report="$DIST/reports/auditwheel/$name.txt"
     case "$name" in
       *macosx* | *win*)
         # auditwheel audits Linux wheels only; these link nothing but the system libraries.

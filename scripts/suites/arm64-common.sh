@@ -14,6 +14,7 @@ arm64_root_ensure() {
   [ "$(id -u)" = 0 ] || { echo "arm64: the emulated root needs root (debootstrap, chroot, binfmt_misc)" >&2; return 1; }
   if [ ! -x /usr/bin/qemu-aarch64-static ] || ! command -v debootstrap >/dev/null || ! command -v update-binfmts >/dev/null; then
     step "arm64: apt-get install qemu-user-static binfmt-support debootstrap (once)"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || true
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qemu-user-static binfmt-support debootstrap >&2 || return 1
   fi
   if [ ! -e /proc/sys/fs/binfmt_misc/register ]; then

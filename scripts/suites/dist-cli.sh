@@ -12,17 +12,20 @@ dist_check_cli() {
     local before=$rc
     case "$target" in
       x86_64-*)
-        tar -C "$tmp" -xzf "$archive" && python3 "$ROOT/tests/dist/cli_vectors.py" stage "$ROOT/tests/vectors/webhooks.json" "$tmp/v" || { rc=1; continue; }
+        tar -C "$tmp" -xzf "$archive" && python3 "$ROOT/tests/dist/cli_vectors.py" stage "$ROOT/tests/vectors/webhooks.json" "$tmp/v" ||
+          { SUMMARY+=("dist: cli FAIL - could not unpack $(basename "$archive")"); rc=1; rm -rf "$tmp"; continue; }
         bin="$tmp/kompliant-$VERSION-$target/kompliant"
         PATH="$DIST_NO_RUST_PATH" sh "$tmp/v/run.sh" "$bin"
         where="on x86_64, no Rust on PATH"
         result=$(python3 "$ROOT/tests/dist/cli_vectors.py" check "$tmp/v") || rc=1
         ;;
       aarch64-*)
-        arm64_root_ensure || { SUMMARY+=("dist: cli arm64 FAIL - the emulated arm64 root could not be set up"); rc=1; continue; }
         local work
-        work=$(arm64_stage_dir) || { rc=1; continue; }
-        tar -C "$work" -xzf "$archive" && python3 "$ROOT/tests/dist/cli_vectors.py" stage "$ROOT/tests/vectors/webhooks.json" "$work/v" || { rc=1; continue; }
+        if ! arm64_root_ensure || ! work=$(arm64_stage_dir) || ! tar -C "$work" -xzf "$archive" ||
+          ! python3 "$ROOT/tests/dist/cli_vectors.py" stage "$ROOT/tests/vectors/webhooks.json" "$work/v"; then
+          SUMMARY+=("dist: cli arm64 FAIL - the emulated arm64 root or the staged archive could not be set up")
+          rc=1; rm -rf "$tmp"; continue
+        fi
         arm64_run "uname -m >$ARM64_WORK/machine; sh $ARM64_WORK/v/run.sh $ARM64_WORK/kompliant-$VERSION-$target/kompliant" || rc=1
         where="in the emulated arm64 Debian root ($(cat "$work/machine"))"
         result=$(python3 "$ROOT/tests/dist/cli_vectors.py" check "$work/v") || rc=1
