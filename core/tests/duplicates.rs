@@ -39,7 +39,7 @@ fn sealed(n: usize, key_id: &str, secret: &WebhookSecret) -> SealedEnvelope {
 
 /// A deterministic "does this attempt fail?" (about 20% of attempts).
 fn fails(n: usize, attempt: u64) -> bool {
-    (n as u64 * 7919 + attempt * 104_729) % 5 == 0
+    (n as u64 * 7919 + attempt * 104_729).is_multiple_of(5)
 }
 
 #[test]

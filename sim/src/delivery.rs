@@ -351,7 +351,7 @@ impl Engine {
         q.records
             .iter()
             .skip(newer)
-            .filter(|r| account_id.map_or(true, |a| r.account_id == a))
+            .filter(|r| account_id.is_none_or(|a| r.account_id == a))
             .cloned()
             .collect()
     }
@@ -361,7 +361,7 @@ impl Engine {
         let q = self.lock();
         q.events
             .iter()
-            .filter(|r| account_id.map_or(true, |a| r.account_id == a))
+            .filter(|r| account_id.is_none_or(|a| r.account_id == a))
             .cloned()
             .collect()
     }

@@ -203,9 +203,7 @@ fn to_latin1(text: &str, escape: bool) -> Latin1 {
                 // The text's own escape. One above U+00FF could not be told from an added
                 // one: from here on nothing is escaped (and before, nothing may have been).
                 let code = hex.get(..4).and_then(|h| std::str::from_utf8(h).ok());
-                if code.map_or(true, |h| {
-                    u32::from_str_radix(h, 16).map_or(true, |c| c > 0xFF)
-                }) {
+                if code.is_none_or(|h| u32::from_str_radix(h, 16).map_or(true, |c| c > 0xFF)) {
                     if escaped {
                         return Latin1::Unfit;
                     }
