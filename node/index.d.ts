@@ -309,9 +309,11 @@ export declare function sealWebhook(
 export declare function generateWebhookSecret(): string;
 
 /**
- * Adds (or replaces) `keyId` in the keyring file at `path` (created if needed), atomically:
- * written to a temporary file with mode 0600, flushed and renamed over the old one, so a
- * receiver never reads a partial file. Existing keys are kept. Runs off the event loop.
+ * Adds `keyId` to the keyring file at `path` (created if needed), atomically: written to a
+ * temporary file with mode 0600, flushed and renamed over the old one, so a receiver never
+ * reads a partial file. Existing keys are kept; a different secret for a key id the file
+ * holds is refused. Writers in every process take an OS file lock (`.<name>.lock` beside the
+ * file), so concurrent additions all survive. Runs off the event loop.
  * Rejects with {InvalidKeyError} or {IoError}.
  */
 export declare function addToKeyringFile(path: string | URL, keyId: string, secret: WebhookSecretInput): Promise<void>;

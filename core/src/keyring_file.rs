@@ -3,26 +3,24 @@
 //! This is the store step of a key rotation when receivers read their keys from a file.
 
 use std::path::Path;
-use std::sync::{Mutex, PoisonError};
 
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
 use crate::error::WebhookError;
 use crate::keyring::{check_key_id, Keyring};
-use crate::private_file::write_private_file;
+use crate::private_file::{remove_leftover_temps, write_private_file, PathLock};
 use crate::secret::WebhookSecret;
-
-/// Serialises read-modify-write cycles of keyring files within this process, so two
-/// threads adding keys at once cannot lose one of them. (Processes do not coordinate: run
-/// one rotation at a time per keyring file.)
-static KEYRING_FILE_LOCK: Mutex<()> = Mutex::new(());
 
 /// Adds `key_id` to the keyring file at `path`, creating the file if needed. Existing keys
 /// are kept; adding a key id the file already holds with the same secret changes nothing.
 ///
 /// The file is replaced atomically with mode 0600 ([`write_private_file`]), so a reader
-/// never sees a partial file and a crash leaves either the old or the new keyring.
+/// never sees a partial file and a crash leaves either the old or the new keyring. Writers
+/// in every process take an OS file lock ([`PathLock`], on `.<name>.lock` beside the file)
+/// across the read-modify-write, so concurrent additions from several processes or threads
+/// all survive; under it, temporary files a crashed writer left (copies of the secrets) are
+/// removed.
 ///
 /// # Errors
 /// `INVALID_KEY` for a bad key id, an existing file that is not a valid keyring, or a file
@@ -39,9 +37,8 @@ pub fn add_to_keyring_file(
         path: path.display().to_string(),
         detail: e.to_string(),
     };
-    let _guard = KEYRING_FILE_LOCK
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
+    let _lock = PathLock::acquire(path).map_err(io)?;
+    remove_leftover_temps(path).map_err(io)?;
     let mut entries: Map<String, Value> = match std::fs::read_to_string(path) {
         Ok(text) => {
             let text = Zeroizing::new(text);
@@ -96,8 +93,8 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            1,
+            keyring_dir_files(dir.path()),
+            ["keys.json"],
             "no temporary file left"
         );
     }
@@ -144,7 +141,35 @@ mod tests {
             }
         });
         assert_eq!(Keyring::from_file(&path).unwrap().len(), 100);
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(keyring_dir_files(dir.path()), ["keys.json"]);
+    }
+
+    #[test]
+    fn a_crashed_writers_temporary_file_is_removed_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        let first = WebhookSecret::from_bytes(&[1; 32]).unwrap();
+        add_to_keyring_file(&path, "whk_20251021_01", &first).unwrap();
+        // What a writer killed between writing its temporary file and the rename leaves.
+        std::fs::write(
+            dir.path().join(".keys.json.00000000deadbeef.tmp"),
+            "{\"secret\": 1}",
+        )
+        .unwrap();
+        let second = WebhookSecret::from_bytes(&[2; 32]).unwrap();
+        add_to_keyring_file(&path, "whk_20251121_01", &second).unwrap();
+        assert_eq!(keyring_dir_files(dir.path()), ["keys.json"]);
+    }
+
+    /// The files a keyring's directory holds, the lock sidecar aside, sorted.
+    fn keyring_dir_files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| !n.ends_with(".lock"))
+            .collect();
+        names.sort();
+        names
     }
 
     #[test]

@@ -128,8 +128,9 @@ pub fn generate_secret() -> napi::Result<String> {
     })
 }
 
-/// Adds (or replaces) `keyId` in the keyring file at `path` atomically (mode 0600), off the
-/// event loop. `INVALID_KEY` / `IO_ERROR` as the core's `add_to_keyring_file`.
+/// Adds `keyId` to the keyring file at `path` atomically (mode 0600, under an OS file lock
+/// shared by every process), off the event loop. `INVALID_KEY` (also for a different secret
+/// under a key id the file holds) / `IO_ERROR` as the core's `add_to_keyring_file`.
 #[napi]
 pub fn add_to_keyring_file(
     path: String,

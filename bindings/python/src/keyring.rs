@@ -169,13 +169,16 @@ fn generate_secret(py: Python<'_>) -> PyResult<String> {
     })
 }
 
-/// Adds (or replaces) `key_id` with its base64 `secret` in the keyring file at `path`
-/// (created if missing), the file `Keyring.from_file` loads. The new file is written to a
-/// temporary file (mode 0600) and renamed over the old one, so readers never see a partial
-/// keyring; existing keys are kept. A ready-made `store` for `rotate_webhook_key`.
+/// Adds `key_id` with its base64 `secret` to the keyring file at `path` (created if
+/// missing), the file `Keyring.from_file` loads. The new file is written to a temporary file
+/// (mode 0600) and renamed over the old one, so readers never see a partial keyring;
+/// existing keys are kept. Writers in every process take an OS file lock (`.<name>.lock`
+/// beside the file), so concurrent additions all survive; a temporary file a crashed writer
+/// left is removed. A ready-made `store` for `rotate_webhook_key`.
 ///
-/// Raises `InvalidKeyError` for a bad key id or secret, or an existing file that is not a
-/// valid keyring; `KeyringFileError` if the file cannot be read or written.
+/// Raises `InvalidKeyError` for a bad key id or secret, an existing file that is not a
+/// valid keyring, or a different secret for a key id the file holds; `KeyringFileError` if
+/// the file cannot be read or written.
 #[pyfunction]
 fn add_to_keyring_file(py: Python<'_>, path: PathBuf, key_id: &str, secret: &str) -> PyResult<()> {
     guard(py, Side::Receive, || {

@@ -142,12 +142,15 @@ impl fmt::Display for Keyring {
     }
 }
 
-/// Adds (or replaces) `keyId` in the JSON keyring file at `path` (the file `Keyring.fromFile`
-/// reads), creating it if needed: written atomically (temporary file + rename), mode 0600.
-/// Use it as the store step of a rotation when receivers load keys from a file.
+/// Adds `keyId` to the JSON keyring file at `path` (the file `Keyring.fromFile` reads),
+/// creating it if needed: written atomically (temporary file + rename), mode 0600, under an
+/// OS file lock (`.<name>.lock` beside the file) shared by every process, so concurrent
+/// additions all survive. Use it as the store step of a rotation when receivers load keys
+/// from a file.
 ///
-/// Throws `INVALID_KEY` for a bad key id or secret, or an existing file that is not a valid
-/// keyring; `IO_ERROR` if the file cannot be read or written.
+/// Throws `INVALID_KEY` for a bad key id or secret, an existing file that is not a valid
+/// keyring, or a different secret for a key id the file holds; `IO_ERROR` if the file cannot
+/// be read or written.
 #[uniffi::export]
 pub fn add_to_keyring_file(
     path: String,
