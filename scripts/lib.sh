@@ -27,3 +27,38 @@ cargo_counts() {
   awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed/) p += $(i-1); if ($(i) ~ /^failed/) f += $(i-1); if ($(i) ~ /^ignored/) ig += $(i-1) } }
        END { printf "%d passed, %d failed, %d ignored", p, f, ig }' "$1"
 }
+
+# The number of conformance cases tests/vectors/webhooks.json holds (every suite's total).
+vector_total() {
+  python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$ROOT/tests/vectors/webhooks.json"
+}
+
+# Unmounts ROOT/proc if it is mounted (lazily when busy).
+chroot_unmount_proc() {
+  if mountpoint -q "$1/proc" 2>/dev/null; then
+    umount "$1/proc" || umount -l "$1/proc"
+  fi
+}
+
+# Runs the shell command line $2 inside the chroot $1 with /proc mounted (the Swift and arm64
+# roots), in a clean environment, and unmounts /proc afterwards whatever happens (also on
+# Ctrl-C or a kill of scripts/test). Returns the command's status.
+chroot_run() {
+  local root=$1 rc=0 saved_exit saved_int saved_term
+  saved_exit=$(trap -p EXIT); saved_int=$(trap -p INT); saved_term=$(trap -p TERM)
+  # shellcheck disable=SC2064 # the root is fixed now, on purpose
+  trap "chroot_unmount_proc '$root'" EXIT
+  # shellcheck disable=SC2064
+  trap "chroot_unmount_proc '$root'; exit 130" INT
+  # shellcheck disable=SC2064
+  trap "chroot_unmount_proc '$root'; exit 143" TERM
+  mountpoint -q "$root/proc" || mount -t proc proc "$root/proc" || rc=1
+  if [ "$rc" = 0 ]; then
+    env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+      chroot "$root" /bin/bash -c "$2" || rc=$?
+  fi
+  chroot_unmount_proc "$root"
+  trap - EXIT INT TERM
+  eval "$saved_exit"; eval "$saved_int"; eval "$saved_term"
+  return "$rc"
+}

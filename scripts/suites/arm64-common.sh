@@ -47,10 +47,7 @@ arm64_describe() {
 }
 
 arm64_unmount_proc() {
-  local root=${1:-$ARM64_ROOT}
-  if mountpoint -q "$root/proc" 2>/dev/null; then
-    umount "$root/proc" || umount -l "$root/proc"
-  fi
+  chroot_unmount_proc "${1:-$ARM64_ROOT}"
 }
 
 # Empties $ARM64_WORK inside the root and prints its path as seen from the host.
@@ -62,20 +59,9 @@ arm64_stage_dir() {
 # it afterwards whatever happens. No Rust in there: the root has none. Two callers at once
 # take turns (an flock on "$ARM64_ROOT.lock"), so one never unmounts the other's /proc.
 arm64_run() {
-  local rc=0 saved_exit saved_int saved_term lock_fd
+  local rc=0 lock_fd
   exec {lock_fd}>"$ARM64_ROOT.lock" && flock "$lock_fd" || return 1
-  saved_exit=$(trap -p EXIT); saved_int=$(trap -p INT); saved_term=$(trap -p TERM)
-  trap 'arm64_unmount_proc' EXIT
-  trap 'arm64_unmount_proc; exit 130' INT
-  trap 'arm64_unmount_proc; exit 143' TERM
-  mountpoint -q "$ARM64_ROOT/proc" || mount -t proc proc "$ARM64_ROOT/proc" || rc=1
-  if [ "$rc" = 0 ]; then
-    env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-      chroot "$ARM64_ROOT" /bin/bash -c "$1" || rc=$?
-  fi
-  arm64_unmount_proc
-  trap - EXIT INT TERM
-  eval "$saved_exit"; eval "$saved_int"; eval "$saved_term"
+  chroot_run "$ARM64_ROOT" "$1" || rc=$?
   exec {lock_fd}>&-
   return "$rc"
 }

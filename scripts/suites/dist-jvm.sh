@@ -18,7 +18,7 @@ dist_check_jvm() {
   [ -f "$dist_jar" ] || { SUMMARY+=("dist: jvm FAIL - $dist_jar is missing (scripts/package jvm)"); return 1; }
   natives=$(unzip -Z1 "$dist_jar" | sed -n 's|^\([a-z0-9-]*\)/libkompliant_webhooks_uniffi.so$|\1|p' | tr '\n' ' ')
   natives=${natives% }
-  total=$(dist_vector_total) || return 1
+  total=$(vector_total) || return 1
   tmp=$(mktemp -d /tmp/kompliant-dist-jvm.XXXXXX) || return 1
   cp -r "$ROOT/tests/dist/jvm-consumer/." "$tmp/" && cp "$ROOT/tests/vectors/webhooks.json" "$tmp/" || { rm -rf "$tmp"; return 1; }
   mkdir -p "$DIST_JVM_M2" && rm -rf "$DIST_JVM_M2/com/kompliant"

@@ -136,7 +136,7 @@ dist_node_run() {
 # failed, or the binding check did not pass.
 dist_node_count() {
   local tap=$1 status=$2 vectors total fail
-  total=$(dist_vector_total)
+  total=$(vector_total)
   vectors=$(grep -E '^ *ok [0-9]+ - vector: ' "$tap" | grep -cvE '# (SKIP|TODO)' || true)
   fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
   echo "$vectors/$total"
@@ -172,7 +172,7 @@ dist_node_host_and_wasm() {
     echo "dist node: the install built or placed a native module in the main package" >&2
     rc=1
   fi
-  counts="0/$(dist_vector_total)"
+  counts="0/$(vector_total)"
   if [ "$rc" = 0 ]; then
     step "dist: the conformance vectors against the installed linux-x64-gnu package"
     counts=$(dist_node_run "$app" KOMPLIANT_EXPECT_BINDING=node_modules/kompliant-webhooks-linux-x64-gnu/kompliant-webhooks.linux-x64-gnu.node) || rc=1
@@ -196,7 +196,7 @@ dist_node_host_and_wasm() {
     echo "dist node: npm installed '$installed' for --cpu=wasm32; expected the main package and wasm32-wasi only" >&2
     rc=1
   fi
-  counts="0/$(dist_vector_total)"
+  counts="0/$(vector_total)"
   if [ "$rc" = 0 ]; then
     (cd "$app" && PATH="$DIST_NO_RUST_PATH" node -e '
       require("kompliant-webhooks");
@@ -252,7 +252,7 @@ dist_node_arm64() {
     echo "dist node: npm installed '$installed' for arm64; expected the main package and linux-arm64-gnu only" >&2
     rc=1
   fi
-  counts="0/$(dist_vector_total)"
+  counts="0/$(vector_total)"
   local where="aarch64 (emulated)"
   if [ "$rc" = 0 ]; then
     where=$(arm64_describe)

@@ -20,19 +20,9 @@ dist_python_stage_tests() {
     cp "$ROOT/tests/vectors/webhooks.json" "$1/tests/vectors/"
 }
 
-# "passed/total" of the vector cases in a JUnit file ($1), with the host's python.
-dist_python_vectors() {
-  python3 - "$1" <<'PY'
-import sys, xml.etree.ElementTree as ET
-cases = [c for c in ET.parse(sys.argv[1]).getroot().iter("testcase") if c.get("name", "").startswith("test_vector[")]
-ok = sum(1 for c in cases if all(child.tag in ("system-out", "system-err") for child in c))
-print(f"{ok}/{len(cases)}")
-PY
-}
-
 dist_python_x86_64() {
   local tmp venv seconds wheel_tag vectors total where
-  total=$(dist_vector_total)
+  total=$(vector_total)
   tmp=$(mktemp -d)
   venv="$tmp/venv"
   python3 -m venv "$venv" >&2 && "$venv/bin/pip" install --quiet --disable-pip-version-check 'pytest>=8,<9' >&2 \
@@ -55,7 +45,7 @@ PY
   dist_python_stage_tests "$tmp/repo"
   (cd "$tmp/repo" && PATH="$DIST_NO_RUST_PATH" "$venv/bin/pytest" -q -p no:cacheprovider --junitxml="$tmp/junit.xml" \
     python/tests/test_vectors.py 2>&1 | tail -3 >&2)
-  vectors=$(dist_python_vectors "$tmp/junit.xml" 2>/dev/null || echo "0/0")
+  vectors=$(python_vector_counts "$tmp/junit.xml" 2>/dev/null || echo "0/0")
   local ok=1
   [ "$where" = True ] && [ "$vectors" = "$total/$total" ] || ok=0
   SUMMARY+=("dist: python $([ "$ok" = 1 ] && echo PASS || echo FAIL) - manylinux_2_17_x86_64 abi3 wheel on x86_64 $("$venv/bin/python" -V 2>&1) (pip --no-index, no cargo, installed in ${seconds}s${where:+; from site-packages: $where}): vectors $vectors")
@@ -67,7 +57,7 @@ PY
 # Rust it builds and the vectors pass. The build reuses the dist cargo cache.
 dist_python_sdist() {
   local tmp sdist total vectors out rc=0 no_rust="?" built="?"
-  total=$(dist_vector_total)
+  total=$(vector_total)
   sdist=$(ls "$DIST"/python/kompliant_webhooks-*.tar.gz) || { SUMMARY+=("dist: python sdist FAIL - no sdist in dist/python"); return 1; }
   tmp=$(mktemp -d)
   python3 -m venv "$tmp/venv" >&2 && "$tmp/venv/bin/pip" install --quiet --disable-pip-version-check 'pytest>=8,<9' >&2 || { rm -rf "$tmp"; return 1; }
@@ -83,7 +73,7 @@ dist_python_sdist() {
   if CARGO_TARGET_DIR="$DIST_TARGET_DIR" "$tmp/venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir "$sdist" >&2; then
     dist_python_stage_tests "$tmp/repo"
     (cd "$tmp/repo" && "$tmp/venv/bin/pytest" -q -p no:cacheprovider --junitxml="$tmp/junit.xml" python/tests/test_vectors.py 2>&1 | tail -2 >&2)
-    vectors=$(dist_python_vectors "$tmp/junit.xml" 2>/dev/null || echo "0/0")
+    vectors=$(python_vector_counts "$tmp/junit.xml" 2>/dev/null || echo "0/0")
     built="built with cargo: vectors $vectors"
     [ "$vectors" = "$total/$total" ] || rc=1
   else
@@ -98,7 +88,7 @@ dist_python_sdist() {
 # and pytest), installed by pip with --no-index from the staged wheel.
 dist_python_arm64() {
   local work wheel total vectors seconds rc=0
-  total=$(dist_vector_total)
+  total=$(vector_total)
   arm64_root_ensure || { SUMMARY+=("dist: python arm64 FAIL - the emulated arm64 root could not be set up"); return 1; }
   wheel=$(ls "$DIST"/python/kompliant_webhooks-*-manylinux*_aarch64*.whl) || { SUMMARY+=("dist: python arm64 FAIL - no aarch64 manylinux wheel"); return 1; }
   work=$(arm64_stage_dir) || return 1
@@ -109,7 +99,7 @@ dist_python_arm64() {
     end=\$(date +%s.%N); echo \"\$start \$end\" >install-time
     venv/bin/python -c 'import kompliant_webhooks, platform, sys; assert kompliant_webhooks.__file__.startswith(sys.prefix); print(\"installed for\", platform.machine())'
     cd repo && ../venv/bin/python -m pytest -q -p no:cacheprovider --junitxml=$ARM64_WORK/junit.xml python/tests/test_vectors.py 2>&1 | tail -2" >&2 || rc=1
-  vectors=$(dist_python_vectors "$work/junit.xml" 2>/dev/null || echo "0/0")
+  vectors=$(python_vector_counts "$work/junit.xml" 2>/dev/null || echo "0/0")
   seconds=$(awk '{ printf "%.1f", $2 - $1 }' "$work/install-time" 2>/dev/null || echo "?")
   [ "$vectors" = "$total/$total" ] || rc=1
   SUMMARY+=("dist: python arm64 $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(basename "$wheel" | sed -E 's/.*-abi3-([^.]*)\..*/\1/') wheel in an emulated arm64 Debian root ($(arm64_describe | cut -d, -f1-2); pip --no-index, installed in ${seconds}s under qemu): vectors $vectors")

@@ -18,7 +18,7 @@ dist_check_swift() {
   for f in "$zip" "$archive"; do
     [ -f "$f" ] || { SUMMARY+=("dist: swift FAIL - $f is missing (scripts/package swift)"); return 1; }
   done
-  total=$(dist_vector_total) || return 1
+  total=$(vector_total) || return 1
 
   # The manifest a consumer gets must be one SwiftPM accepts from a dependency.
   if unzip -p "$zip" KompliantWebhooks/Package.swift | grep -nE 'unsafeFlags|target/|\.build/' >&2; then

@@ -50,7 +50,3 @@ dist_time() {
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }'
 }
 
-# The number of conformance cases the vectors file holds.
-dist_vector_total() {
-  python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$ROOT/tests/vectors/webhooks.json"
-}

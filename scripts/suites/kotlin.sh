@@ -20,7 +20,7 @@ suite_kotlin() {
   counts=$(kotlin_counts "$kotlin_dir/target/surefire-reports" all)
   [ -n "$counts" ] || { counts="no test report"; rc=1; }
   # Passed conformance vectors over the number of cases the file holds: fewer is a failure.
-  vector_total=$(uniffi_vector_total) || rc=1
+  vector_total=$(vector_total) || rc=1
   vectors=$(kotlin_counts "$kotlin_dir/target/surefire-reports" vectors)
   [ "${vectors:-0}" = "$vector_total" ] || rc=1
 

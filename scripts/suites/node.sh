@@ -52,7 +52,7 @@ suite_node() {
   pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
   fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
   vectors=$(grep -cE '^ *ok [0-9]+ - vector: ' "$tap" || true)
-  vector_total=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$ROOT/tests/vectors/webhooks.json")
+  vector_total=$(vector_total)
   [ -n "$pass" ] || { pass=0; rc=1; }
   [ "$vectors" = "$vector_total" ] || rc=1
 

@@ -54,7 +54,7 @@ swift_suite_locked() {
   # cases the file holds, and the summary shows P over that number.
   local counts vectors vector_total vectors_ran
   counts=$(swift_counts "$log")
-  vector_total=$(uniffi_vector_total) || rc=1
+  vector_total=$(vector_total) || rc=1
   vectors=$(sed -n 's/.*vectors: \([0-9]*\)\/[0-9]* passed.*/\1/p' "$log" | tail -1)
   vectors_ran=$(sed -n 's/.*vectors: [0-9]*\/\([0-9]*\) passed.*/\1/p' "$log" | tail -1)
   [ -n "$vectors" ] && [ "$vectors" = "$vector_total" ] && [ "$vectors_ran" = "$vector_total" ] || rc=1
@@ -100,28 +100,12 @@ swift_chroot_ensure() {
 }
 
 swift_unmount_proc() {
-  if mountpoint -q "$SWIFT_CHROOT/proc" 2>/dev/null; then
-    umount "$SWIFT_CHROOT/proc" || umount -l "$SWIFT_CHROOT/proc"
-  fi
+  chroot_unmount_proc "$SWIFT_CHROOT"
 }
 
-# Runs a shell command line inside the chroot with /proc mounted, and unmounts it afterwards
-# whatever happens (also on Ctrl-C or a kill of scripts/test).
+# Runs a shell command line inside the Swift chroot (lib.sh's chroot_run).
 swift_in_chroot() {
-  local saved_exit saved_int saved_term rc=0
-  saved_exit=$(trap -p EXIT); saved_int=$(trap -p INT); saved_term=$(trap -p TERM)
-  trap 'swift_unmount_proc' EXIT
-  trap 'swift_unmount_proc; exit 130' INT
-  trap 'swift_unmount_proc; exit 143' TERM
-  mountpoint -q "$SWIFT_CHROOT/proc" || mount -t proc proc "$SWIFT_CHROOT/proc" || rc=1
-  if [ "$rc" = 0 ]; then
-    env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
-      chroot "$SWIFT_CHROOT" /bin/bash -c "$1" || rc=$?
-  fi
-  swift_unmount_proc
-  trap - EXIT INT TERM
-  eval "$saved_exit"; eval "$saved_int"; eval "$saved_term"
-  return "$rc"
+  chroot_run "$SWIFT_CHROOT" "$1"
 }
 
 # Lays out $SWIFT_WORK in the chroot: the package with the generated sources and FFI module,

@@ -37,8 +37,3 @@ uniffi_apt_install() {
     || { tail -20 "$TOOLS/apt-$cmd.log" >&2; printf 'error: apt-get install %s failed\n' "$*" >&2; return 1; }
 }
 
-# The number of conformance-vector cases tests/vectors/webhooks.json holds (the count both
-# suites' vector runs are compared with).
-uniffi_vector_total() {
-  python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$ROOT/tests/vectors/webhooks.json"
-}
