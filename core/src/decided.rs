@@ -145,6 +145,16 @@ pub const DEFAULT_COMPLETED_RETENTION: Duration = RETRY_HORIZON;
 /// redelivery re-sends the envelope sealed for the first attempt, with the old key id.
 pub const DEFAULT_RETIRED_KEY_RETENTION: Duration = RETRY_HORIZON;
 
+/// Decided: how often a watched keyring ([`Keyring::watch`](crate::Keyring::watch)) looks
+/// at its file: at most once a second (a `stat`; the file is read only when it changed). A
+/// webhook naming a key id the keyring lacks makes it look at once, so a key stored by a
+/// rotation is used from its first webhook; a retired or removed key goes within 1 s.
+pub const KEYRING_WATCH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Decided: largest keyring file read, 1 MiB (a key takes about 100 bytes): a bigger file
+/// is the wrong file, refused with `INVALID_KEY` rather than read into memory.
+pub const MAX_KEYRING_FILE_BYTES: u64 = 1024 * 1024;
+
 /// How long a claim on a webhook id lasts by default before it lapses (the processor is
 /// then presumed dead and a redelivery may claim the id). Kompliant waits 30 s for an
 /// answer; a handler can run on after that, and a lease shorter than the handler would let

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -17,6 +16,8 @@ use crate::aead::AeadKey;
 use crate::clock::{system_later, Clock, SystemClock};
 use crate::decided::{ENV_SECRET_PREFIX, KEY_SEQUENCE_MIN_DIGITS, MAX_KEY_ID_LEN};
 use crate::error::WebhookError;
+use crate::keyring_file::{parse_keyring_json, read_keyring_file};
+use crate::keyring_watch::{Check, FileWatch};
 use crate::secret::WebhookSecret;
 
 /// A set of webhook keys, `key_id → secret`, safe to share between threads.
@@ -33,6 +34,8 @@ use crate::secret::WebhookSecret;
 pub struct Keyring {
     keys: Arc<RwLock<BTreeMap<String, Slot>>>,
     clock: Arc<dyn Clock>,
+    /// The file the keys follow ([`Keyring::watch`]).
+    pub(crate) watch: Option<Arc<FileWatch>>,
 }
 
 impl Default for Keyring {
@@ -96,6 +99,7 @@ impl Keyring {
         Keyring {
             keys: Arc::default(),
             clock,
+            watch: None,
         }
     }
 
@@ -216,48 +220,54 @@ impl Keyring {
         self.read().is_empty()
     }
 
-    /// Loads a keyring from a JSON object `{"whk_20251021_01": "<base64 secret>", ...}`.
+    /// Loads a keyring from the text of a keyring file: a JSON object
+    /// `{"whk_20251021_01": "<base64 secret>", ...}`, where a key rotated out may be
+    /// `{"secret": "<base64>", "retired_at": "<RFC 3339>"}` (the format
+    /// [`add_to_keyring_file`](crate::add_to_keyring_file) writes; see
+    /// [`keyring_file`](crate::keyring_file)). Retired keys are held like the others: they
+    /// still decrypt redeliveries, until a writer removes them from the file.
     ///
     /// # Errors
-    /// `INVALID_KEY` if the text is not such an object (duplicate key ids included), or any
-    /// key id or secret is invalid. Messages never quote the secrets.
+    /// `INVALID_KEY` if the text is not such an object (duplicate key ids included), any key
+    /// id, secret or retirement time is invalid, or it holds no key (a keyring that accepts
+    /// nothing would answer every webhook 503). Messages never quote the secrets.
     pub fn from_json(json: &str) -> Result<Self, WebhookError> {
-        let mut de = serde_json::Deserializer::from_str(json);
-        let entries = de
-            .deserialize_map(KeyringVisitor)
-            .and_then(|entries| de.end().map(|()| entries))
-            .map_err(|e| {
-                WebhookError::invalid_key(
-                    None,
-                    format!(
-                        "keyring must be a JSON object mapping key ids to base64 secrets ({}, line {} column {})",
-                        json_error_kind(&e),
-                        e.line(),
-                        e.column()
-                    ),
-                )
-            })?;
         let keyring = Keyring::new();
-        for (key_id, secret) in entries {
-            keyring.add_base64(&key_id, &secret)?;
-        }
+        keyring.replace_from_json(json)?;
         Ok(keyring)
     }
 
-    /// Loads a keyring from a JSON file (see [`Keyring::from_json`]).
+    /// Loads a keyring from a keyring file (see [`Keyring::from_json`]). To follow a file
+    /// that changes while the receiver runs (a rotation by another process), use
+    /// [`Keyring::watch`].
     ///
     /// # Errors
-    /// `IO_ERROR` if the file cannot be read; otherwise as [`Keyring::from_json`].
+    /// `IO_ERROR` if the file cannot be read; `INVALID_KEY` if the path is not a regular
+    /// file (a directory, a FIFO: never opened), the file is not UTF-8, or as
+    /// [`Keyring::from_json`].
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, WebhookError> {
         let path = path.as_ref();
-        let text =
-            Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|e| WebhookError::IoError {
-                    path: path.display().to_string(),
-                    detail: e.to_string(),
-                })?,
-            );
-        Keyring::from_json(&text)
+        let (text, _) = read_keyring_file(path)?;
+        Keyring::from_json(&text).map_err(|e| in_file(e, path))
+    }
+
+    /// Replaces every key with those of the keyring file text `json`, or changes nothing on
+    /// error. The new keys are built before the map is locked, which is held only to swap.
+    pub(crate) fn replace_from_json(&self, json: &str) -> Result<(), WebhookError> {
+        let loaded = Keyring::new();
+        for key in parse_keyring_json(json)? {
+            loaded.add_base64(&key.key_id, &key.secret)?;
+        }
+        if loaded.is_empty() {
+            return Err(WebhookError::invalid_key(
+                None,
+                "the keyring holds no key: add the secret of the account's ACTIVE webhook key (e.g. `kompliant keys rotate --keyring <file>`, or add_to_keyring_file)",
+            ));
+        }
+        let keys =
+            std::mem::take(&mut *loaded.keys.write().unwrap_or_else(PoisonError::into_inner));
+        *self.keys.write().unwrap_or_else(PoisonError::into_inner) = keys;
+        Ok(())
     }
 
     /// Loads every `KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>` variable of the process
@@ -302,12 +312,38 @@ impl Keyring {
             })?);
             keyring.add_base64(&key_id, &value)?;
         }
+        if keyring.is_empty() {
+            return Err(WebhookError::invalid_key(
+                None,
+                format!(
+                    "no {ENV_SECRET_PREFIX}<YYYYMMDD>_<NN> environment variable is set: set one per webhook key (e.g. {ENV_SECRET_PREFIX}20251021_01=<base64 secret> for key whk_20251021_01), or load a keyring file"
+                ),
+            ));
+        }
         Ok(keyring)
     }
 
     /// The key `key_id`, if held (a retired key past its expiry is dropped here). The clock
     /// is read only for a retired key.
     pub(crate) fn entry(&self, key_id: &str) -> Option<Arc<KeyEntry>> {
+        let Some(watch) = &self.watch else {
+            return self.held_entry(key_id);
+        };
+        watch.refresh(self, Check::IfDue);
+        self.held_entry(key_id).or_else(|| {
+            // Perhaps stored a moment ago by a rotation: look at the file now.
+            watch.refresh(self, Check::Now);
+            self.held_entry(key_id)
+        })
+    }
+
+    /// The key ids held, without looking at a watched file (for its own report).
+    pub(crate) fn key_ids_unwatched(&self) -> Vec<String> {
+        self.lock_read().keys().cloned().collect()
+    }
+
+    /// [`Keyring::entry`] among the keys held now.
+    fn held_entry(&self, key_id: &str) -> Option<Arc<KeyEntry>> {
         let (until, entry) = {
             let keys = self.lock_read();
             let slot = keys.get(key_id)?;
@@ -326,6 +362,9 @@ impl Keyring {
 
     /// The map for reading, with every retired key past its expiry dropped first.
     fn read(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, Slot>> {
+        if let Some(watch) = &self.watch {
+            watch.refresh(self, Check::IfDue);
+        }
         let keys = self.lock_read();
         if !keys.values().any(|slot| slot.retired_until.is_some()) {
             return keys;
@@ -394,6 +433,17 @@ fn key_id_from_env_suffix(suffix: &str) -> Option<String> {
         .then(|| format!("whk_{suffix}"))
 }
 
+/// An `INVALID_KEY` error about the content of the keyring file `path`, saying which file.
+pub(crate) fn in_file(err: WebhookError, path: &Path) -> WebhookError {
+    match err {
+        WebhookError::InvalidKey { key_id, detail } => WebhookError::InvalidKey {
+            key_id,
+            detail: format!("keyring file {}: {detail}", path.display()),
+        },
+        other => other,
+    }
+}
+
 fn with_key_id(err: WebhookError, key_id: &str) -> WebhookError {
     match err {
         WebhookError::InvalidKey { detail, .. } => WebhookError::invalid_key(Some(key_id), detail),
@@ -408,28 +458,6 @@ pub(crate) fn json_error_kind(e: &serde_json::Error) -> &'static str {
         serde_json::error::Category::Syntax => "JSON syntax error",
         serde_json::error::Category::Data => "unexpected JSON structure",
         serde_json::error::Category::Eof => "unexpected end of JSON",
-    }
-}
-
-struct KeyringVisitor;
-
-impl<'de> Visitor<'de> for KeyringVisitor {
-    type Value = Vec<(String, Zeroizing<String>)>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object of key id to base64 secret")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut entries: Vec<(String, Zeroizing<String>)> = Vec::new();
-        while let Some(key_id) = map.next_key::<String>()? {
-            let secret = Zeroizing::new(map.next_value::<String>()?);
-            if entries.iter().any(|(k, _)| *k == key_id) {
-                return Err(de::Error::custom("duplicate key id"));
-            }
-            entries.push((key_id, secret));
-        }
-        Ok(entries)
     }
 }
 

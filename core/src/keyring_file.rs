@@ -1,19 +1,232 @@
-//! Keyring files: adding a secret to the JSON file receivers load with
-//! [`Keyring::from_file`](crate::Keyring::from_file), atomically and readable by the owner only.
-//! This is the store step of a key rotation when receivers read their keys from a file.
+//! Keyring files: the JSON file receivers load with [`Keyring::from_file`] or follow with
+//! [`Keyring::watch`], and [`add_to_keyring_file`], the store step of a key rotation that
+//! writes it: atomically, readable by the owner only, safe across processes, pruning keys
+//! retired longer than the retention.
+//!
+//! # Format
+//!
+//! A JSON object from key id to key. A key in use is its base64 secret; a key rotated out is
+//! an object with its secret and the time it was retired (RFC 3339, UTC):
+//!
+//! ```json
+//! {
+//!   "whk_20251021_01": {"secret": "<base64>", "retired_at": "2025-11-21T09:30:00Z"},
+//!   "whk_20251121_01": "<base64>"
+//! }
+//! ```
+//!
+//! A file written before retirement times existed (every value a string) is the same format
+//! with no key retired. Readers hold every key the file holds, retired or not (a retired key
+//! still decrypts redeliveries); only writers drop keys, once retired longer than the
+//! retention. Unknown fields of a key object are ignored, so a later version can add some.
 
+use std::fs;
+use std::io::Read as _;
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
-use serde_json::{Map, Value};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
+use crate::decided::{DEFAULT_RETIRED_KEY_RETENTION, MAX_KEYRING_FILE_BYTES};
 use crate::error::WebhookError;
-use crate::keyring::{check_key_id, Keyring};
+use crate::keyring::{check_key_id, json_error_kind, Keyring};
 use crate::private_file::{remove_leftover_temps, write_private_file, PathLock};
 use crate::secret::WebhookSecret;
 
-/// Adds `key_id` to the keyring file at `path`, creating the file if needed. Existing keys
-/// are kept; adding a key id the file already holds with the same secret changes nothing.
+/// One key of a keyring file, as read.
+pub(crate) struct FileKey {
+    pub(crate) key_id: String,
+    pub(crate) secret: Zeroizing<String>,
+    pub(crate) retired_at: Option<OffsetDateTime>,
+}
+
+/// Parses the text of a keyring file (either form of each key, see the module docs). Checks
+/// the shape only; secrets and key ids are checked when added to a [`Keyring`].
+///
+/// # Errors
+/// `INVALID_KEY` if the text is not such an object (duplicate key ids included) or a
+/// `retired_at` is not an RFC 3339 time. Messages never quote the text.
+pub(crate) fn parse_keyring_json(json: &str) -> Result<Vec<FileKey>, WebhookError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let entries = de
+        .deserialize_map(KeyringVisitor)
+        .and_then(|entries| de.end().map(|()| entries))
+        .map_err(|e| {
+            WebhookError::invalid_key(
+                None,
+                format!(
+                    "keyring must be a JSON object mapping key ids to base64 secrets ({}, line {} column {})",
+                    json_error_kind(&e),
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })?;
+    entries
+        .into_iter()
+        .map(|(key_id, value)| {
+            let retired_at = match value.retired_at {
+                None => None,
+                Some(text) => Some(OffsetDateTime::parse(&text, &Rfc3339).map_err(|_| {
+                    WebhookError::invalid_key(
+                        Some(&key_id),
+                        "retired_at is not an RFC 3339 time such as 2025-11-21T09:30:00Z",
+                    )
+                })?),
+            };
+            Ok(FileKey {
+                key_id,
+                secret: value.secret,
+                retired_at,
+            })
+        })
+        .collect()
+}
+
+/// What the stat of a keyring file shows, to tell whether it changed since it was read: a
+/// writer that renames a new file over it changes the inode, an in-place edit the size or
+/// modification (or, on Unix, change) time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64, i64, i64),
+}
+
+impl FileStamp {
+    pub(crate) fn of(metadata: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        FileStamp {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            #[cfg(unix)]
+            inode: (
+                metadata.dev(),
+                metadata.ino(),
+                metadata.ctime(),
+                metadata.ctime_nsec(),
+            ),
+        }
+    }
+}
+
+/// Reads a keyring file's text, and the stamp of the file read.
+///
+/// # Errors
+/// `IO_ERROR` if the file cannot be read (missing included); `INVALID_KEY` if the path is
+/// not a regular file (a directory, a FIFO, a device: never opened, so a FIFO cannot hang
+/// the reader), the file is larger than [`MAX_KEYRING_FILE_BYTES`] or is not UTF-8.
+pub(crate) fn read_keyring_file(
+    path: &Path,
+) -> Result<(Zeroizing<String>, FileStamp), WebhookError> {
+    let io = |e: std::io::Error| WebhookError::IoError {
+        path: path.display().to_string(),
+        detail: e.to_string(),
+    };
+    check_regular(path, &fs::metadata(path).map_err(io)?)?;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    // Replaced by a FIFO between the check and the open: opening must not wait for a writer.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let file = options.open(path).map_err(io)?;
+    let metadata = file.metadata().map_err(io)?;
+    check_regular(path, &metadata)?;
+    let mut bytes = Zeroizing::new(Vec::new());
+    file.take(MAX_KEYRING_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_KEYRING_FILE_BYTES {
+        return Err(WebhookError::invalid_key(
+            None,
+            format!(
+                "keyring file {} is larger than {MAX_KEYRING_FILE_BYTES} bytes: is it the right file?",
+                path.display()
+            ),
+        ));
+    }
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(text) => Zeroizing::new(text.to_owned()),
+        Err(e) => {
+            return Err(WebhookError::invalid_key(
+                None,
+                format!(
+                    "keyring file {} is not UTF-8 text (invalid byte at offset {}): it must be a JSON object of key ids to base64 secrets",
+                    path.display(),
+                    e.valid_up_to()
+                ),
+            ))
+        }
+    };
+    Ok((text, FileStamp::of(&metadata)))
+}
+
+fn check_regular(path: &Path, metadata: &fs::Metadata) -> Result<(), WebhookError> {
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let kind = if metadata.is_dir() {
+        "a directory"
+    } else {
+        file_kind(metadata)
+    };
+    Err(WebhookError::invalid_key(
+        None,
+        format!(
+            "keyring path {} is {kind}, not a regular file: point it at the JSON keyring file",
+            path.display()
+        ),
+    ))
+}
+
+#[cfg(unix)]
+fn file_kind(metadata: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    let t = metadata.file_type();
+    if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn file_kind(_: &fs::Metadata) -> &'static str {
+    "a special file"
+}
+
+/// Adds `key_id` to the keyring file at `path` as the key now in use, creating the file if
+/// needed, with the default retention of retired keys
+/// ([`DEFAULT_RETIRED_KEY_RETENTION`], 7 days: Kompliant's retry horizon). See
+/// [`add_to_keyring_file_with_retention`].
+///
+/// # Errors
+/// As [`add_to_keyring_file_with_retention`].
+pub fn add_to_keyring_file(
+    path: impl AsRef<Path>,
+    key_id: &str,
+    secret: &WebhookSecret,
+) -> Result<(), WebhookError> {
+    add_to_keyring_file_with_retention(path, key_id, secret, DEFAULT_RETIRED_KEY_RETENTION)
+}
+
+/// Adds `key_id` to the keyring file at `path` as the key now in use (the store step of a
+/// rotation), creating the file if needed:
+///
+/// - every other key not yet retired is marked retired now (the new key replaces it; it
+///   stays in the file, and receivers keep decrypting redeliveries sealed with it);
+/// - keys retired longer than `retention` ago are removed (their secrets leave the file);
+/// - adding a key id the file already holds with the same secret makes it the key in use
+///   again (its retirement is cancelled); with a different secret it is refused.
 ///
 /// The file is replaced atomically with mode 0600 ([`write_private_file`]), so a reader
 /// never sees a partial file and a crash leaves either the old or the new keyring. Writers
@@ -23,15 +236,25 @@ use crate::secret::WebhookSecret;
 /// removed.
 ///
 /// # Errors
-/// `INVALID_KEY` for a bad key id, an existing file that is not a valid keyring, or a file
-/// that already holds `key_id` with a different secret (see [`Keyring::add`]); `IO_ERROR` if
-/// the file cannot be read or written.
-pub fn add_to_keyring_file(
+/// `INVALID_KEY` for a bad key id, an existing file that is not a valid keyring (or not a
+/// regular file), or a file that already holds `key_id` with a different secret (see
+/// [`Keyring::add`]); `IO_ERROR` if the file cannot be read or written.
+pub fn add_to_keyring_file_with_retention(
     path: impl AsRef<Path>,
     key_id: &str,
     secret: &WebhookSecret,
+    retention: Duration,
 ) -> Result<(), WebhookError> {
-    let path = path.as_ref();
+    add_at(path.as_ref(), key_id, secret, retention, SystemTime::now())
+}
+
+fn add_at(
+    path: &Path,
+    key_id: &str,
+    secret: &WebhookSecret,
+    retention: Duration,
+    now: SystemTime,
+) -> Result<(), WebhookError> {
     check_key_id(key_id)?;
     let io = |e: std::io::Error| WebhookError::IoError {
         path: path.display().to_string(),
@@ -39,38 +262,152 @@ pub fn add_to_keyring_file(
     };
     let _lock = PathLock::acquire(path).map_err(io)?;
     remove_leftover_temps(path).map_err(io)?;
-    let mut entries: Map<String, Value> = match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let text = Zeroizing::new(text);
+    let mut keys = match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        _ => {
+            let (text, _) = read_keyring_file(path)?;
+            let keys = parse_keyring_json(&text)?;
             // Refuse to extend a file receivers could not load, or to change a key's secret.
-            Keyring::from_json(&text)?.add(key_id, secret)?;
-            serde_json::from_str(&text)
-                .map_err(|_| WebhookError::invalid_key(None, "keyring file is not a JSON object"))?
+            let keyring = Keyring::new();
+            for key in &keys {
+                keyring.add_base64(&key.key_id, &key.secret)?;
+            }
+            keyring.add(key_id, secret)?;
+            keys
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Map::new(),
-        Err(e) => return Err(io(e)),
     };
-    if !entries.contains_key(key_id) {
-        entries.insert(
-            key_id.to_owned(),
-            Value::String(secret.to_base64().to_string()),
-        );
-    }
-    let mut text = Zeroizing::new(serde_json::to_string_pretty(&entries).unwrap_or_default());
-    text.push('\n');
-    wipe(entries);
-    write_private_file(path, text.as_bytes()).map_err(io)
-}
-
-/// Overwrites the secret strings of a parsed keyring before it is dropped.
-fn wipe(entries: Map<String, Value>) {
-    for (_, value) in entries {
-        if let Value::String(s) = value {
-            drop(Zeroizing::new(s));
+    let now = OffsetDateTime::from(now);
+    for key in &mut keys {
+        if key.key_id == key_id {
+            key.retired_at = None;
+        } else if key.retired_at.is_none() {
+            key.retired_at = Some(now);
         }
     }
+    keys.retain(|key| {
+        key.retired_at.is_none_or(|at| {
+            now - at < time::Duration::try_from(retention).unwrap_or(time::Duration::MAX)
+        })
+    });
+    if !keys.iter().any(|key| key.key_id == key_id) {
+        keys.push(FileKey {
+            key_id: key_id.to_owned(),
+            secret: Zeroizing::new(secret.to_base64().to_string()),
+            retired_at: None,
+        });
+    }
+    write_private_file(path, render(&keys).as_bytes()).map_err(io)
 }
 
+/// The text of a keyring file holding `keys`, in their order. Key ids, base64 and RFC 3339
+/// times need no JSON escaping (key ids were checked: ASCII letters, digits, `_-.`).
+fn render(keys: &[FileKey]) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::from("{"));
+    for (i, key) in keys.iter().enumerate() {
+        text.push_str(if i == 0 { "\n  \"" } else { ",\n  \"" });
+        text.push_str(&key.key_id);
+        text.push_str("\": ");
+        match key.retired_at {
+            None => {
+                text.push('"');
+                text.push_str(&key.secret);
+                text.push('"');
+            }
+            Some(at) => {
+                text.push_str("{\"secret\": \"");
+                text.push_str(&key.secret);
+                text.push_str("\", \"retired_at\": \"");
+                text.push_str(&rfc3339(at));
+                text.push_str("\"}");
+            }
+        }
+    }
+    text.push_str(if keys.is_empty() { "}\n" } else { "\n}\n" });
+    text
+}
+
+/// `2025-11-21T09:30:00Z`: UTC, whole seconds.
+fn rfc3339(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The value of one key in a keyring file: a base64 secret, or an object with `secret` and
+/// optional `retired_at`.
+struct FileValue {
+    secret: Zeroizing<String>,
+    retired_at: Option<String>,
+}
+
+struct KeyringVisitor;
+
+impl<'de> Visitor<'de> for KeyringVisitor {
+    type Value = Vec<(String, FileValue)>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object of key id to base64 secret")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries: Vec<(String, FileValue)> = Vec::new();
+        while let Some(key_id) = map.next_key::<String>()? {
+            let value = map.next_value::<FileValue>()?;
+            if entries.iter().any(|(k, _)| *k == key_id) {
+                return Err(de::Error::custom("duplicate key id"));
+            }
+            entries.push((key_id, value));
+        }
+        Ok(entries)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FileValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(FileValueVisitor)
+    }
+}
+
+struct FileValueVisitor;
+
+impl<'de> Visitor<'de> for FileValueVisitor {
+    type Value = FileValue;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a base64 secret, or an object with \"secret\" and \"retired_at\"")
+    }
+
+    fn visit_str<E: de::Error>(self, secret: &str) -> Result<FileValue, E> {
+        self.visit_string(secret.to_owned())
+    }
+
+    fn visit_string<E: de::Error>(self, secret: String) -> Result<FileValue, E> {
+        Ok(FileValue {
+            secret: Zeroizing::new(secret),
+            retired_at: None,
+        })
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FileValue, A::Error> {
+        let mut secret = None;
+        let mut retired_at = None;
+        while let Some(field) = map.next_key::<String>()? {
+            match field.as_str() {
+                "secret" => secret = Some(Zeroizing::new(map.next_value::<String>()?)),
+                "retired_at" => retired_at = map.next_value::<Option<String>>()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(FileValue {
+            secret: secret.ok_or_else(|| de::Error::missing_field("secret"))?,
+            retired_at,
+        })
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,7 +45,8 @@ mod event;
 mod guard;
 pub mod json;
 mod keyring;
-mod keyring_file;
+pub mod keyring_file;
+mod keyring_watch;
 mod private_file;
 mod profile;
 mod receiver;
@@ -69,7 +70,8 @@ pub use guard::{
     ReceiveOutcome, WebhookGuard,
 };
 pub use keyring::{Keyring, RetiredKey};
-pub use keyring_file::add_to_keyring_file;
+pub use keyring_file::{add_to_keyring_file, add_to_keyring_file_with_retention};
+pub use keyring_watch::{KeyringFileEvent, KeyringFileListener, WatchOptions};
 pub use private_file::write_private_file;
 pub use profile::{Aad, MetadataField, TagPosition, WireProfile};
 pub use receiver::{OpenedWebhook, ParseIntoError, ReceiverOptions, WebhookReceiver};
