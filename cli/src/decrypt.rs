@@ -47,14 +47,6 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         Some(path) => Keyring::from_file(path)?,
         None => Keyring::from_env()?,
     };
-    if keyring.is_empty() {
-        return Err(WebhookError::InvalidKey {
-            key_id: None,
-            detail: "no keys: pass --keys FILE or set KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>"
-                .into(),
-        }
-        .into());
-    }
     let profile = WireProfile::by_name(&args.profile).ok_or_else(|| Failure {
         code: "USAGE".into(),
         message: format!(

@@ -8,19 +8,19 @@ use std::io::Write;
 use std::net::ToSocketAddrs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::SystemTime;
 
 use kompliant_sim::server::{Rejection, Request, Response, Server, ServerOptions};
-use kompliant_webhooks::{Keyring, WebhookError, WebhookReceiver};
+use kompliant_webhooks::{Keyring, KeyringFileEvent, WatchOptions, WebhookError, WebhookReceiver};
 
 use crate::Failure;
 
 /// Arguments of `kompliant listen`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Keyring file ({"whk_…": "<base64 secret>"}); re-read whenever it changes, so a
-    /// rotation that writes the new key there is picked up without a restart.
-    #[arg(long, value_name = "FILE")]
+    /// Keyring file ({"whk_…": "<base64 secret>"}), followed while running: a rotation that
+    /// writes the new key there (`kompliant keys rotate --keyring`) is picked up without a
+    /// restart; a file that turns invalid keeps the previous keys (with a warning).
+    #[arg(long, value_name = "FILE", env = "KOMPLIANT_KEYRING_FILE")]
     keys: PathBuf,
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
@@ -36,46 +36,25 @@ pub(crate) struct Args {
     payload: bool,
 }
 
-/// The keyring file and the receiver built from it, rebuilt when the file changes.
-struct KeyringFile {
-    path: PathBuf,
-    modified: Option<SystemTime>,
-    receiver: WebhookReceiver,
-}
-
-impl KeyringFile {
-    fn load(path: &Path) -> Result<Self, WebhookError> {
-        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        Ok(KeyringFile {
-            path: path.to_owned(),
-            modified,
-            receiver: WebhookReceiver::new(Keyring::from_file(path)?),
-        })
-    }
-
-    /// Reloads the keyring if the file changed; a file that became invalid keeps the old keys.
-    fn refresh(&mut self) {
-        let modified = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .ok();
-        if modified != self.modified {
-            match KeyringFile::load(&self.path) {
-                Ok(fresh) => {
-                    println!(
-                        "keys reloaded: {}",
-                        fresh.receiver.keyring().key_ids().join(", ")
-                    );
-                    *self = fresh;
-                }
-                Err(e) => eprintln!("warning: keeping the previous keys: {}: {e}", e.code()),
+/// The receiver, over a keyring that follows the file (`Keyring::watch`): a rotation that
+/// writes the new key there is used from its first webhook, with no restart.
+fn watched_receiver(path: &Path) -> Result<WebhookReceiver, WebhookError> {
+    let report = |event: &KeyringFileEvent| {
+        match event {
+            KeyringFileEvent::Reloaded { key_ids, .. } => {
+                println!("keys reloaded: {}", key_ids.join(", "));
             }
+            _ => eprintln!("warning: {event}"),
         }
-    }
+        flush();
+    };
+    let keyring = Keyring::watch_with(path, WatchOptions::default().on_event(Arc::new(report)))?;
+    Ok(WebhookReceiver::new(keyring))
 }
 
 /// What the receiver remembers between deliveries.
 struct State {
-    keys: KeyringFile,
+    receiver: WebhookReceiver,
     seen: HashSet<String>,
     failures_left: u32,
     payload: bool,
@@ -92,25 +71,24 @@ impl State {
             );
             return 500;
         }
-        self.keys.refresh();
-        handle(&self.keys.receiver, body, &mut self.seen, self.payload)
+        handle(&self.receiver, body, &mut self.seen, self.payload)
     }
 }
 
 pub(crate) fn run(args: &Args) -> Result<(), Failure> {
-    let keys = KeyringFile::load(&args.keys)?;
+    let receiver = watched_receiver(&args.keys)?;
     let options = ServerOptions {
-        max_body_bytes: keys.receiver.options().max_body_bytes,
+        max_body_bytes: receiver.options().max_body_bytes,
         ..ServerOptions::default()
     };
     let server = bind(&args.host, args.port, options)?;
     println!("listening on http://{}", server.local_addr());
-    println!("keys: {}", keys.receiver.keyring().key_ids().join(", "));
+    println!("keys: {}", receiver.keyring().key_ids().join(", "));
     flush();
 
     // One delivery at a time, as a receiver's log is read: the lock is held while answering.
     let state = Mutex::new(State {
-        keys,
+        receiver,
         seen: HashSet::new(),
         failures_left: args.fail_first,
         payload: args.payload,
