@@ -62,3 +62,17 @@ chroot_run() {
   eval "$saved_exit"; eval "$saved_int"; eval "$saved_term"
   return "$rc"
 }
+
+# The rotation test of issue 13 (tests/rotation/rotation.py): `rotation_run LANG CMD...` runs
+# receiver command CMD (it watches $KOMPLIANT_KEYRING_FILE) while the simulator streams
+# webhooks and the key is rotated twice by another process. Prints the summary for the
+# suite's line ("240 webhooks, 2 rotations, 0 UNKNOWN_KEY, 0 lost"); returns 1 on FAIL.
+rotation_run() {
+  local name=$1 out rc=0; shift
+  cargo build --locked -q -p kompliant-cli >&2 || return 1
+  out=$("$(tools_python)" "$ROOT/tests/rotation/rotation.py" --name "$name" \
+    --kompliant "$ROOT/target/debug/kompliant" -- "$@" 2>&1) || rc=$?
+  printf '%s\n' "$out" >&2
+  [ "$rc" = 0 ] || return 1
+  printf '%s\n' "$out" | sed -n "s/^rotation($name): PASS - \([0-9]* webhooks\), 2 rotations ([^)]*), \([0-9]* UNKNOWN_KEY\), \([0-9]* lost\).*/\1, 2 rotations, \2, \3/p"
+}

@@ -19,7 +19,12 @@ suite_rust() {
     step "rust: independent client and receiver (Python, from the spec) against kompliant sim"
     interop=$(run_interop) || rc=1
   fi
-  SUMMARY+=("rust: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(cargo_counts "$log"); interop: ${interop:-FAIL} (fmt, clippy, vectors checked) in $((SECONDS - start))s")
+  local rotation="not run"
+  if [ "$rc" = 0 ]; then
+    step "rust: rotation with a running receiver (kompliant listen watching its keyring file)"
+    rotation=$(rotation_run rust "$ROOT/target/debug/kompliant" listen) || rc=1
+  fi
+  SUMMARY+=("rust: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(cargo_counts "$log"); interop: ${interop:-FAIL}; rotation: ${rotation:-FAIL} (fmt, clippy, vectors checked) in $((SECONDS - start))s")
   return "$rc"
 }
 
