@@ -526,6 +526,22 @@ mod tests {
     }
 
     #[test]
+    fn no_key_variable_is_an_error_naming_what_to_set() {
+        let err = Keyring::from_env_vars([("PATH".into(), "/bin".into())]).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(
+            err.to_string()
+                .contains("KOMPLIANT_WEBHOOK_SECRET_20251021_01=<base64 secret>"),
+            "{err}"
+        );
+        let err = Keyring::from_json(" { } ").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(err.to_string().contains("holds no key"), "{err}");
+        // An empty keyring built on purpose is fine.
+        assert!(Keyring::new().is_empty());
+    }
+
+    #[test]
     fn env_var_with_a_bad_suffix_is_an_error_not_a_silent_skip() {
         for name in [
             "KOMPLIANT_WEBHOOK_SECRET_2025102_01",

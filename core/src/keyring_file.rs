@@ -509,6 +509,230 @@ mod tests {
         names
     }
 
+    fn secret(byte: u8) -> WebhookSecret {
+        WebhookSecret::from_bytes(&[byte; 32]).unwrap()
+    }
+
+    fn at(text: &str) -> SystemTime {
+        OffsetDateTime::parse(text, &Rfc3339).unwrap().into()
+    }
+
+    #[test]
+    fn a_new_key_retires_the_others_with_the_time_and_keeps_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        let week = DEFAULT_RETIRED_KEY_RETENTION;
+        add_at(
+            &path,
+            "whk_20251021_01",
+            &secret(1),
+            week,
+            at("2025-10-21T08:00:00Z"),
+        )
+        .unwrap();
+        add_at(
+            &path,
+            "whk_20251121_01",
+            &secret(2),
+            week,
+            at("2025-11-21T09:30:00.750Z"),
+        )
+        .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "{{\n  \"whk_20251021_01\": {{\"secret\": \"{}\", \"retired_at\": \"2025-11-21T09:30:00Z\"}},\n  \"whk_20251121_01\": \"{}\"\n}}\n",
+                secret(1).to_base64().as_str(),
+                secret(2).to_base64().as_str()
+            )
+        );
+        // Readers hold both: the retired key still decrypts redeliveries.
+        let keyring = Keyring::from_file(&path).unwrap();
+        assert_eq!(keyring.key_ids(), ["whk_20251021_01", "whk_20251121_01"]);
+        assert!(keyring.retired_keys().is_empty());
+    }
+
+    #[test]
+    fn keys_retired_longer_than_the_retention_are_pruned_at_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        let week = DEFAULT_RETIRED_KEY_RETENTION;
+        add_at(
+            &path,
+            "whk_20251001_01",
+            &secret(1),
+            week,
+            at("2025-10-01T00:00:00Z"),
+        )
+        .unwrap();
+        add_at(
+            &path,
+            "whk_20251021_01",
+            &secret(2),
+            week,
+            at("2025-10-21T00:00:00Z"),
+        )
+        .unwrap();
+        // 6 days 23 hours after the first key was retired: still kept.
+        add_at(
+            &path,
+            "whk_20251027_01",
+            &secret(3),
+            week,
+            at("2025-10-27T23:00:00Z"),
+        )
+        .unwrap();
+        assert_eq!(Keyring::from_file(&path).unwrap().len(), 3);
+        // Third rotation, more than 7 days after the first retirement: the first key goes, the
+        // second (retired 10-27) stays.
+        add_at(
+            &path,
+            "whk_20251029_01",
+            &secret(4),
+            week,
+            at("2025-10-29T00:00:00Z"),
+        )
+        .unwrap();
+        let keyring = Keyring::from_file(&path).unwrap();
+        assert_eq!(
+            keyring.key_ids(),
+            ["whk_20251021_01", "whk_20251027_01", "whk_20251029_01"]
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            !text.contains(secret(1).to_base64().as_str()),
+            "the pruned secret left the file"
+        );
+        // A shorter retention prunes sooner.
+        add_at(
+            &path,
+            "whk_20251029_02",
+            &secret(5),
+            Duration::from_secs(3600),
+            at("2025-10-29T00:30:00Z"),
+        )
+        .unwrap();
+        assert_eq!(
+            Keyring::from_file(&path).unwrap().key_ids(),
+            ["whk_20251027_01", "whk_20251029_01", "whk_20251029_02"],
+            "retired 10-27 (23:00) is past an hour, retired 10-29 (00:00) is not"
+        );
+    }
+
+    #[test]
+    fn a_file_without_retirement_times_loads_and_is_extended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"whk_20251021_01": "{}", "whk_20251021_02": "{}"}}"#,
+                secret(1).to_base64().as_str(),
+                secret(2).to_base64().as_str()
+            ),
+        )
+        .unwrap();
+        assert_eq!(Keyring::from_file(&path).unwrap().len(), 2);
+        add_to_keyring_file(&path, "whk_20251121_01", &secret(3)).unwrap();
+        let keys = parse_keyring_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let retired: Vec<bool> = keys.iter().map(|k| k.retired_at.is_some()).collect();
+        assert_eq!(retired, [true, true, false]);
+    }
+
+    #[test]
+    fn re_adding_a_retired_key_makes_it_the_key_in_use_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        add_to_keyring_file(&path, "whk_20251121_01", &secret(2)).unwrap();
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        let keys = parse_keyring_json(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let state: Vec<(&str, bool)> = keys
+            .iter()
+            .map(|k| (k.key_id.as_str(), k.retired_at.is_some()))
+            .collect();
+        assert_eq!(
+            state,
+            [("whk_20251021_01", false), ("whk_20251121_01", true)]
+        );
+    }
+
+    #[test]
+    fn key_objects_are_checked_and_unknown_fields_ignored() {
+        let b64 = secret(1).to_base64().as_str().to_owned();
+        let ok = format!(
+            r#"{{"whk_20251021_01": {{"secret": "{b64}", "retired_at": "2025-11-21T09:30:00+02:00", "note": [1]}}}}"#
+        );
+        assert_eq!(Keyring::from_json(&ok).unwrap().len(), 1);
+        for bad in [
+            format!(r#"{{"whk_20251021_01": {{"secret": "{b64}", "retired_at": "yesterday"}}}}"#),
+            r#"{"whk_20251021_01": {"retired_at": "2025-11-21T09:30:00Z"}}"#.to_owned(),
+            format!(r#"{{"whk_20251021_01": {{"secret": "{b64}", "retired_at": 5}}}}"#),
+        ] {
+            let err = Keyring::from_json(&bad).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidKey, "{bad}");
+            assert!(!format!("{err} {err:?}").contains(&b64), "{err}");
+        }
+    }
+
+    #[test]
+    fn special_files_and_non_utf8_text_are_invalid_key_and_never_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Keyring::from_file(dir.path()).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(err.to_string().contains("a directory"), "{err}");
+
+        let latin1 = dir.path().join("latin1.json");
+        std::fs::write(&latin1, b"{\"whk_20251021_01\": \"caf\xe9\"}").unwrap();
+        let err = Keyring::from_file(&latin1).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+
+        let big = dir.path().join("big.json");
+        std::fs::write(&big, vec![b' '; MAX_KEYRING_FILE_BYTES as usize + 1]).unwrap();
+        assert_eq!(
+            Keyring::from_file(&big).unwrap_err().code(),
+            ErrorCode::InvalidKey
+        );
+
+        let missing = Keyring::from_file(dir.path().join("missing.json")).unwrap_err();
+        assert_eq!(missing.code(), ErrorCode::IoError);
+
+        #[cfg(unix)]
+        {
+            // A FIFO with no writer: opening it for reading would wait forever.
+            let fifo = dir.path().join("fifo.json");
+            let made = std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap();
+            assert!(made.success());
+            let err = Keyring::from_file(&fifo).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidKey);
+            assert!(err.to_string().contains("FIFO"), "{err}");
+            let err = add_to_keyring_file(&fifo, "whk_20251021_01", &secret(1)).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::InvalidKey);
+        }
+    }
+
+    #[test]
+    fn an_empty_keyring_file_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        std::fs::write(&path, "{}\n").unwrap();
+        let err = Keyring::from_file(&path).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        let text = err.to_string();
+        assert!(
+            text.contains("holds no key") && text.contains("keys.json"),
+            "{text}"
+        );
+        // A writer may still start from it.
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        assert_eq!(Keyring::from_file(&path).unwrap().len(), 1);
+    }
+
     #[test]
     fn unwritable_directory_is_an_io_error() {
         let s = WebhookSecret::from_bytes(&[1; 32]).unwrap();

@@ -263,3 +263,225 @@ impl FileWatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::add_to_keyring_file;
+    use crate::envelope::WebhookMetadata;
+    use crate::error::ErrorCode;
+    use crate::profile::WireProfile;
+    use crate::receiver::WebhookReceiver;
+    use crate::secret::WebhookSecret;
+
+    fn secret(byte: u8) -> WebhookSecret {
+        WebhookSecret::from_bytes(&[byte; 32]).unwrap()
+    }
+
+    fn body(key_id: &str, byte: u8) -> Vec<u8> {
+        let metadata = WebhookMetadata {
+            id: "wh_1".into(),
+            event_type: "WORKFLOW_CREATED".into(),
+            timestamp: "2025-11-21T14:30:22Z".into(),
+            account_id: "sb_1".into(),
+            schema_version: "2025-11-21".into(),
+            key_id: key_id.into(),
+        };
+        crate::seal(&metadata, b"{}", &secret(byte), &WireProfile::default())
+            .unwrap()
+            .body(0)
+    }
+
+    /// A watched keyring whose events are collected, checking at every lookup unless `interval`.
+    fn watched(path: &Path, interval: Duration) -> (Keyring, Arc<Mutex<Vec<KeyringFileEvent>>>) {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&events);
+        let options = WatchOptions::default()
+            .interval(interval)
+            .on_event(Arc::new(move |e: &KeyringFileEvent| {
+                sink.lock().unwrap().push(e.clone())
+            }));
+        (Keyring::watch_with(path, options).unwrap(), events)
+    }
+
+    fn problems(events: &Mutex<Vec<KeyringFileEvent>>) -> usize {
+        let events = events.lock().unwrap();
+        events
+            .iter()
+            .filter(|e| matches!(e, KeyringFileEvent::Problem { .. }))
+            .count()
+    }
+
+    #[test]
+    fn a_key_stored_by_a_rotation_decrypts_its_first_webhook_without_waiting_for_the_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        // An hour between routine checks: only the unknown key id can make it look.
+        let (keyring, events) = watched(&path, Duration::from_secs(3600));
+        let receiver = WebhookReceiver::new(keyring.clone());
+        receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+
+        add_to_keyring_file(&path, "whk_20251121_01", &secret(2)).unwrap();
+        let webhook = receiver.decrypt(&body("whk_20251121_01", 2)).unwrap();
+        assert_eq!(webhook.key_id(), "whk_20251121_01");
+        // The retired key still decrypts redeliveries.
+        receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+        assert_eq!(
+            *events.lock().unwrap(),
+            [KeyringFileEvent::Reloaded {
+                path: path.display().to_string(),
+                key_ids: vec!["whk_20251021_01".into(), "whk_20251121_01".into()],
+            }]
+        );
+        // An unknown key id with the file unchanged: a stat, no reload, UNKNOWN_KEY.
+        let err = receiver.decrypt(&body("whk_20991231_01", 3)).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::UnknownKey);
+        assert_eq!(events.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_removed_key_goes_at_the_next_check_and_not_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        add_to_keyring_file(&path, "whk_20251121_01", &secret(2)).unwrap();
+        let (keyring, _) = watched(&path, Duration::from_millis(200));
+        let b64 = secret(2).to_base64();
+        std::fs::write(
+            &path,
+            format!(r#"{{"whk_20251121_01": "{}"}}"#, b64.as_str()),
+        )
+        .unwrap();
+        assert!(
+            keyring.contains("whk_20251021_01"),
+            "checked at most once per interval"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+        assert!(!keyring.contains("whk_20251021_01"));
+        assert_eq!(keyring.key_ids(), ["whk_20251121_01"]);
+    }
+
+    #[test]
+    fn a_broken_file_keeps_the_last_good_keys_and_is_reported_once_until_fixed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        let (keyring, events) = watched(&path, Duration::ZERO);
+        let receiver = WebhookReceiver::new(keyring.clone());
+
+        // Half-written (an editor saving in place), then still broken in another way, then
+        // no keys at all: one report each time the problem changes, the keys stay.
+        std::fs::write(&path, &good[..good.len() / 2]).unwrap();
+        for _ in 0..3 {
+            receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+        }
+        assert_eq!(problems(&events), 1);
+        std::fs::write(&path, "{}").unwrap();
+        receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+        receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+        assert_eq!(problems(&events), 2);
+
+        // Deleted, then a directory, then a FIFO (never opened: no lookup blocks).
+        std::fs::remove_file(&path).unwrap();
+        receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+        std::fs::remove_dir(&path).unwrap();
+        #[cfg(unix)]
+        {
+            let made = std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .unwrap();
+            assert!(made.success());
+            receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+            receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+            std::fs::remove_file(&path).unwrap();
+        }
+        let reported: Vec<String> = events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                KeyringFileEvent::Problem { error, .. } => {
+                    Some(format!("{} {error}", error.code()))
+                }
+                KeyringFileEvent::Reloaded { .. } => None,
+            })
+            .collect();
+        assert!(reported[2].starts_with("IO_ERROR"), "{reported:?}");
+        assert!(reported[3].contains("a directory"), "{reported:?}");
+        #[cfg(unix)]
+        assert!(reported[4].contains("FIFO"), "{reported:?}");
+        assert_eq!(keyring.key_ids(), ["whk_20251021_01"]);
+
+        // Fixed: reloaded, reported as such; a later problem is reported again.
+        std::fs::write(&path, &good).unwrap();
+        receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+        assert!(matches!(
+            events.lock().unwrap().last(),
+            Some(KeyringFileEvent::Reloaded { .. })
+        ));
+        let before = problems(&events);
+        std::fs::write(&path, "[").unwrap();
+        receiver.decrypt(&body("whk_20251021_01", 1)).unwrap();
+        assert_eq!(problems(&events), before + 1);
+        for event in events.lock().unwrap().iter() {
+            assert!(!event.to_string().contains(secret(1).to_base64().as_str()));
+        }
+    }
+
+    #[test]
+    fn the_file_must_load_when_the_watch_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        assert_eq!(
+            Keyring::watch(&path).unwrap_err().code(),
+            ErrorCode::IoError
+        );
+        std::fs::write(&path, "{}").unwrap();
+        assert_eq!(
+            Keyring::watch(&path).unwrap_err().code(),
+            ErrorCode::InvalidKey
+        );
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        let keyring = Keyring::watch(&path).unwrap();
+        assert_eq!(keyring.watched_path(), Some(path.as_path()));
+        assert_eq!(keyring.clone().watched_path(), Some(path.as_path()));
+        assert_eq!(Keyring::new().watched_path(), None);
+    }
+
+    #[test]
+    fn threads_decrypting_through_rotations_never_miss_a_stored_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        let receiver = WebhookReceiver::new(Keyring::watch(&path).unwrap());
+        let newest = std::sync::atomic::AtomicU8::new(1);
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let decrypted = AtomicU64::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    while !done.load(Ordering::SeqCst) {
+                        let n = newest.load(Ordering::SeqCst);
+                        let key_id = format!("whk_20251021_{n:02}");
+                        receiver.decrypt(&body(&key_id, n)).unwrap();
+                        decrypted.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+            for n in 2..=20u8 {
+                add_to_keyring_file(&path, &format!("whk_20251021_{n:02}"), &secret(n)).unwrap();
+                newest.store(n, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            done.store(true, Ordering::SeqCst);
+        });
+        assert!(decrypted.load(Ordering::Relaxed) > 19 * 4);
+        receiver.decrypt(&body("whk_20251021_20", 20)).unwrap();
+        assert_eq!(receiver.keyring().len(), 20);
+    }
+}
