@@ -3,6 +3,7 @@
 Import these names from ``kompliant_webhooks``."""
 
 import os
+import pathlib
 from datetime import datetime, timedelta
 from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple, Union, final
 
@@ -58,7 +59,9 @@ HANDLER_FAILURE_STATUS: int
 def http_answer(code: str) -> Tuple[int, str]: ...
 def handler_failure_answer() -> Tuple[int, str]: ...
 def generate_secret() -> str: ...
-def add_to_keyring_file(path: Union[str, os.PathLike[str]], key_id: str, secret: str) -> None: ...
+def add_to_keyring_file(
+    path: Union[str, os.PathLike[str]], key_id: str, secret: str, *, retention: Optional[_Seconds] = None
+) -> None: ...
 def seal_webhook(
     *,
     id: str,
@@ -89,6 +92,10 @@ class Keyring:
     def from_json(text: str) -> Keyring: ...
     @staticmethod
     def from_file(path: Union[str, os.PathLike[str]]) -> Keyring: ...
+    @staticmethod
+    def watch(path: Union[str, os.PathLike[str]], *, interval: Optional[_Seconds] = None) -> Keyring: ...
+    @property
+    def watched_path(self) -> Optional[pathlib.Path]: ...
 
 @final
 class WireProfile:

@@ -315,7 +315,9 @@ def test_add_to_keyring_file_writes_a_private_loadable_file(tmp_path: Path) -> N
     add_to_keyring_file(path, "whk_20251021_01", first)
     add_to_keyring_file(str(path), "whk_20251121_01", second)
     assert Keyring.from_file(path).key_ids() == ["whk_20251021_01", "whk_20251121_01"]
-    assert json.loads(path.read_text()) == {"whk_20251021_01": first, "whk_20251121_01": second}
+    written = json.loads(path.read_text())
+    assert written["whk_20251121_01"] == second  # the key in use
+    assert written["whk_20251021_01"]["secret"] == first  # rotated out, with its retired_at
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     with pytest.raises(KeyringFileError):
         add_to_keyring_file(tmp_path / "missing-dir" / "keys.json", "whk_20251021_01", first)
