@@ -209,7 +209,7 @@ fn simulator_keys_endpoints_and_listener_work_together() {
             .seen
             .iter()
             .chain(&listen.seen)
-            .any(|l| l.contains(secret.as_str().unwrap())));
+            .any(|l| l.contains(secret_text(secret))));
     }
 }
 
@@ -271,8 +271,14 @@ fn secrets_in(path: &Path) -> Vec<Vec<u8>> {
         .as_object()
         .unwrap()
         .values()
-        .map(|v| common::raw_of(v.as_str().unwrap()))
+        .map(|v| common::raw_of(secret_text(v)))
         .collect()
+}
+
+/// The base64 secret of a keyring file entry: the string of a key in use, or the `secret`
+/// of a retired key's object.
+fn secret_text(entry: &Value) -> &str {
+    entry.as_str().or_else(|| entry["secret"].as_str()).unwrap()
 }
 
 #[cfg(unix)]
