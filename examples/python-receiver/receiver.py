@@ -5,18 +5,19 @@
     python examples/python-receiver/receiver.py --keys keys.json --port 8080
     # listening on http://127.0.0.1:8080      (POST webhooks to /webhooks)
 
-It loads its keys from a keyring file (``{"whk_20251121_01": "<base64 secret>", ...}``, as
-written by ``add_to_keyring_file``, ``rotate_webhook_key(store=...)`` or ``kompliant keys
-create --keyring``) and reloads the file when it changes, so a rotated key is used without a
-restart. Each decrypted webhook is logged as one line on stdout::
+It follows a keyring file (``Keyring.watch``): the file ``add_to_keyring_file``,
+``rotate_webhook_key(store=...)`` or ``kompliant keys rotate --keyring`` write, so a key
+rotated by another process is used without a restart (reloads and a file that became invalid
+are logged by the ``kompliant_webhooks`` logger). Each decrypted webhook is logged as one
+line on stdout::
 
     webhook wh_... WORKFLOW_CREATED key=whk_20251121_01 retry=0 account=sb_... workflow_id=w_...
 
-Refused webhooks are answered with the SDK's suggested status (503 for an unknown key, so
-Kompliant redelivers; 400 forged or malformed) and logged by the ``kompliant_webhooks``
-logger. Redeliveries of a webhook already handled are acknowledged and logged as
-``duplicate``: delivery is at-least-once, so receivers deduplicate by id (here in memory;
-use your database in production).
+A refused webhook is answered with the SDK's suggested status (503 for an unknown key, so
+Kompliant redelivers; 400 forged or malformed) and logged as ``refused <CODE> <reason>``.
+Redeliveries of a webhook already handled are acknowledged and logged as ``duplicate``:
+delivery is at-least-once, so receivers deduplicate by id (here in memory; use your database
+in production).
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ import sys
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional
 
 import uvicorn
-from fastapi import Depends, FastAPI, Response
+from fastapi import FastAPI, Request, Response
 
 from kompliant_webhooks import (
     Keyring,
@@ -43,58 +44,9 @@ from kompliant_webhooks import (
     WebhookReceiver,
     WorkflowEvent,
 )
-from kompliant_webhooks.starlette import WebhookDependency
+from kompliant_webhooks.starlette import read_webhook, refusal_response
 
 log = logging.getLogger("python-receiver")
-
-
-class KeyringFileReceiver:
-    """A :class:`WebhookReceiver` over a keyring file, rebuilt whenever the file changes
-    (a rotation writes the new key there before activating it). A file that became
-    unreadable or invalid keeps the previous keys, with a warning."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._lock = threading.Lock()
-        self._stamp = self._file_stamp()
-        self._receiver = WebhookReceiver(Keyring.from_file(path))
-
-    def _file_stamp(self) -> Optional[Tuple[int, int, int]]:
-        try:
-            st = os.stat(self._path)
-        except OSError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
-
-    @property
-    def key_ids(self) -> List[str]:
-        """The key ids currently loaded."""
-        return self._receiver.keyring.key_ids()
-
-    @property
-    def max_body_bytes(self) -> int:
-        """The receiver's body limit (the adapter reads at most one byte more)."""
-        return self._receiver.max_body_bytes
-
-    def decrypt(self, body: bytes) -> Webhook:
-        """Reloads the keyring file if it changed, then verifies and decrypts ``body``."""
-        self._refresh()
-        return self._receiver.decrypt(body)
-
-    def _refresh(self) -> None:
-        stamp = self._file_stamp()
-        if stamp == self._stamp:
-            return
-        with self._lock:
-            if stamp == self._stamp:
-                return
-            try:
-                self._receiver = WebhookReceiver(Keyring.from_file(self._path))
-            except WebhookError as error:
-                log.warning("keeping the previous keys: %s: %s", error.code, error)
-            else:
-                log.info("keys reloaded: %s", ", ".join(self.key_ids))
-            self._stamp = stamp
 
 
 class RecentIds:
@@ -143,15 +95,19 @@ def describe(webhook: Webhook) -> str:
     return f"{line} payload_fields={','.join(sorted(webhook.payload)) or '-'}"
 
 
-def create_app(keys: Path) -> FastAPI:
+def create_app(keyring: Keyring) -> FastAPI:
     """The receiver application: ``POST /webhooks`` and ``GET /health``."""
-    receiver = KeyringFileReceiver(keys)
+    receiver = WebhookReceiver(keyring)
     seen = RecentIds()
-    verified_webhook = WebhookDependency(receiver)
     app = FastAPI(title="Kompliant webhook receiver (example)")
 
     @app.post("/webhooks")
-    async def on_webhook(webhook: Webhook = Depends(verified_webhook)) -> Response:
+    async def on_webhook(request: Request) -> Response:
+        try:
+            webhook = await read_webhook(request, receiver)  # the raw body, as received
+        except WebhookError as error:
+            log.warning("refused %s %s (answered %d)", error.code, error, error.http_status)
+            return refusal_response(error)
         if seen.add(webhook.id):
             log.info(describe(webhook))
         else:
@@ -160,9 +116,8 @@ def create_app(keys: Path) -> FastAPI:
 
     @app.get("/health")
     async def health() -> Dict[str, object]:
-        return {"status": "ok", "key_ids": receiver.key_ids}
+        return {"status": "ok", "key_ids": receiver.keyring.key_ids()}
 
-    log.info("keys: %s", ", ".join(receiver.key_ids) or "(none)")
     return app
 
 
@@ -176,16 +131,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="keyring file (default: $KOMPLIANT_KEYRING_FILE or keys.json)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port; default 8080)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "8080")),
+        help="port (0: any free port; default: $PORT or 8080)",
+    )
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
-    app = create_app(args.keys)
+    # Follows the file: a key another process adds (a rotation) is used at once, no restart.
+    keyring = Keyring.watch(args.keys)
+    app = create_app(keyring)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
+    sock.listen(128)  # connections wait in the backlog until the server accepts them
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"listening on http://{host}:{sock.getsockname()[1]}", flush=True)
+    log.info("keys: %s (following %s)", ", ".join(keyring.key_ids()), args.keys)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     server.run(sockets=[sock])
     return 0

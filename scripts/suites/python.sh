@@ -3,9 +3,10 @@
 # the example, stubtest on the hand-written stubs of the native module, and pytest (every
 # conformance vector, the framework adapters, the clients and an end-to-end run against
 # `kompliant sim` through the example receiver, the duplicate guards, RedisGuard against a
-# private redis-server), the same abi3 wheel on CPython 3.9 when the machine has one, and
-# finally a short fault and load run (scripts/soak with 1,000 webhooks; its own summary
-# line). Sourced by scripts/test.
+# private redis-server), the same abi3 wheel on CPython 3.9 when the machine has one, the
+# rotation test (tests/rotation/rotation.py) with the example receiver, and finally a short
+# fault and load run (scripts/soak with 1,000 webhooks; its own summary line). Sourced by
+# scripts/test.
 
 # Cargo features of the wheels the suite builds (see suite_python).
 PYTHON_TEST_FEATURES="--features test-hooks"
@@ -62,7 +63,13 @@ suite_python() {
   local floor
   floor=$(python_floor_check) || rc=1
 
-  SUMMARY+=("python: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors $vectors, mypy strict clean, stubtest clean, $floor) in $((SECONDS - start))s")
+  # The rotation test (tests/rotation/rotation.py): the example receiver, run as users run it,
+  # follows its keyring file (Keyring.watch) while another process rotates the key twice.
+  local rotation
+  step "python: rotation with the example receiver running (Keyring.watch on its keyring file)"
+  rotation=$(rotation_run python "$venv/bin/python" -u "$ROOT/examples/python-receiver/receiver.py" --port 0) || rc=1
+
+  SUMMARY+=("python: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors $vectors, mypy strict clean, stubtest clean, $floor); rotation: ${rotation:-FAIL} in $((SECONDS - start))s")
 
   # The short fault and load run (the full one is scripts/soak): its own summary line.
   local soak_start=$SECONDS soak_log="$TOOLS/soak.log" soak_line
