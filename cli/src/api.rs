@@ -4,8 +4,10 @@
 //! `KOMPLIANT_BASE_URL`; `kompliant sim --env-file` writes them for the simulator).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
-use kompliant_webhooks::{add_to_keyring_file, KompliantClient, RetryPolicy};
+use kompliant_webhooks::decided::DEFAULT_RETIRED_KEY_RETENTION;
+use kompliant_webhooks::{add_to_keyring_file_with_retention, KompliantClient, RetryPolicy};
 use serde_json::{json, Value};
 
 use crate::Failure;
@@ -25,9 +27,13 @@ pub(crate) enum Keys {
     Create {
         #[command(flatten)]
         account: AccountArg,
-        /// Write the secret into this keyring file (mode 0600) instead of printing it.
+        /// Write the secret into this keyring file (mode 0600) instead of printing it; the
+        /// other keys there are marked retired, those retired longer than --retention-days
+        /// are removed.
         #[arg(long, value_name = "FILE")]
         keyring: Option<PathBuf>,
+        #[command(flatten)]
+        retention: RetentionArg,
     },
     /// Activate a key; the previously ACTIVE key becomes DELETED.
     Activate {
@@ -43,10 +49,28 @@ pub(crate) enum Keys {
     Rotate {
         #[command(flatten)]
         account: AccountArg,
-        /// Keyring file the receivers load; the new secret is added before activation.
+        /// Keyring file the receivers load or watch; the new secret is added before
+        /// activation, the other keys there are marked retired (they still decrypt
+        /// redeliveries), and keys retired longer than --retention-days are removed.
         #[arg(long, value_name = "FILE")]
         keyring: PathBuf,
+        #[command(flatten)]
+        retention: RetentionArg,
     },
+}
+
+/// How long a keyring file keeps a retired key.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RetentionArg {
+    /// Days a retired key stays in the keyring file (Kompliant redelivers for up to 7 days).
+    #[arg(long, value_name = "DAYS", default_value_t = DEFAULT_RETIRED_KEY_RETENTION.as_secs() / 86_400)]
+    retention_days: u64,
+}
+
+impl RetentionArg {
+    fn duration(&self) -> Duration {
+        Duration::from_secs(self.retention_days.saturating_mul(86_400))
+    }
 }
 
 /// `kompliant endpoints …`
@@ -113,11 +137,21 @@ fn print(value: &impl serde::Serialize) -> Result<(), Failure> {
 pub(crate) fn keys(command: &Keys) -> Result<(), Failure> {
     let client = client()?;
     match command {
-        Keys::Create { account, keyring } => {
+        Keys::Create {
+            account,
+            keyring,
+            retention,
+        } => {
             let key = client.create_webhook_key(&account.account)?;
             match keyring {
                 Some(path) => {
-                    add_to_keyring_file(path, &key.key_id, &key.secret).map_err(|e| {
+                    add_to_keyring_file_with_retention(
+                        path,
+                        &key.key_id,
+                        &key.secret,
+                        retention.duration(),
+                    )
+                    .map_err(|e| {
                         Failure::new(
                             "STORE_FAILED",
                             format!(
@@ -149,9 +183,13 @@ pub(crate) fn keys(command: &Keys) -> Result<(), Failure> {
         }
         Keys::Activate { key_id } => print(&client.activate_webhook_key(key_id)?),
         Keys::Get { key_id } => print(&client.get_webhook_key(key_id)?),
-        Keys::Rotate { account, keyring } => {
+        Keys::Rotate {
+            account,
+            keyring,
+            retention,
+        } => {
             let rotation = client.rotate_webhook_key(&account.account, |key_id, secret| {
-                add_to_keyring_file(keyring, key_id, secret)
+                add_to_keyring_file_with_retention(keyring, key_id, secret, retention.duration())
             })?;
             print(&rotation)
         }
