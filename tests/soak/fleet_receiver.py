@@ -5,9 +5,10 @@ so the kernel spreads Kompliant's deliveries over both, as a load balancer would
 What it runs is what the docs tell users to run: ``webhook_endpoint(receiver, guard=...)``
 with a ``RedisGuard`` shared by the two processes. Around it, test scaffolding only:
 
-- the keyring file is watched and reloaded when it changes (a rotation adds a key), and the
-  key ids loaded are published in ``<state>/<name>.keys`` so the driver activates a new key
-  only once every receiver holds it;
+- the receiver's keyring follows the keyring file (``Keyring.watch``, as the docs say): the
+  driver rotates by storing the new key in the file and activating it at once, and the first
+  webhook sealed with it makes each receiver load it (refusals are counted by code, so the
+  driver checks that none was ``UNKNOWN_KEY``);
 - 20% of the requests fail on purpose (``--fail-500`` answer 500, ``--fail-timeout`` answer
   after the simulator's delivery timeout). A failing request that reaches the handler fails
   inside it (an exception, or processing followed by a late answer), so the guard's release
@@ -69,37 +70,20 @@ class Stats:
         os.replace(tmp, self._path)
 
 
-class ReloadingReceiver:
-    """A ``WebhookReceiver`` over a keyring file, rebuilt when the file changes; counts the
-    refusals by error code."""
+class CountingReceiver:
+    """A ``WebhookReceiver`` over the watched keyring file that counts refusals by error code."""
 
-    def __init__(self, keyring_file: Path, keys_file: Path, stats: Stats) -> None:
-        self._file = keyring_file
-        self._keys_file = keys_file
+    def __init__(self, keyring_file: Path, stats: Stats) -> None:
+        self._receiver = WebhookReceiver(Keyring.watch(keyring_file))
         self._stats = stats
-        self._seen: Optional[tuple[int, int, int]] = None
-        self._current = WebhookReceiver(Keyring())
-        self.reload()
-
-    def reload(self) -> None:
-        st = os.stat(self._file)
-        seen = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if seen == self._seen:
-            return
-        keyring = Keyring.from_file(self._file)
-        self._current = WebhookReceiver(keyring)
-        self._seen = seen
-        tmp = self._keys_file.with_suffix(".tmp")
-        tmp.write_text("\n".join(sorted(keyring.key_ids())) + "\n")
-        os.replace(tmp, self._keys_file)
 
     @property
     def max_body_bytes(self) -> int:
-        return self._current.max_body_bytes
+        return self._receiver.max_body_bytes
 
     def decrypt(self, body: bytes) -> Webhook:
         try:
-            return self._current.decrypt(body)
+            return self._receiver.decrypt(body)
         except WebhookError as error:
             self._stats.add(f"refused.{error.code}")
             raise
@@ -185,12 +169,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    # The SDK's log lines (refusals, injected handler failures with tracebacks) go to a file
-    # the driver keeps when the run fails.
+    # The SDK's log lines (refusals, injected handler failures with tracebacks, keyring file
+    # reloads) go to a file the driver keeps when the run fails.
     logging.basicConfig(filename=args.state / f"{args.name}.log", level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     stats = Stats(args.state / f"{args.name}.stats.json")
-    receiver = ReloadingReceiver(args.keyring, args.state / f"{args.name}.keys", stats)
+    receiver = CountingReceiver(args.keyring, stats)
     guard = CountingGuard(RedisGuard(redis.Redis.from_url(args.redis), prefix=args.prefix), stats)
     processed = open(args.state / f"{args.name}.processed", "a", buffering=1)  # noqa: SIM115
     rng = random.Random(args.seed)
@@ -219,15 +203,11 @@ def main() -> None:
 
     stop = threading.Event()
 
-    def watch() -> None:
-        while not stop.wait(0.02):
-            try:
-                receiver.reload()
-            except (OSError, WebhookError) as error:  # a half-written file cannot happen (atomic), but say so
-                print(f"{args.name}: keyring reload failed: {error}", flush=True)
+    def publish_stats() -> None:
+        while not stop.wait(0.05):
             stats.write()
 
-    threading.Thread(target=watch, daemon=True).start()
+    threading.Thread(target=publish_stats, daemon=True).start()
     sock = socket.socket(fileno=args.fd)
     config = uvicorn.Config(app, log_level="critical", access_log=False, lifespan="off", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
