@@ -183,8 +183,10 @@ impl WebhookReceiver {
         )))
     }
 
-    /// Decrypts and verifies one raw request body: the exact bytes received, never a
-    /// re-serialised JSON.
+    /// Decrypts and verifies one raw request body: pass the bytes received, unchanged. (The
+    /// wire profile authenticates the decoded envelope fields, so what fails is a body that
+    /// was altered or truncated, decoded with a wrong charset, or rebuilt from a model that
+    /// dropped or changed fields.)
     ///
     /// Throws `BODY_TOO_LARGE`, `MALFORMED_ENVELOPE`, `UNKNOWN_KEY`, `DECRYPTION_FAILED`,
     /// `PAYLOAD_NOT_JSON`, or `TIMESTAMP_OUT_OF_RANGE` (only with a time window configured).

@@ -194,7 +194,8 @@ class BoundaryTest {
         val malformed = listOf(
             "", " ", "{", "}", "[]", "null", "42", "\"$b64\"", "[\"$keyId\",\"$b64\"]",
             """{"$keyId"}""", """{"$keyId":}""", """{"$keyId":5}""", """{"$keyId":null}""", """{"$keyId":["$b64"]}""",
-            """{"$keyId":{"secret":"$b64"}}""", """{"$keyId":"$b64",}""", """{"$keyId":"$b64"} trailing""",
+            """{"$keyId":{"retired_at":"2025-11-21T09:30:00Z"}}""", """{"$keyId":{"secret":"$b64","retired_at":"yesterday"}}""",
+            """{"$keyId":{"secret":5}}""", "{}", """{"$keyId":"$b64",}""", """{"$keyId":"$b64"} trailing""",
             """{"$keyId":"$b64"}{}""", """{"$keyId":"$b64","$keyId":"$b64"}""", """{"$keyId":"$b64""",
             """{'$keyId':'$b64'}""", """{"$keyId":"\ud800"}""", """{"$keyId":"\u0000"}""", """{"bad key id!":"$b64"}""",
             """{"":"$b64"}""", "{\"${"w".repeat(10_000)}\":\"$b64\"}", "[".repeat(depth), "{\"$keyId\":" + "[".repeat(depth),
@@ -208,13 +209,14 @@ class BoundaryTest {
             // The same document as a file, and as the file a rotation's store adds a key to.
             val file = File(dir, "keys-$i.json").apply { writeText(json) }
             expectTypedError(setOf("INVALID_KEY"), input) { Keyring.fromFile(file.path) }
-            if (json.isNotBlank()) {
+            // (A file holding `{}` is a keyring with no key yet: a writer may add the first one.)
+            if (json.isNotBlank() && json != "{}") {
                 expectTypedError(setOf("INVALID_KEY"), input) { addToKeyringFile(file.path, "whk_20251121_02", b64) }
             }
         }
-        // Bytes that are not UTF-8 at all, in a file: refused with a typed error too.
+        // Bytes that are not UTF-8 at all, in a file: not a keyring file.
         val binary = File(dir, "binary.json").apply { writeBytes(byteArrayOf(0x7B, 0xFF.toByte(), 0xFE.toByte(), 0x7D)) }
-        expectTypedError(setOf("IO_ERROR", "INVALID_KEY")) { Keyring.fromFile(binary.path) }
+        expectTypedError(setOf("INVALID_KEY")) { Keyring.fromFile(binary.path) }
         assertEquals(listOf(keyId), Keyring.fromJson(goodJson).keyIds())
     }
 
