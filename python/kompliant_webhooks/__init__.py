@@ -9,9 +9,9 @@ optional duplicate ``guard=`` (``MemoryGuard``, ``kompliant_webhooks.redis.Redis
 
     from kompliant_webhooks import Keyring, WebhookReceiver, WebhookError
 
-    receiver = WebhookReceiver(Keyring.from_file("keys.json"))
+    receiver = WebhookReceiver(Keyring.watch("keys.json"))   # follows the file: rotations apply
     try:
-        webhook = receiver.decrypt(raw_body)          # the exact bytes received
+        webhook = receiver.decrypt(raw_body)          # the body as received, unchanged
         print(webhook.id, webhook.event_type, webhook.payload)
         status = 200
     except WebhookError as error:

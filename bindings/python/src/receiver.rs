@@ -26,7 +26,8 @@ use crate::pyrepr::{quote, quote_list};
 const DETACH_MIN_BODY_BYTES: usize = 64 * 1024;
 
 /// Raw body bytes from `bytes`, `bytearray` or `memoryview`; anything else (a `str`, a
-/// parsed `dict`) is refused: the tag covers the exact bytes received.
+/// parsed `dict`) is refused: someone decoded the body, perhaps with a wrong charset or into a
+/// model that drops fields, and the raw bytes are the one input nothing can have altered.
 fn body_arg(body: &Bound<'_, PyAny>) -> PyResult<PyBackedBytes> {
     if body.is_instance_of::<PyBytes>() || body.is_instance_of::<PyByteArray>() {
         return Ok(body.extract::<PyBackedBytes>()?);
