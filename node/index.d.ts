@@ -11,9 +11,57 @@
 /** A webhook secret: standard base64 text (as `webhook.key.create` returns it) or the 32 raw bytes. */
 export type WebhookSecretInput = string | Uint8Array;
 
+/** What `Keyring.watch` reports: a reload of the keyring file. */
+export interface KeyringReloadedEvent {
+  readonly type: 'reloaded';
+  /** The keyring file. */
+  readonly path: string;
+  /** The key ids now held, sorted. */
+  readonly keyIds: readonly string[];
+  /** A ready log line (key ids only, never a secret). */
+  readonly message: string;
+}
+
+/**
+ * What `Keyring.watch` reports: the file changed but cannot be loaded (half-written,
+ * corrupt, no keys, deleted, a directory, a FIFO); the keyring keeps the keys it had.
+ * Reported once per problem, again only after a good load.
+ */
+export interface KeyringProblemEvent {
+  readonly type: 'problem';
+  /** The keyring file. */
+  readonly path: string;
+  /** Why: an `InvalidKeyError` (code `INVALID_KEY`) or an `IoError` (code `IO_ERROR`). */
+  readonly error: WebhookError;
+  /** A ready log line (never quotes a secret). */
+  readonly message: string;
+}
+
+/** An event of a watched keyring file. */
+export type KeyringFileEvent = KeyringReloadedEvent | KeyringProblemEvent;
+
+/** Options of `Keyring.watch`. */
+export interface KeyringWatchOptions {
+  /**
+   * Check the file (a `stat`) at most once per this many milliseconds (default 1000). A
+   * webhook naming a key id the keyring does not hold checks at once anyway. 0 checks on
+   * every decrypt.
+   */
+  interval?: number;
+  /**
+   * Told of each reload and each problem, on the main thread, shortly after the decrypt that
+   * noticed the change (never inside it). Without it, problems are `process.emitWarning`
+   * warnings with code `KOMPLIANT_KEYRING_FILE` and reloads go to `util.debuglog('kompliant')`
+   * (`NODE_DEBUG=kompliant`). An exception it throws is reported as a warning with code
+   * `KOMPLIANT_KEYRING_LISTENER` and changes nothing else.
+   */
+  onEvent?: (event: KeyringFileEvent) => void;
+}
+
 /**
  * The webhook keys a receiver accepts, `keyId → secret`. Receivers built on a keyring see
- * keys added later (that is how a running receiver picks up a rotated key). Secrets live in
+ * keys added later (that is how a running receiver picks up a rotated key; `Keyring.watch`
+ * does it for a keyring file another process rotates). Secrets live in
  * native memory, are wiped when freed and are never printed: `util.inspect`,
  * `JSON.stringify` and `String()` show the key ids and `[REDACTED]`.
  */
@@ -27,7 +75,8 @@ export declare class Keyring {
    * Every `KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>` variable of `env` (default
    * `process.env`) as key `whk_<YYYYMMDD>_<NN>`.
    * @throws {InvalidKeyError} for a variable with the prefix but a malformed name or value
-   *   (a typo never silently drops a key).
+   *   (a typo never silently drops a key), and when there is no such variable at all (an
+   *   empty keyring would refuse every webhook).
    */
   static fromEnv(env?: Record<string, string | undefined>): Keyring;
   /**
@@ -36,13 +85,35 @@ export declare class Keyring {
    */
   static fromJson(json: string | Record<string, string>): Keyring;
   /**
-   * A keyring from a JSON file (see `fromJson`).
-   * @throws {IoError} if the file cannot be read; {InvalidKeyError} as `fromJson`.
+   * A keyring from a keyring file, read once (a running receiver uses `Keyring.watch`). The
+   * file is a JSON object `keyId → "<base64 secret>"` (a key in use) or
+   * `keyId → { "secret": "<base64>", "retired_at": "<RFC 3339 UTC>" }` (rotated out, still
+   * decrypting redeliveries), as `addToKeyringFile` writes it.
+   * @throws {IoError} if the file is missing or cannot be read; {InvalidKeyError} if it is
+   *   not a regular file (a directory, a FIFO: never opened), not UTF-8, holds no key, or as
+   *   `fromJson`.
    */
   static fromFile(path: string | URL): Keyring;
   /**
-   * Adds (or replaces) `keyId`. Returns this keyring.
-   * @throws {InvalidKeyError} for a bad key id (1-40 of `A-Z a-z 0-9 _ - .`) or secret.
+   * Loads the keyring file at `path` (see `fromFile`) and follows it: a key another process
+   * adds (the store step of a rotation, `addToKeyringFile`), retires or removes is picked up
+   * by a later decrypt without a restart, at most `options.interval` ms (default 1000) after
+   * the change, and at once by a webhook naming a key id the keyring does not hold. Checking
+   * is a `stat`; the file is read only when it changed. A file that becomes invalid keeps the
+   * last good keys and is reported once (see `KeyringWatchOptions.onEvent`). Keys added with
+   * `add` are replaced at the file's next change.
+   * @throws {IoError} / {InvalidKeyError} as `fromFile`: the file must load now.
+   * @throws {RangeError} for a negative or non-finite `interval`.
+   */
+  static watch(path: string | URL, options?: KeyringWatchOptions): Keyring;
+  /** The file this keyring follows (made by `Keyring.watch`), or null. */
+  readonly watchedPath: string | null;
+  /**
+   * Adds `keyId`. Returns this keyring. Adding a key id it holds with the same secret changes
+   * nothing; with a different secret it is refused (key ids are unique per account only:
+   * keep one keyring per account, or `remove` the key first to replace it).
+   * @throws {InvalidKeyError} for a bad key id (1-40 of `A-Z a-z 0-9 _ - .`) or secret, or a
+   *   different secret for a key id the keyring holds.
    */
   add(keyId: string, secret: WebhookSecretInput): this;
   /** Removes `keyId`; whether it was present. Keep retired keys for the retry horizon (days). */
@@ -141,9 +212,10 @@ export declare class WebhookReceiver {
   /** The wire profile's name. */
   readonly profile: string;
   /**
-   * Verifies and decrypts one raw request body: the exact bytes received, never a
-   * re-serialised JSON (an already-parsed object is refused with a `TypeError` explaining
-   * raw-body handling). Checks run in a fixed order: size, envelope, key, tag, payload,
+   * Verifies and decrypts one raw request body: pass the bytes received, unchanged (an
+   * already-parsed object is refused with a `TypeError` explaining raw-body handling). A
+   * body that was altered or truncated, decoded with a wrong charset, or rebuilt from a model
+   * that dropped or changed fields fails verification. Checks run in a fixed order: size, envelope, key, tag, payload,
    * time window.
    * @throws {WebhookError} a subclass with the stable `code`, the `httpStatus` to answer
    *   with (503 for an unknown key, so Kompliant retries) and a `publicMessage`.
@@ -308,15 +380,35 @@ export declare function sealWebhook(
 /** A fresh random 32-byte webhook secret as base64 (for tests; real ones come from the API). */
 export declare function generateWebhookSecret(): string;
 
+/** Options of `addToKeyringFile`. */
+export interface AddToKeyringFileOptions {
+  /**
+   * How long a retired key stays in the file, in milliseconds (default 7 days: Kompliant's
+   * retry horizon); keys retired longer ago are removed by this write.
+   */
+  retentionMs?: number;
+}
+
 /**
- * Adds `keyId` to the keyring file at `path` (created if needed), atomically: written to a
- * temporary file with mode 0600, flushed and renamed over the old one, so a receiver never
- * reads a partial file. Existing keys are kept; a different secret for a key id the file
- * holds is refused. Writers in every process take an OS file lock (`.<name>.lock` beside the
- * file), so concurrent additions all survive. Runs off the event loop.
- * Rejects with {InvalidKeyError} or {IoError}.
+ * Adds `keyId` to the keyring file at `path` (created if needed) as the key in use: the
+ * store step of a rotation. Every other key not yet retired is marked retired now
+ * (`{ "secret": …, "retired_at": "<RFC 3339 UTC>" }`: it stays, so redeliveries sealed with
+ * it still decrypt), and keys retired longer than `options.retentionMs` ago are removed.
+ * Adding a key id the file holds with the same secret makes it the key in use again; a
+ * different secret is refused. Atomic: written to a temporary file with mode 0600, flushed
+ * and renamed over the old one, so a receiver (`Keyring.watch`) never reads a partial file.
+ * Writers in every process take an OS file lock (`.<name>.lock` beside the file), so
+ * concurrent additions all survive. Runs off the event loop.
+ * Rejects with {InvalidKeyError} (a bad key id or secret, a different secret for a held key
+ * id, an existing file that is not a valid keyring) or {IoError}; throws {RangeError} for a
+ * negative or non-finite `retentionMs`.
  */
-export declare function addToKeyringFile(path: string | URL, keyId: string, secret: WebhookSecretInput): Promise<void>;
+export declare function addToKeyringFile(
+  path: string | URL,
+  keyId: string,
+  secret: WebhookSecretInput,
+  options?: AddToKeyringFileOptions,
+): Promise<void>;
 
 // ---------------------------------------------------------------------------------------
 // The API client

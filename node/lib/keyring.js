@@ -1,8 +1,55 @@
 'use strict';
 
 const binding = require('./native.js');
-const { native } = require('./errors.js');
-const { WRAP, UNWRAP, INSPECT, REDACTED, checkString, secretArg } = require('./internal.js');
+const { native, fromNative } = require('./errors.js');
+const { WRAP, UNWRAP, INSPECT, REDACTED, checkString, checkFunction, secretArg } = require('./internal.js');
+
+/** Reloads of watched keyrings, shown with `NODE_DEBUG=kompliant`. */
+let debug;
+function debugLog(message) {
+  debug ??= require('node:util').debuglog('kompliant');
+  debug('%s', message);
+}
+
+/**
+ * The package event for a native keyring-file event:
+ * `{ type: 'reloaded', path, keyIds, message }` or `{ type: 'problem', path, error, message }`.
+ */
+function keyringFileEvent(e) {
+  if (e.type === 'reloaded') {
+    return Object.freeze({ type: 'reloaded', path: e.path, keyIds: Object.freeze([...(e.keyIds ?? [])]), message: e.message });
+  }
+  const error = fromNative(new Error(e.error ?? ''));
+  return Object.freeze({ type: 'problem', path: e.path, error, message: e.message });
+}
+
+/**
+ * What the native watch calls (on the JS thread, queued: never inside a decrypt). Never
+ * throws: an exception from `onEvent` would otherwise be an uncaught exception.
+ */
+function keyringFileListener(onEvent) {
+  return (nativeEvent) => {
+    let event;
+    try {
+      event = keyringFileEvent(nativeEvent);
+      if (onEvent) {
+        onEvent(event);
+      } else if (event.type === 'problem') {
+        process.emitWarning(event.message, { code: 'KOMPLIANT_KEYRING_FILE' });
+      } else {
+        debugLog(event.message);
+      }
+    } catch (err) {
+      try {
+        process.emitWarning(`kompliant-webhooks: the onEvent listener of Keyring.watch threw: ${err instanceof Error ? err.message : String(err)}`, {
+          code: 'KOMPLIANT_KEYRING_LISTENER',
+        });
+      } catch {
+        // Nothing left to report with; the keyring carries on either way.
+      }
+    }
+  };
+}
 
 /**
  * The webhook keys a receiver accepts, `keyId → secret`. Receivers built on a keyring see
@@ -36,7 +83,8 @@ class Keyring {
   /**
    * Every `KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>` variable of `env` (default
    * `process.env`) as key `whk_<YYYYMMDD>_<NN>`. A malformed name or value is an
-   * `InvalidKeyError`, never silently skipped.
+   * `InvalidKeyError`, never silently skipped, and so is an environment with no such
+   * variable (an empty keyring would refuse every webhook).
    */
   static fromEnv(env = process.env) {
     if (typeof env !== 'object' || env === null) throw new TypeError('env must be an object');
@@ -52,13 +100,55 @@ class Keyring {
     return Keyring[WRAP](native(() => binding.Keyring.fromJson(text)));
   }
 
-  /** A keyring from a JSON file (see `fromJson`); `IoError` if it cannot be read. */
+  /**
+   * A keyring from a JSON file (see `fromJson`), read once; `Keyring.watch` follows the file.
+   * `IoError` if it is missing or cannot be read; `InvalidKeyError` if it is not a regular
+   * file (a directory, a FIFO: never opened), not UTF-8, or holds no key.
+   */
   static fromFile(path) {
     const p = path instanceof URL ? require('node:url').fileURLToPath(path) : checkString('path', path);
     return Keyring[WRAP](native(() => binding.Keyring.fromFile(p)));
   }
 
-  /** Adds (or replaces) `keyId` with a base64 secret or its 32 raw bytes; returns this keyring. */
+  /**
+   * A keyring that follows the keyring file at `path`: a key another process adds (the store
+   * step of a rotation, `addToKeyringFile`), retires or removes is picked up by a later
+   * decrypt without a restart. The file is checked (a `stat`) at most once per
+   * `options.interval` milliseconds (default 1000), and at once when a webhook names a key id
+   * the keyring does not hold; it is read only when it changed. A file that becomes invalid
+   * (half-written, corrupt, deleted, a directory, a FIFO) keeps the last good keys, and the
+   * problem is reported once. Reports go to `options.onEvent(event)`, called on the main
+   * thread shortly after the decrypt that noticed the change (never inside it):
+   * `{ type: 'reloaded', path, keyIds, message }` or `{ type: 'problem', path, error, message }`
+   * (`error` is an `InvalidKeyError` or `IoError`). Without `onEvent`, problems are
+   * `process.emitWarning` warnings with code `KOMPLIANT_KEYRING_FILE` and reloads go to
+   * `util.debuglog('kompliant')` (`NODE_DEBUG=kompliant`). An exception thrown by `onEvent` is
+   * reported as a warning with code `KOMPLIANT_KEYRING_LISTENER` and changes nothing else.
+   * Errors as `fromFile`: the file must load now.
+   */
+  static watch(path, options = {}) {
+    const p = path instanceof URL ? require('node:url').fileURLToPath(path) : checkString('path', path);
+    if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+    const { interval, onEvent } = options;
+    if (interval !== undefined && (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0)) {
+      throw new RangeError('options.interval must be a finite, non-negative number of milliseconds');
+    }
+    if (onEvent !== undefined) checkFunction('options.onEvent', onEvent);
+    const listener = keyringFileListener(onEvent);
+    return Keyring[WRAP](native(() => binding.Keyring.watch(p, interval, listener)));
+  }
+
+  /** The file this keyring follows (made by `Keyring.watch`), or null. */
+  get watchedPath() {
+    return this.#native.watchedPath ?? null;
+  }
+
+  /**
+   * Adds `keyId` with a base64 secret or its 32 raw bytes; returns this keyring. Adding a
+   * key id it holds with the same secret changes nothing; with a different secret it is an
+   * `InvalidKeyError` (key ids are unique per account only): `remove` it first to replace it.
+   * On a watched keyring, keys added by hand are replaced at the file's next change.
+   */
   add(keyId, secret) {
     checkString('keyId', keyId);
     const s = secretArg('secret', secret);

@@ -71,15 +71,25 @@ function generateWebhookSecret() {
 }
 
 /**
- * Adds (or replaces) `keyId` in the keyring file at `path` (created if needed): written to a
- * temporary file with mode 0600 and renamed over the old one, so readers never see a partial
- * file. Runs off the event loop. The usual store step of `rotateWebhookKey`.
+ * Adds `keyId` to the keyring file at `path` (created if needed) as the key in use: the
+ * store step of `rotateWebhookKey`. Every other key not yet retired is marked retired now
+ * (kept, so redeliveries sealed with it still decrypt), and keys retired longer than
+ * `options.retentionMs` ago (default 7 days, Kompliant's retry horizon) are removed. The same
+ * key id with the same secret makes it the key in use again; with a different secret it is an
+ * `InvalidKeyError`. Written under an OS file lock shared by every process, to a temporary
+ * file with mode 0600 renamed over the old one, so readers (`Keyring.watch` in a running
+ * receiver) never see a partial file. Runs off the event loop.
  */
-async function addToKeyringFile(path, keyId, secret) {
+async function addToKeyringFile(path, keyId, secret, options = {}) {
   const p = path instanceof URL ? require('node:url').fileURLToPath(path) : checkString('path', path);
   checkString('keyId', keyId);
   const s = secretArg('secret', secret);
-  const pending = native(() => binding.addToKeyringFile(p, keyId, s));
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const { retentionMs } = options;
+  if (retentionMs !== undefined && (typeof retentionMs !== 'number' || !Number.isFinite(retentionMs) || retentionMs < 0)) {
+    throw new RangeError('options.retentionMs must be a finite, non-negative number of milliseconds');
+  }
+  const pending = native(() => binding.addToKeyringFile(p, keyId, s, retentionMs));
   return nativeAsync(pending);
 }
 

@@ -2,13 +2,16 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::sync::Arc;
+use std::time::Duration;
 
 use kompliant_webhooks as core;
 use napi::bindgen_prelude::{Buffer, Either};
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use zeroize::Zeroizing;
 
-use crate::error::{guard, webhook_error};
+use crate::error::{guard, range_error, webhook_error};
 
 /// A set of webhook keys, `keyId → secret`. Receivers built on it see keys added later.
 /// Secrets stay in native memory (wiped when dropped) and are never printed.
@@ -38,6 +41,52 @@ pub struct NativeRetiredKey {
     pub expires_at_ms: f64,
 }
 
+/// What a watched keyring reports about its file (the core's `KeyringFileEvent`), handed to
+/// the JS layer, which turns `error` into the package's Error class.
+#[napi(object)]
+pub struct NativeKeyringFileEvent {
+    /// `reloaded` or `problem`.
+    #[napi(js_name = "type")]
+    pub kind: String,
+    /// The keyring file.
+    pub path: String,
+    /// `reloaded`: the key ids now held, sorted.
+    pub key_ids: Option<Vec<String>>,
+    /// `problem`: the error, encoded as every error this module throws
+    /// (`KOMPLIANT_ERROR:` + JSON; never quotes a secret).
+    pub error: Option<String>,
+    /// The core's log line for the event.
+    pub message: String,
+}
+
+/// The JS listener of a watched keyring: called through a thread-safe function, so the core
+/// may report from any thread (a decrypt on libuv's pool included). Weak: it never keeps the
+/// process alive. Not callee-handled: the listener receives only the event.
+type KeyringFileListener =
+    ThreadsafeFunction<NativeKeyringFileEvent, (), NativeKeyringFileEvent, napi::Status, false, true>;
+
+fn native_event(event: &core::KeyringFileEvent) -> Option<NativeKeyringFileEvent> {
+    let message = event.to_string();
+    match event {
+        core::KeyringFileEvent::Reloaded { path, key_ids } => Some(NativeKeyringFileEvent {
+            kind: "reloaded".to_owned(),
+            path: path.clone(),
+            key_ids: Some(key_ids.clone()),
+            error: None,
+            message,
+        }),
+        core::KeyringFileEvent::Problem { path, error } => Some(NativeKeyringFileEvent {
+            kind: "problem".to_owned(),
+            path: path.clone(),
+            key_ids: None,
+            error: Some(webhook_error(error).reason.clone()),
+            message,
+        }),
+        // A kind of event this binding does not know yet is not reported.
+        _ => None,
+    }
+}
+
 #[napi]
 impl Keyring {
     /// An empty keyring.
@@ -61,7 +110,9 @@ impl Keyring {
         })
     }
 
-    /// Loads a keyring JSON file. `IO_ERROR` if it cannot be read; otherwise as `fromJson`.
+    /// Loads a keyring JSON file. `IO_ERROR` if it is missing or cannot be read; `INVALID_KEY`
+    /// if it is not a regular file (a directory, a FIFO: never opened), not UTF-8, or holds no
+    /// key; otherwise as `fromJson`.
     #[napi(factory)]
     pub fn from_file(path: String) -> napi::Result<Self> {
         guard(|| {
@@ -71,8 +122,52 @@ impl Keyring {
         })
     }
 
+    /// Loads the keyring file at `path` and follows it (the core's `Keyring::watch_with`):
+    /// a key another process adds, retires or removes is picked up by a later lookup, the
+    /// file being checked at most once per `intervalMs` (default 1000) and at once for a key
+    /// id the keyring lacks. `onEvent` receives each reload and each problem (reported once;
+    /// the last good keys are kept), queued to the JS thread, never blocking a lookup.
+    /// Errors as `fromFile`.
+    #[napi(factory)]
+    pub fn watch(
+        path: String,
+        interval_ms: Option<f64>,
+        on_event: Option<KeyringFileListener>,
+    ) -> napi::Result<Self> {
+        let mut options = core::WatchOptions::default();
+        if let Some(ms) = interval_ms {
+            let interval = Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
+                range_error("interval must be a finite, non-negative number of milliseconds")
+            })?;
+            options = options.interval(interval);
+        }
+        if let Some(listener) = on_event {
+            options = options.on_event(Arc::new(move |event: &core::KeyringFileEvent| {
+                if let Some(event) = native_event(event) {
+                    // Non-blocking: a full queue or a closing environment drops the report
+                    // rather than ever stalling a decrypt.
+                    let _ = listener.call(event, ThreadsafeFunctionCallMode::NonBlocking);
+                }
+            }));
+        }
+        guard(|| {
+            core::Keyring::watch_with(&path, options)
+                .map(|inner| Keyring { inner })
+                .map_err(|e| webhook_error(&e))
+        })
+    }
+
+    /// The file this keyring follows (made by `watch`), or null.
+    #[napi(getter)]
+    pub fn watched_path(&self) -> Option<String> {
+        self.inner
+            .watched_path()
+            .map(|p| p.to_string_lossy().into_owned())
+    }
+
     /// Loads every `KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>` variable of `env` as key
-    /// `whk_<YYYYMMDD>_<NN>`. `INVALID_KEY` for a malformed name or value.
+    /// `whk_<YYYYMMDD>_<NN>`. `INVALID_KEY` for a malformed name or value, and when there is
+    /// no such variable at all (an empty keyring would refuse every webhook).
     #[napi(factory)]
     pub fn from_env_vars(env: HashMap<String, String>) -> napi::Result<Self> {
         guard(|| {
@@ -85,7 +180,9 @@ impl Keyring {
         })
     }
 
-    /// Adds (or replaces) `keyId` with a base64 secret or the 32 raw bytes.
+    /// Adds `keyId` with a base64 secret or the 32 raw bytes. Adding a held key id again
+    /// with the same secret changes nothing; with a different secret it is refused
+    /// (`INVALID_KEY`): remove the key first to replace it.
     #[napi]
     pub fn add(&self, key_id: String, secret: Either<String, Buffer>) -> napi::Result<()> {
         guard(|| {

@@ -1,6 +1,8 @@
 //! Sealing (the inverse of decrypting, for tests and fixtures), secrets, keyring files and
 //! the core's lists of stable names.
 
+use std::time::Duration;
+
 use kompliant_webhooks as core;
 use napi::bindgen_prelude::{AsyncTask, Buffer, Either};
 use napi_derive::napi;
@@ -128,18 +130,29 @@ pub fn generate_secret() -> napi::Result<String> {
     })
 }
 
-/// Adds `keyId` to the keyring file at `path` atomically (mode 0600, under an OS file lock
-/// shared by every process), off the event loop. `INVALID_KEY` (also for a different secret
-/// under a key id the file holds) / `IO_ERROR` as the core's `add_to_keyring_file`.
+/// Adds `keyId` to the keyring file at `path` as the key in use (the store step of a
+/// rotation), atomically (mode 0600, under an OS file lock shared by every process), off the
+/// event loop: every other key not yet retired is marked retired now, and keys retired longer
+/// than `retentionMs` ago (default 7 days) are removed. `INVALID_KEY` (also for a different
+/// secret under a key id the file holds) / `IO_ERROR` as the core's
+/// `add_to_keyring_file_with_retention`.
 #[napi]
 pub fn add_to_keyring_file(
     path: String,
     key_id: String,
     secret: Either<String, Buffer>,
+    retention_ms: Option<f64>,
 ) -> napi::Result<AsyncTask<Blocking<()>>> {
     let secret = secret_from(secret)?;
+    let retention = match retention_ms {
+        None => core::decided::DEFAULT_RETIRED_KEY_RETENTION,
+        Some(ms) => Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
+            range_error("retentionMs must be a finite, non-negative number of milliseconds")
+        })?,
+    };
     Ok(AsyncTask::new(Blocking::new(move || {
-        core::add_to_keyring_file(&path, &key_id, &secret).map_err(|e| webhook_error(&e))
+        core::add_to_keyring_file_with_retention(&path, &key_id, &secret, retention)
+            .map_err(|e| webhook_error(&e))
     })))
 }
 
