@@ -5,8 +5,9 @@
 //   app.use('/webhooks', webhookMiddleware({ receiver, onWebhook: async (webhook) => { … } }));
 //
 // Mounted with app.use(), it checks at start-up that no JSON body parser (express.json(),
-// bodyParser.json()) runs before it on its path, and throws if one does: a parsed body can
-// never be verified. On every request it also refuses (500, via next(err)) a body that some
+// bodyParser.json()) runs before it on its path, and throws if one does: such a parser
+// consumes the request and keeps only the parsed object, and the webhook must be decrypted
+// from the bytes received, unchanged. On every request it also refuses (500, via next(err)) a body that some
 // other middleware already consumed.
 
 const { receiverSource, receiverFor, readNodeStream, deliver } = require('./lib/http.js');

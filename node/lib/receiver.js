@@ -8,8 +8,9 @@ const { Webhook, CREATE } = require('./webhook.js');
 
 const RAW_BODY_HELP =
   'decrypt() needs the raw request body exactly as received (a Buffer, Uint8Array or string), ' +
-  'but got an already-parsed object. Parsing and re-serialising JSON changes the bytes, so the ' +
-  'webhook could not be verified. Use the package middleware (kompliant-webhooks/express, ' +
+  'but got an already-parsed object. Pass the bytes received, unchanged: a body that was altered ' +
+  'or truncated, decoded with a wrong charset, or rebuilt from a model that dropped or changed ' +
+  'fields fails verification. Use the package middleware (kompliant-webhooks/express, ' +
   '/fastify, /fetch), or read the raw body yourself: express.raw({ type: "application/json" }) ' +
   'instead of express.json() on the webhook route, `await request.arrayBuffer()` in a fetch ' +
   'handler, or a Fastify content-type parser with parseAs: "buffer".';
