@@ -24,7 +24,7 @@ guard args.count == 1 else {
 do {
     let keyring = try keysPath.map { try Keyring.fromFile(path: $0) } ?? Keyring.fromEnv()
     let receiver = try WebhookReceiver(keyring: keyring)
-    // The RAW body bytes: never a re-serialised JSON.
+    // The body bytes exactly as received: an altered, truncated or re-encoded body fails.
     let body = try Data(contentsOf: URL(fileURLWithPath: args[0]))
     let webhook = try receiver.decrypt(body: body)
     print("id: \(webhook.id())  (deduplicate on it)")
