@@ -11,6 +11,14 @@
 /** A webhook secret: standard base64 text (as `webhook.key.create` returns it) or the 32 raw bytes. */
 export type WebhookSecretInput = string | Uint8Array;
 
+/** A key rotated out, as a keyring file keeps it until the retention has passed. */
+export interface KeyringFileEntry {
+  /** The base64 secret. */
+  secret: string;
+  /** When it was rotated out, RFC 3339 UTC (`2025-11-21T14:30:22Z`). */
+  retired_at: string;
+}
+
 /** What `Keyring.watch` reports: a reload of the keyring file. */
 export interface KeyringReloadedEvent {
   readonly type: 'reloaded';
@@ -80,10 +88,12 @@ export declare class Keyring {
    */
   static fromEnv(env?: Record<string, string | undefined>): Keyring;
   /**
-   * A keyring from JSON text, or an object, `{"whk_…": "<base64 secret>", …}`.
-   * @throws {InvalidKeyError} if it is not such an object or a key is invalid (messages never quote secrets).
+   * A keyring from JSON text, or an object, in the keyring file format (see `fromFile`):
+   * `{"whk_…": "<base64 secret>", …}`, a retired key as `{ "secret": …, "retired_at": … }`.
+   * @throws {InvalidKeyError} if it is not such an object, holds no key, or a key is invalid
+   *   (messages never quote secrets).
    */
-  static fromJson(json: string | Record<string, string>): Keyring;
+  static fromJson(json: string | Record<string, string | KeyringFileEntry>): Keyring;
   /**
    * A keyring from a keyring file, read once (a running receiver uses `Keyring.watch`). The
    * file is a JSON object `keyId → "<base64 secret>"` (a key in use) or
