@@ -1,52 +1,37 @@
 // A small Express receiver for Kompliant webhooks.
 //
-//   node server.js --keys keys.json [--port 0] [--host 127.0.0.1] [--fail-first N] [--payload]
+//   node server.js [--keys keys.json] [--port 0] [--host 127.0.0.1] [--fail-first N] [--payload]
 //
-// - keys.json is a keyring file ({"whk_…": "<base64 secret>"}). It is re-read whenever it
-//   changes, so a rotation that writes the new key there (KompliantClient.rotateWebhookKey with
-//   addToKeyringFile, or `kompliant keys rotate --keyring keys.json`) is picked up without a
-//   restart, and retired keys stay usable for redeliveries as long as they stay in the file.
+// - keys.json (default: $KOMPLIANT_KEYRING_FILE) is a keyring file, followed with
+//   Keyring.watch: a rotation done by another process that stores the new key there
+//   (KompliantClient.rotateWebhookKey with addToKeyringFile, or
+//   `kompliant keys rotate --keyring keys.json`) is picked up by the next delivery, without a
+//   restart; retired keys stay in the file (with their retirement time) and keep decrypting
+//   redeliveries.
 // - Deliveries are deduplicated by webhook id (Kompliant delivers at least once).
-// - Prints `listening on http://HOST:PORT` first, then one JSON line per delivery.
+// - Prints `listening on http://HOST:PORT` first (port from --port, else $PORT, else a free
+//   one), then one line per delivery:
+//     webhook <id> key=<key id> type=<event type> retry=<n> [duplicate] [workflow=<id>]
+//     refused <ERROR_CODE> <message>
+//   and one per change of the keyring file (`keyring reloaded: …`, `keyring problem: …`).
 // - --fail-first N answers 500 to the first N deliveries, to watch Kompliant (or
 //   `kompliant sim`) retry them.
 
-import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { Keyring, WebhookReceiver } from 'kompliant-webhooks';
 import { webhookMiddleware } from 'kompliant-webhooks/express';
 
-/**
- * The receiver for the keyring file, rebuilt when the file changes (logged as a `keyring`
- * line); a file that became unreadable or invalid keeps the old keys.
- */
-export function keyringFileReceiver(path, log) {
-  let stamp = null;
-  let receiver = null;
-  return () => {
-    const stat = fs.statSync(path, { throwIfNoEntry: false });
-    const now = stat ? `${stat.mtimeMs}:${stat.size}:${stat.ino}` : 'missing';
-    if (now !== stamp || receiver === null) {
-      try {
-        const reloaded = receiver !== null;
-        receiver = new WebhookReceiver(Keyring.fromFile(path));
-        if (reloaded) log({ event: 'keyring', keyIds: receiver.keyring.keyIds() });
-      } catch (err) {
-        if (receiver === null) throw err;
-        log({ event: 'keyring-error', code: err.code, message: err.message });
-      }
-      stamp = now;
-    }
-    return receiver;
-  };
-}
-
 /** The Express app: POST /webhooks, and GET /healthz. */
-export function createApp({ keysPath, log = (line) => console.log(JSON.stringify(line)), failFirst = 0, showPayload = false }) {
-  const receiver = keyringFileReceiver(keysPath, log);
-  receiver(); // fail at start-up, not on the first delivery, if the keyring cannot be loaded
+export function createApp({ keysPath, log = (line) => console.log(line), failFirst = 0, showPayload = false }) {
+  // Loads the file now (a missing or empty keyring fails at start-up, not on the first
+  // delivery), then follows it.
+  const keyring = Keyring.watch(keysPath, {
+    onEvent: (event) =>
+      log(event.type === 'reloaded' ? `keyring reloaded: ${event.keyIds.join(' ')}` : `keyring problem: ${event.error.code} ${event.error.message}`),
+  });
+  const receiver = new WebhookReceiver(keyring);
   const seen = new Set();
   let toFail = failFirst;
   const app = express();
@@ -59,29 +44,24 @@ export function createApp({ keysPath, log = (line) => console.log(JSON.stringify
       onWebhook: async (webhook, req, res) => {
         if (toFail > 0) {
           toFail -= 1;
-          log({ event: 'failed-on-purpose', id: webhook.id, retryCount: webhook.retryCount });
+          log(`failed-on-purpose ${webhook.id} retry=${webhook.retryCount}`);
           res.status(500).send('failing on purpose (--fail-first)');
           return;
         }
         const duplicate = seen.has(webhook.id);
         seen.add(webhook.id);
-        const line = {
-          event: 'webhook',
-          id: webhook.id,
-          eventType: webhook.eventType,
-          keyId: webhook.keyId,
-          retryCount: webhook.retryCount,
-          duplicate,
-        };
-        if (!duplicate) {
+        let line = `webhook ${webhook.id} key=${webhook.keyId} type=${webhook.eventType} retry=${webhook.retryCount}`;
+        if (duplicate) {
+          line += ' duplicate';
+        } else {
           // Your business logic goes here, once per webhook id.
           const view = webhook.event();
-          if (view.type === 'workflow') line.workflowId = view.workflowId;
-          if (showPayload) line.payload = webhook.payload;
+          if (view.type === 'workflow') line += ` workflow=${view.workflowId}`;
+          if (showPayload) line += ` payload=${JSON.stringify(webhook.payload)}`;
         }
         log(line);
       },
-      onError: (err) => log({ event: 'refused', code: err.code, message: err.message }),
+      onError: (err) => log(`refused ${err.code} ${err.message}`),
     }),
   );
   app.use(express.json()); // for the app's other routes
@@ -101,6 +81,7 @@ async function main() {
   const keysPath = values.keys ?? process.env.KOMPLIANT_KEYRING_FILE;
   if (!keysPath) {
     console.error('usage: node server.js --keys keys.json [--port 0] [--host 127.0.0.1] [--fail-first N] [--payload]');
+    console.error('       (or set KOMPLIANT_KEYRING_FILE instead of --keys)');
     process.exit(2);
   }
   const app = createApp({ keysPath, failFirst: Number(values['fail-first']), showPayload: values.payload });

@@ -14,20 +14,47 @@ const { REPO, startSim, tempDir, eventually, firstLine, stopChild } = require('.
 
 const EXAMPLE = path.join(REPO, 'examples', 'node-receiver');
 
-/** Starts the example receiver; resolves to `{ url, lines, stop() }` (its JSON log lines). */
+/**
+ * One line of the example receiver's output as an object: `webhook <id> key=… type=… retry=…
+ * [duplicate] [workflow=…]`, `refused <CODE> <message>`, `keyring reloaded: <ids>` or
+ * `keyring problem: <CODE> <message>`.
+ */
+function parseLine(line) {
+  const [word, ...rest] = line.split(' ');
+  if (word === 'webhook') {
+    const fields = Object.fromEntries(rest.slice(1).map((f) => f.split('=')).map(([name, value]) => [name, value ?? true]));
+    return {
+      event: 'webhook',
+      id: rest[0],
+      keyId: fields.key,
+      eventType: fields.type,
+      retryCount: Number(fields.retry),
+      duplicate: fields.duplicate === true,
+      workflowId: fields.workflow,
+    };
+  }
+  if (word === 'refused') return { event: 'refused', code: rest[0], message: rest.slice(1).join(' ') };
+  if (line.startsWith('keyring reloaded: ')) return { event: 'keyring', keyIds: rest.slice(1) };
+  if (line.startsWith('keyring problem: ')) return { event: 'keyring-problem', code: rest[1] };
+  return { event: 'other', line };
+}
+
+/** Starts the example receiver; resolves to `{ url, lines, stop() }` (its lines, parsed). */
 async function startReceiver(keysPath) {
   if (!fs.existsSync(path.join(EXAMPLE, 'node_modules', 'express'))) {
     throw new Error(`${EXAMPLE} has no node_modules: run npm install there (scripts/test node does)`);
   }
-  const child = spawn(process.execPath, ['server.js', '--keys', keysPath, '--port', '0'], {
+  // The keyring file is given as the rotation test gives it (KOMPLIANT_KEYRING_FILE).
+  const child = spawn(process.execPath, ['server.js', '--port', '0'], {
     cwd: EXAMPLE,
+    env: { ...process.env, KOMPLIANT_KEYRING_FILE: keysPath },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const { line, rl } = await firstLine(child, 'the example receiver');
   const m = /^listening on (http:\/\/\S+)$/.exec(line);
   assert.ok(m, `unexpected first line: ${line}`);
   const lines = [];
-  rl.on('line', (l) => lines.push(JSON.parse(l)));
+  rl.on('line', (l) => lines.push(parseLine(l)));
   return {
     url: m[1],
     lines,
@@ -70,7 +97,7 @@ test('create → store → activate → trigger → receive, then a rotation wit
   assert.equal(inFlight.key_id, created.keyId);
 
   const rotation = await client.rotateWebhookKey(account, async (keyId, secret) => {
-    await k.addToKeyringFile(keys, keyId, secret); // the receiver reloads the file by itself
+    await k.addToKeyringFile(keys, keyId, secret); // the receiver's Keyring.watch picks it up
   });
   assert.equal(rotation.previousKeyId, created.keyId);
   assert.notEqual(rotation.newKeyId, created.keyId);
