@@ -3,7 +3,9 @@
 # vector, the API, the Error classes, ESM and CommonJS entry points, the Express / Fastify /
 # fetch middlewares over real HTTP on loopback, the duplicate guards and RedisGuard (node-redis
 # and ioredis) against a private redis-server (scripts/suites/redis-common.sh), the client and an end-to-end run through
-# examples/node-receiver against `kompliant sim`), `tsc --noEmit --strict` on a typed usage
+# examples/node-receiver against `kompliant sim`), the rotation test of every language
+# (tests/rotation/rotation.py via lib.sh's rotation_run) with examples/node-receiver as the
+# receiver (Keyring.watch on the file `kompliant keys rotate` writes), `tsc --noEmit --strict` on a typed usage
 # file, and finally `npm pack` (with an empty CARGO_HOME) → `npm install <tarball>` into
 # temporary projects: installing builds nothing (the package has no install script) and, with
 # no platform package, require() fails with the package's clear error; `npx
@@ -56,6 +58,10 @@ suite_node() {
   [ -n "$pass" ] || { pass=0; rc=1; }
   [ "$vectors" = "$vector_total" ] || rc=1
 
+  step "node: rotation with a running receiver (examples/node-receiver, Keyring.watch on its keyring file)"
+  local rotation
+  rotation=$(rotation_run node node "$ROOT/examples/node-receiver/server.js") || { rotation=FAIL; rc=1; }
+
   step "node: tsc --noEmit --strict on test/types (the typed usage of index.d.ts and the middlewares)"
   local tsc="tsc strict clean"
   (cd "$ROOT/node" && npx --no-install tsc -p test/types/tsconfig.json --noEmit --strict) || { tsc="tsc FAILED"; rc=1; }
@@ -67,7 +73,7 @@ suite_node() {
   local prebuilt="prebuilt package installs"
   node_prebuilt_check || { prebuilt="prebuilt package FAILED"; rc=1; }
 
-  SUMMARY+=("node: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - ${pass:-0} passed, ${fail:-?} failed (vectors $vectors/$vector_total, middleware over HTTP, sim integration; binding crate: ${rust_counts%, * ignored}; $tsc, $pack, $prebuilt) in $((SECONDS - start))s")
+  SUMMARY+=("node: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - ${pass:-0} passed, ${fail:-?} failed (vectors $vectors/$vector_total, middleware over HTTP, sim integration; rotation: ${rotation:-FAIL}; binding crate: ${rust_counts%, * ignored}; $tsc, $pack, $prebuilt) in $((SECONDS - start))s")
   return "$rc"
 }
 
