@@ -23,7 +23,8 @@ logger = logging.getLogger("kompliant_webhooks")
 
 class SupportsDecrypt(Protocol):
     """What an adapter needs from a receiver: a :class:`~kompliant_webhooks.WebhookReceiver`,
-    or your own object wrapping one (for example one that reloads its keyring file)."""
+    or your own object wrapping one (for example one that counts refusals; to follow a keyring
+    file, use ``Keyring.watch``, not a wrapper)."""
 
     @property
     def max_body_bytes(self) -> int:
