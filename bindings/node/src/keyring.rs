@@ -59,12 +59,6 @@ pub struct NativeKeyringFileEvent {
     pub message: String,
 }
 
-/// The JS listener of a watched keyring: called through a thread-safe function, so the core
-/// may report from any thread (a decrypt on libuv's pool included). Weak: it never keeps the
-/// process alive. Not callee-handled: the listener receives only the event.
-type KeyringFileListener =
-    ThreadsafeFunction<NativeKeyringFileEvent, (), NativeKeyringFileEvent, napi::Status, false, true>;
-
 fn native_event(event: &core::KeyringFileEvent) -> Option<NativeKeyringFileEvent> {
     let message = event.to_string();
     match event {
@@ -132,7 +126,19 @@ impl Keyring {
     pub fn watch(
         path: String,
         interval_ms: Option<f64>,
-        on_event: Option<KeyringFileListener>,
+        // Called through a thread-safe function, so the core may report from any thread (a
+        // decrypt on libuv's pool included). Weak: it never keeps the process alive. Not
+        // callee-handled: the listener receives only the event.
+        on_event: Option<
+            ThreadsafeFunction<
+                NativeKeyringFileEvent,
+                (),
+                NativeKeyringFileEvent,
+                napi::Status,
+                false,
+                true,
+            >,
+        >,
     ) -> napi::Result<Self> {
         let mut options = core::WatchOptions::default();
         if let Some(ms) = interval_ms {
@@ -245,5 +251,48 @@ impl Keyring {
     #[napi(getter)]
     pub fn size(&self) -> u32 {
         u32::try_from(self.inner.len()).unwrap_or(u32::MAX)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyring_file_events_cross_as_the_js_layer_reads_them() {
+        let reloaded = native_event(&core::KeyringFileEvent::Reloaded {
+            path: "/k/keys.json".into(),
+            key_ids: vec!["whk_20251121_01".into(), "whk_20251121_02".into()],
+        })
+        .unwrap();
+        assert_eq!(reloaded.kind, "reloaded");
+        assert_eq!(reloaded.path, "/k/keys.json");
+        assert_eq!(
+            reloaded.key_ids.as_deref(),
+            Some(&["whk_20251121_01".to_owned(), "whk_20251121_02".to_owned()][..])
+        );
+        assert!(reloaded.error.is_none());
+        assert!(reloaded.message.contains("reloaded"));
+
+        let error = core::WebhookError::IoError {
+            path: "/k/keys.json".into(),
+            detail: "No such file or directory".into(),
+        };
+        let problem = native_event(&core::KeyringFileEvent::Problem {
+            path: "/k/keys.json".into(),
+            error,
+        })
+        .unwrap();
+        assert_eq!(problem.kind, "problem");
+        assert!(problem.key_ids.is_none());
+        // The same encoding as a thrown error: errors.js turns it into an IoError.
+        let encoded = problem.error.unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(encoded.strip_prefix(crate::error::ERROR_PREFIX).unwrap())
+                .unwrap();
+        assert_eq!(json["kind"], "webhook");
+        assert_eq!(json["code"], "IO_ERROR");
+        assert!(problem.message.contains("keeping the keys"));
     }
 }
