@@ -1,7 +1,9 @@
 # The Kotlin suite: the generated Kotlin bindings compiled with Maven (kotlin-maven-plugin,
-# JNA, JUnit 5) and tested: every conformance vector, error mapping, redaction, and an
-# integration test against `kompliant sim`; then examples/kotlin-receiver runs its demo
-# against the simulator. Sourced by scripts/test; helpers in uniffi-common.sh.
+# JNA, JUnit 5) and tested: every conformance vector, error mapping, redaction, watched
+# keyring files, and an integration test against `kompliant sim`; then examples/kotlin-receiver
+# runs its demo against the simulator, and runs as the receiver of the rotation test
+# (tests/rotation/rotation.py: 240 webhooks, two rotations by another process, 0 UNKNOWN_KEY).
+# Sourced by scripts/test; helpers in uniffi-common.sh and lib.sh (rotation_run).
 #
 # Maven uses the default local repository (~/.m2), so a second run downloads nothing.
 
@@ -29,7 +31,12 @@ suite_kotlin() {
     step "kotlin: examples/kotlin-receiver against kompliant sim (rotate, endpoint, trigger, receive)"
     if kotlin_example; then example="ok"; else example="FAIL"; rc=1; fi
   fi
-  SUMMARY+=("kotlin: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors ${vectors:-0}/$vector_total; example: $example) in $((SECONDS - start))s")
+  local rotation="not run"
+  if [ "$rc" = 0 ]; then
+    step "kotlin: rotation with a running receiver (examples/kotlin-receiver watching its keyring file)"
+    rotation=$(kotlin_rotation) || rc=1
+  fi
+  SUMMARY+=("kotlin: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts (vectors ${vectors:-0}/$vector_total; example: $example; rotation: ${rotation:-FAIL}) in $((SECONDS - start))s")
   return "$rc"
 }
 
@@ -58,6 +65,21 @@ else:
 PY
 }
 
+# The command line of examples/kotlin-receiver as built by kotlin_example (port 0: a free one).
+kotlin_example_command() {
+  local dir="$ROOT/examples/kotlin-receiver"
+  printf '%s\0' env PORT=0 java -Djna.library.path="$ROOT/target/debug" \
+    -cp "$dir/target/classes:$(cat "$dir/target/classpath.txt")" com.kompliant.examples.ReceiverKt
+}
+
+# The rotation test (lib.sh rotation_run) with examples/kotlin-receiver as the receiver: it
+# watches the keyring file the driver's other process rotates keys into. Prints the summary.
+kotlin_rotation() {
+  local cmd=()
+  mapfile -d '' cmd < <(kotlin_example_command)
+  rotation_run kotlin "${cmd[@]}"
+}
+
 # Builds examples/kotlin-receiver against the installed artifact and runs its --demo against a
 # fresh simulator.
 kotlin_example() {
@@ -69,9 +91,8 @@ kotlin_example() {
   local sim=$!
   for _ in $(seq 100); do [ -s "$tmp/sim.env" ] && break; sleep 0.1; done
   ( set -a; . "$tmp/sim.env"; set +a
-    cd "$tmp" && PORT=0 KOMPLIANT_KEYRING_FILE="$tmp/keys.json" timeout 120 \
-      java -Djna.library.path="$ROOT/target/debug" -cp "$dir/target/classes:$(cat "$dir/target/classpath.txt")" \
-      com.kompliant.examples.ReceiverKt --demo ) >&2 || rc=1
+    mapfile -d '' cmd < <(kotlin_example_command)
+    cd "$tmp" && KOMPLIANT_KEYRING_FILE="$tmp/keys.json" timeout 120 "${cmd[@]}" --demo ) >&2 || rc=1
   kill "$sim" 2>/dev/null; wait "$sim" 2>/dev/null || true
   rm -rf "$tmp"
   return "$rc"

@@ -2,14 +2,18 @@
 //
 //   java -Djna.library.path=<dir of libkompliant_webhooks_uniffi.so> -cp ... com.kompliant.examples.ReceiverKt [--demo]
 //
-// Keys come from the keyring file KOMPLIANT_KEYRING_FILE (default keys.json) if it exists,
-// otherwise from KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN> variables. It listens on
-// 127.0.0.1:PORT (default 8080; 0 picks a free port) at /webhooks.
+// Keys come from the keyring file KOMPLIANT_KEYRING_FILE (default keys.json), WATCHED: when
+// another process rotates the webhook key (`kompliant keys rotate --keyring keys.json`, or a
+// rotation whose store is addToKeyringFile), the next webhook is decrypted with the new key,
+// with no restart. Without that file, keys come from KOMPLIANT_WEBHOOK_SECRET_<YYYYMMDD>_<NN>
+// variables (fixed until a restart). It listens on 127.0.0.1:PORT (default 8080; 0 picks a
+// free port) at /webhooks and prints one line per webhook: `webhook <id> key=<key id> ...`, or
+// `refused <ERROR_CODE>`.
 //
 // With --demo and the KOMPLIANT_* variables of `kompliant sim --env-file`, it also drives the
-// simulator: rotates the webhook key (storing the secret in the keyring file and in the live
-// keyring), registers its own URL, triggers one event of each type, rotates again, triggers
-// once more, and exits 0 once every webhook arrived decrypted.
+// simulator: creates the first webhook key (stored in the keyring file), registers its own URL,
+// triggers one event of each type, rotates the key (stored in the file only: the watched
+// keyring picks it up), triggers once more, and exits 0 once every webhook arrived decrypted.
 package com.kompliant.examples
 
 import com.kompliant.webhooks.Event
@@ -22,6 +26,7 @@ import com.kompliant.webhooks.WebhookKeyStore
 import com.kompliant.webhooks.WebhookReceiver
 import com.kompliant.webhooks.addToKeyringFile
 import com.kompliant.webhooks.safe
+import com.kompliant.webhooks.watch
 import com.sun.net.httpserver.HttpExchange
 import com.sun.net.httpserver.HttpServer
 import java.io.File
@@ -37,7 +42,13 @@ private const val MAX_BODY_BYTES = 8 * 1024 * 1024
 
 fun main(args: Array<String>) {
     val keysFile = File(System.getenv("KOMPLIANT_KEYRING_FILE") ?: "keys.json")
-    val keyring = if (keysFile.exists()) Keyring.fromFile(keysFile.path) else Keyring.fromEnv()
+    val demo = if ("--demo" in args) Demo(keysFile) else null
+    // The demo starts from no key at all: it creates the first one, into the file.
+    demo?.createFirstKey()
+
+    // Follows the file: a key another process adds is used without a restart; reloads and
+    // problems are logged through java.util.logging (logger "kompliant_webhooks").
+    val keyring = if (keysFile.exists()) Keyring.watch(keysFile.path) else Keyring.fromEnv()
     val receiver = WebhookReceiver(keyring)
     val delivered = LinkedBlockingQueue<Webhook>()
     val seen = ConcurrentHashMap.newKeySet<String>()
@@ -46,18 +57,19 @@ fun main(args: Array<String>) {
     server.createContext("/webhooks") { exchange ->
         exchange.use {
             if (exchange.requestMethod != "POST") return@use exchange.answer(405, "POST only")
-            // The RAW body bytes: never re-serialise the JSON before decrypting.
+            // The body bytes exactly as received: an altered, truncated or re-encoded body fails.
             val body = exchange.requestBody.readNBytes(MAX_BODY_BYTES + 1)
             try {
                 val webhook = receiver.decrypt(body)
                 // Delivery is at-least-once: deduplicate on the webhook id.
                 if (seen.add(webhook.id())) {
-                    println("received ${webhook.id()} ${webhook.eventType()} key=${webhook.keyId()} retry=${webhook.retryCount()} ${describe(webhook)}")
+                    println("webhook ${webhook.id()} key=${webhook.keyId()} ${webhook.eventType()} retry=${webhook.retryCount()} ${describe(webhook)}")
                     delivered.put(webhook)
                 }
                 exchange.answer(200, "ok")
             } catch (e: KompliantException) {
                 // The log line names the failed check (never secrets); the sender gets only the class.
+                println("refused ${e.code()}")
                 System.err.println("refused: $e")
                 exchange.answer(e.httpStatus().toInt(), e.publicMessage())
             }
@@ -65,11 +77,10 @@ fun main(args: Array<String>) {
     }
     server.executor = Executors.newFixedThreadPool(4)
     server.start()
-    val url = "http://127.0.0.1:${server.address.port}/webhooks"
-    println("listening on $url")
+    println("listening on http://127.0.0.1:${server.address.port}")
 
-    if ("--demo" in args) {
-        val ok = runBlocking { demo(url, keyring, keysFile, delivered) }
+    if (demo != null) {
+        val ok = demo.run("http://127.0.0.1:${server.address.port}/webhooks", delivered)
         server.stop(0)
         exitProcess(if (ok) 0 else 1)
     }
@@ -92,30 +103,36 @@ private fun HttpExchange.answer(status: Int, text: String) {
     responseBody.write(bytes)
 }
 
-private suspend fun demo(url: String, keyring: Keyring, keysFile: File, delivered: LinkedBlockingQueue<Webhook>): Boolean {
-    val client = KompliantClient.fromEnv()
-    val account = System.getenv("KOMPLIANT_ACCOUNT_ID") ?: error("KOMPLIANT_ACCOUNT_ID is not set")
-    // The store step of a rotation: the keyring file (for restarts) and the live keyring.
-    // `safe` turns any Throwable (kotlin.Error included) into STORE_FAILED instead of a hang.
-    val store = WebhookKeyStore.safe { keyId, secretBase64 ->
-        addToKeyringFile(keysFile.path, keyId, secretBase64)
-        keyring.add(keyId, secretBase64)
-    }
-    val first = client.rotateWebhookKey(account, store)
-    println("rotated: ${first.newKeyId} active")
-    client.createWebhookConfig(account, url)
-    val types = listOf("WORKFLOW_CREATED", "WORKFLOW_STARTED", "SUBJECT_RECORD_DATA_UPDATED", "DOCUMENT_UPLOADED")
-    for (type in types) client.call("sim.event.trigger", """{"event_type":"$type"}""", RetryPolicy.ONLY_IF_NOT_SENT)
-    val second = client.rotateWebhookKey(account, store)
-    println("rotated: ${second.newKeyId} active, ${second.previousKeyId} deleted")
-    client.call("sim.event.trigger", """{"event_type":"WORKFLOW_COMPLETED"}""", RetryPolicy.ONLY_IF_NOT_SENT)
+/** The --demo run against `kompliant sim`. */
+private class Demo(keysFile: File) {
+    private val client = KompliantClient.fromEnv()
+    private val account = System.getenv("KOMPLIANT_ACCOUNT_ID") ?: error("KOMPLIANT_ACCOUNT_ID is not set")
 
-    val got = mutableListOf<Webhook>()
-    while (got.size < types.size + 1) {
-        got += delivered.poll(15, TimeUnit.SECONDS) ?: break
+    // The store step of a rotation: the keyring file every receiver watches (in production
+    // the rotation usually runs in another process, e.g. a scheduled job; the file is safe to
+    // share). `safe` turns any Throwable (kotlin.Error included) into STORE_FAILED instead of a hang.
+    private val store = WebhookKeyStore.safe { keyId, secretBase64 -> addToKeyringFile(keysFile.path, keyId, secretBase64) }
+
+    fun createFirstKey() = runBlocking {
+        val first = client.rotateWebhookKey(account, store)
+        println("rotated: ${first.newKeyId} active")
     }
-    val withNewKey = got.count { it.keyId() == second.newKeyId }
-    val ok = got.size == types.size + 1 && withNewKey >= 1
-    println("kotlin-receiver: ${if (ok) "PASS" else "FAIL"} - ${got.size}/${types.size + 1} webhooks decrypted, $withNewKey with the rotated key ${second.newKeyId}")
-    return ok
+
+    fun run(url: String, delivered: LinkedBlockingQueue<Webhook>): Boolean = runBlocking {
+        client.createWebhookConfig(account, url)
+        val types = listOf("WORKFLOW_CREATED", "WORKFLOW_STARTED", "SUBJECT_RECORD_DATA_UPDATED", "DOCUMENT_UPLOADED")
+        for (type in types) client.call("sim.event.trigger", """{"event_type":"$type"}""", RetryPolicy.ONLY_IF_NOT_SENT)
+        val second = client.rotateWebhookKey(account, store)
+        println("rotated: ${second.newKeyId} active, ${second.previousKeyId} deleted")
+        client.call("sim.event.trigger", """{"event_type":"WORKFLOW_COMPLETED"}""", RetryPolicy.ONLY_IF_NOT_SENT)
+
+        val got = mutableListOf<Webhook>()
+        while (got.size < types.size + 1) {
+            got += delivered.poll(15, TimeUnit.SECONDS) ?: break
+        }
+        val withNewKey = got.count { it.keyId() == second.newKeyId }
+        val ok = got.size == types.size + 1 && withNewKey >= 1
+        println("kotlin-receiver: ${if (ok) "PASS" else "FAIL"} - ${got.size}/${types.size + 1} webhooks decrypted, $withNewKey with the rotated key ${second.newKeyId}")
+        ok
+    }
 }
