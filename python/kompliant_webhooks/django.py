@@ -6,7 +6,7 @@
     from kompliant_webhooks import Keyring, Webhook, WebhookReceiver
     from kompliant_webhooks.django import webhook_view
 
-    receiver = WebhookReceiver(Keyring.from_env())
+    receiver = WebhookReceiver(Keyring.watch("keys.json"))  # or Keyring.from_env()
 
     @webhook_view(receiver)
     def on_webhook(webhook: Webhook) -> None:

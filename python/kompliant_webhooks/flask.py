@@ -7,7 +7,7 @@
     from kompliant_webhooks.flask import webhook_view
 
     app = Flask(__name__)
-    receiver = WebhookReceiver(Keyring.from_env())
+    receiver = WebhookReceiver(Keyring.watch("keys.json"))  # or Keyring.from_env()
 
     @app.post("/webhooks")
     @webhook_view(receiver)

@@ -9,7 +9,7 @@ Starlette (or FastAPI's ``app.add_route``):
     from kompliant_webhooks import Keyring, Webhook, WebhookReceiver
     from kompliant_webhooks.starlette import webhook_endpoint
 
-    receiver = WebhookReceiver(Keyring.from_env())
+    receiver = WebhookReceiver(Keyring.watch("keys.json"))  # or Keyring.from_env()
 
     @webhook_endpoint(receiver)
     async def on_webhook(webhook: Webhook) -> None:
