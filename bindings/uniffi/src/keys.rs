@@ -361,7 +361,10 @@ mod tests {
         struct Failing(std::sync::Mutex<Vec<KeyringFileEvent>>);
         impl KeyringFileListener for Failing {
             fn on_event(&self, event: KeyringFileEvent) -> Result<(), KompliantError> {
-                self.0.lock().map_err(|_| KompliantError::internal("poisoned"))?.push(event);
+                self.0
+                    .lock()
+                    .map_err(|_| KompliantError::internal("poisoned"))?
+                    .push(event);
                 Err(KompliantError::internal("listener failed"))
             }
         }
@@ -369,7 +372,12 @@ mod tests {
         std::fs::create_dir_all(&dir)?;
         let path = dir.join("keys.json");
         let b64 = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE=";
-        add_to_keyring_file(path.display().to_string(), "whk_20251021_01".into(), b64.into(), None)?;
+        add_to_keyring_file(
+            path.display().to_string(),
+            "whk_20251021_01".into(),
+            b64.into(),
+            None,
+        )?;
         let listener = Arc::new(Failing(std::sync::Mutex::default()));
         let keyring = Keyring::watch(
             path.display().to_string(),
@@ -380,7 +388,13 @@ mod tests {
         assert!(keyring.contains("whk_20251021_01".into()));
         let events = listener.0.lock().map_err(|_| "poisoned")?.clone();
         assert!(
-            matches!(&events[..], [KeyringFileEvent::Problem { error: KompliantError::InvalidKey { .. }, .. }]),
+            matches!(
+                &events[..],
+                [KeyringFileEvent::Problem {
+                    error: KompliantError::InvalidKey { .. },
+                    ..
+                }]
+            ),
             "{events:?}"
         );
         std::fs::remove_dir_all(&dir)?;

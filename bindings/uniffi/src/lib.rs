@@ -19,7 +19,9 @@ pub use client::{
     KompliantClient, RetryPolicy, Rotation, WebhookConfig, WebhookKeyInfo, WebhookKeyStore,
 };
 pub use error::{ApiErrorInfo, KompliantError};
-pub use keys::{add_to_keyring_file, Keyring, KeyringFileEvent, KeyringFileListener, WebhookSecret};
+pub use keys::{
+    add_to_keyring_file, Keyring, KeyringFileEvent, KeyringFileListener, WebhookSecret,
+};
 pub use receive::{
     built_in_wire_profiles, seal_webhook, Entities, EntityChange, Event, ReceiverOptions,
     SealedEnvelope, SubjectRecordDataUpdated, UserContext, UserType, Webhook, WebhookMetadata,
