@@ -70,13 +70,16 @@ function manifest(pkg, { crateTypes, isRoot, paths }) {
     [null, 'dependencies'],
     ['build', 'build-dependencies'],
   ]) {
-    const deps = pkg.dependencies.filter((d) => d.kind === kind && !d.target);
-    if (pkg.dependencies.some((d) => d.kind === kind && d.target)) {
-      throw new Error(`${pkg.name}: target-specific dependencies are not supported by vendor-native.js`);
+    // Platform-specific ones (the core's `[target.'cfg(unix)'.dependencies]`) keep their
+    // `cfg(…)` or target triple, as `cargo metadata` reports it.
+    const ofKind = pkg.dependencies.filter((d) => d.kind === kind);
+    const targets = [null, ...new Set(ofKind.map((d) => d.target).filter(Boolean))];
+    for (const target of targets) {
+      const deps = ofKind.filter((d) => (d.target || null) === target);
+      if (!deps.length) continue;
+      lines.push('', target ? `[target.${toml(target)}.${table}]` : `[${table}]`);
+      for (const d of deps) lines.push(dependencyLine(d, paths[d.name]));
     }
-    if (!deps.length) continue;
-    lines.push('', `[${table}]`);
-    for (const d of deps) lines.push(dependencyLine(d, paths[d.name]));
   }
   const features = Object.entries(pkg.features);
   if (features.length) {
