@@ -150,8 +150,8 @@ impl Keyring {
         if let Some(listener) = on_event {
             options = options.on_event(Arc::new(move |event: &core::KeyringFileEvent| {
                 if let Some(event) = native_event(event) {
-                    // Non-blocking: a full queue or a closing environment drops the report
-                    // rather than ever stalling a decrypt.
+                    // Non-blocking on an unbounded queue: a decrypt never waits for JS. A
+                    // closing environment drops the report.
                     let _ = listener.call(event, ThreadsafeFunctionCallMode::NonBlocking);
                 }
             }));
