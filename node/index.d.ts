@@ -55,7 +55,7 @@ export interface KeyringWatchOptions {
    * webhook naming a key id the keyring does not hold checks at once anyway. 0 checks on
    * every decrypt.
    */
-  interval?: number;
+  intervalMs?: number;
   /**
    * Told of each reload and each problem, on the main thread, shortly after the decrypt that
    * noticed the change (never inside it). Without it, problems are `process.emitWarning`
@@ -107,13 +107,13 @@ export declare class Keyring {
   /**
    * Loads the keyring file at `path` (see `fromFile`) and follows it: a key another process
    * adds (the store step of a rotation, `addToKeyringFile`), retires or removes is picked up
-   * by a later decrypt without a restart, at most `options.interval` ms (default 1000) after
+   * by a later decrypt without a restart, at most `options.intervalMs` (default 1000) after
    * the change, and at once by a webhook naming a key id the keyring does not hold. Checking
    * is a `stat`; the file is read only when it changed. A file that becomes invalid keeps the
    * last good keys and is reported once (see `KeyringWatchOptions.onEvent`). Keys added with
    * `add` are replaced at the file's next change.
    * @throws {IoError} / {InvalidKeyError} as `fromFile`: the file must load now.
-   * @throws {RangeError} for a negative or non-finite `interval`.
+   * @throws {RangeError} for a negative or non-finite `intervalMs`.
    */
   static watch(path: string | URL, options?: KeyringWatchOptions): Keyring;
   /** The file this keyring follows (made by `Keyring.watch`), or null. */
@@ -396,14 +396,14 @@ export interface AddToKeyringFileOptions {
    * How long a retired key stays in the file, in milliseconds (default 7 days: Kompliant's
    * retry horizon); keys retired longer ago are removed by this write.
    */
-  retentionMs?: number;
+  retentionSeconds?: number;
 }
 
 /**
  * Adds `keyId` to the keyring file at `path` (created if needed) as the key in use: the
  * store step of a rotation. Every other key not yet retired is marked retired now
  * (`{ "secret": …, "retired_at": "<RFC 3339 UTC>" }`: it stays, so redeliveries sealed with
- * it still decrypt), and keys retired longer than `options.retentionMs` ago are removed.
+ * it still decrypt), and keys retired longer than `options.retentionSeconds` ago are removed.
  * Adding a key id the file holds with the same secret makes it the key in use again; a
  * different secret is refused. Atomic: written to a temporary file with mode 0600, flushed
  * and renamed over the old one, so a receiver (`Keyring.watch`) never reads a partial file.
@@ -411,7 +411,7 @@ export interface AddToKeyringFileOptions {
  * concurrent additions all survive. Runs off the event loop.
  * Rejects with {InvalidKeyError} (a bad key id or secret, a different secret for a held key
  * id, an existing file that is not a valid keyring) or {IoError}; throws {RangeError} for a
- * negative or non-finite `retentionMs`.
+ * negative or non-finite `retentionSeconds`.
  */
 export declare function addToKeyringFile(
   path: string | URL,

@@ -114,7 +114,7 @@ class Keyring {
    * A keyring that follows the keyring file at `path`: a key another process adds (the store
    * step of a rotation, `addToKeyringFile`), retires or removes is picked up by a later
    * decrypt without a restart. The file is checked (a `stat`) at most once per
-   * `options.interval` milliseconds (default 1000), and at once when a webhook names a key id
+   * `options.intervalMs` milliseconds (default 1000), and at once when a webhook names a key id
    * the keyring does not hold; it is read only when it changed. A file that becomes invalid
    * (half-written, corrupt, deleted, a directory, a FIFO) keeps the last good keys, and the
    * problem is reported once. Reports go to `options.onEvent(event)`, called on the main
@@ -129,13 +129,13 @@ class Keyring {
   static watch(path, options = {}) {
     const p = path instanceof URL ? require('node:url').fileURLToPath(path) : checkString('path', path);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-    const { interval, onEvent } = options;
-    if (interval !== undefined && (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0)) {
-      throw new RangeError('options.interval must be a finite, non-negative number of milliseconds');
+    const { intervalMs, onEvent } = options;
+    if (intervalMs !== undefined && (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0)) {
+      throw new RangeError('options.intervalMs must be a finite, non-negative number of milliseconds');
     }
     if (onEvent !== undefined) checkFunction('options.onEvent', onEvent);
     const listener = keyringFileListener(onEvent);
-    return Keyring[WRAP](native(() => binding.Keyring.watch(p, interval, listener)));
+    return Keyring[WRAP](native(() => binding.Keyring.watch(p, intervalMs, listener)));
   }
 
   /** The file this keyring follows (made by `Keyring.watch`), or null. */

@@ -74,7 +74,7 @@ function generateWebhookSecret() {
  * Adds `keyId` to the keyring file at `path` (created if needed) as the key in use: the
  * store step of `rotateWebhookKey`. Every other key not yet retired is marked retired now
  * (kept, so redeliveries sealed with it still decrypt), and keys retired longer than
- * `options.retentionMs` ago (default 7 days, Kompliant's retry horizon) are removed. The same
+ * `options.retentionSeconds` ago (default 7 days, Kompliant's retry horizon) are removed. The same
  * key id with the same secret makes it the key in use again; with a different secret it is an
  * `InvalidKeyError`. Written under an OS file lock shared by every process, to a temporary
  * file with mode 0600 renamed over the old one, so readers (`Keyring.watch` in a running
@@ -85,11 +85,11 @@ async function addToKeyringFile(path, keyId, secret, options = {}) {
   checkString('keyId', keyId);
   const s = secretArg('secret', secret);
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-  const { retentionMs } = options;
-  if (retentionMs !== undefined && (typeof retentionMs !== 'number' || !Number.isFinite(retentionMs) || retentionMs < 0)) {
-    throw new RangeError('options.retentionMs must be a finite, non-negative number of milliseconds');
+  const { retentionSeconds } = options;
+  if (retentionSeconds !== undefined && (typeof retentionSeconds !== 'number' || !Number.isFinite(retentionSeconds) || retentionSeconds < 0)) {
+    throw new RangeError('options.retentionSeconds must be a finite, non-negative number of seconds');
   }
-  const pending = native(() => binding.addToKeyringFile(p, keyId, s, retentionMs));
+  const pending = native(() => binding.addToKeyringFile(p, keyId, s, retentionSeconds));
   return nativeAsync(pending);
 }
 

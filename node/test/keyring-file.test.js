@@ -105,7 +105,7 @@ test('watch: a key another process adds is used by the next decrypt, without a r
   await k.addToKeyringFile(file, KEY_1, SECRETS[KEY_1]);
   const events = [];
   // An hour-long interval: only the unknown key id can make it look at the file.
-  const keyring = k.Keyring.watch(file, { interval: 3_600_000, onEvent: (e) => events.push(e) });
+  const keyring = k.Keyring.watch(file, { intervalMs: 3_600_000, onEvent: (e) => events.push(e) });
   assert.equal(keyring.watchedPath, file);
   assert.equal(new k.Keyring().watchedPath, null);
   const receiver = new k.WebhookReceiver(keyring);
@@ -137,7 +137,7 @@ test('watch: a corrupt or deleted file keeps the old keys and reports each probl
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = fileWith(dir, { [KEY_1]: SECRETS[KEY_1] });
   const events = [];
-  const keyring = k.Keyring.watch(file, { interval: 0, onEvent: (e) => events.push(e) });
+  const keyring = k.Keyring.watch(file, { intervalMs: 0, onEvent: (e) => events.push(e) });
   const receiver = new k.WebhookReceiver(keyring);
 
   // Half-written: every decrypt still works with the keys loaded before.
@@ -189,7 +189,7 @@ test('watch without onEvent: each problem is one process warning (KOMPLIANT_KEYR
   t.after(() => process.off('warning', onWarning));
 
   const file = fileWith(dir, { [KEY_1]: SECRETS[KEY_1] });
-  const receiver = new k.WebhookReceiver(k.Keyring.watch(file, { interval: 0 }));
+  const receiver = new k.WebhookReceiver(k.Keyring.watch(file, { intervalMs: 0 }));
   fs.writeFileSync(file, '[]');
   for (let i = 0; i < 3; i++) receiver.decrypt(body(KEY_1, `wh_${i}`));
   fileWith(dir, { [KEY_1]: SECRETS[KEY_1], [KEY_2]: SECRETS[KEY_2] });
@@ -208,7 +208,7 @@ test('watch without onEvent: each problem is one process warning (KOMPLIANT_KEYR
   fs.writeFileSync(file2, JSON.stringify({ [KEY_1]: SECRETS[KEY_1] }));
   const throwing = new k.WebhookReceiver(
     k.Keyring.watch(file2, {
-      interval: 0,
+      intervalMs: 0,
       onEvent: () => {
         throw new Error('listener bug');
       },
@@ -227,7 +227,7 @@ test('a watched keyring with a listener never keeps the process alive', () => {
     const file = fileWith(dir, { [KEY_1]: SECRETS[KEY_1] });
     const out = nodeScript(
       `const k = require('.'); const fs = require('fs');
-       const ring = k.Keyring.watch(process.argv[1], { interval: 0, onEvent: (e) => console.log('event', e.type) });
+       const ring = k.Keyring.watch(process.argv[1], { intervalMs: 0, onEvent: (e) => console.log('event', e.type) });
        fs.writeFileSync(process.argv[1], 'broken');
        ring.has('whk_20251121_01');
        console.log('done');`,
@@ -246,8 +246,8 @@ test('watch checks its options', (t) => {
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = fileWith(dir, { [KEY_1]: SECRETS[KEY_1] });
   assert.equal(k.Keyring.watch(new URL(`file://${file}`)).size, 1);
-  for (const interval of [-1, Number.NaN, Infinity, '1000']) {
-    assert.throws(() => k.Keyring.watch(file, { interval }), RangeError);
+  for (const intervalMs of [-1, Number.NaN, Infinity, '1000']) {
+    assert.throws(() => k.Keyring.watch(file, { intervalMs }), RangeError);
   }
   assert.throws(() => k.Keyring.watch(file, { onEvent: 'log' }), TypeError);
   assert.throws(() => k.Keyring.watch(file, null), TypeError);
@@ -286,7 +286,7 @@ test('addToKeyringFile: the new key is in use, the others get retired_at (RFC 33
   assert.equal(fs.readFileSync(file, 'utf8'), unchanged);
 });
 
-test('addToKeyringFile removes keys retired longer than the retention (7 days by default, or retentionMs)', async (t) => {
+test('addToKeyringFile removes keys retired longer than the retention (7 days by default, or retentionSeconds)', async (t) => {
   const dir = tempDir();
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
@@ -302,14 +302,14 @@ test('addToKeyringFile removes keys retired longer than the retention (7 days by
   assert.ok(Math.abs(Date.parse(written[KEY_2].retired_at) - Date.parse(hourAgo)) < 1000, written[KEY_2].retired_at);
 
   // A shorter retention: the key retired an hour ago goes; the key just retired stays.
-  await k.addToKeyringFile(file, KEY_1, SECRETS[KEY_1], { retentionMs: 60_000 });
+  await k.addToKeyringFile(file, KEY_1, SECRETS[KEY_1], { retentionSeconds: 60 });
   written = JSON.parse(fs.readFileSync(file, 'utf8'));
   assert.deepEqual(Object.keys(written).sort(), [KEY_1, KEY_3]);
   assert.equal(written[KEY_1], SECRETS[KEY_1]);
   assert.match(written[KEY_3].retired_at, RFC3339_UTC);
 
-  for (const retentionMs of [-1, Number.NaN, Infinity, '1']) {
-    await assert.rejects(k.addToKeyringFile(file, KEY_2, SECRETS[KEY_2], { retentionMs }), RangeError);
+  for (const retentionSeconds of [-1, Number.NaN, Infinity, '1']) {
+    await assert.rejects(k.addToKeyringFile(file, KEY_2, SECRETS[KEY_2], { retentionSeconds }), RangeError);
   }
   await assert.rejects(k.addToKeyringFile(file, KEY_2, SECRETS[KEY_2], null), TypeError);
 });

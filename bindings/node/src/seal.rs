@@ -133,7 +133,7 @@ pub fn generate_secret() -> napi::Result<String> {
 /// Adds `keyId` to the keyring file at `path` as the key in use (the store step of a
 /// rotation), atomically (mode 0600, under an OS file lock shared by every process), off the
 /// event loop: every other key not yet retired is marked retired now, and keys retired longer
-/// than `retentionMs` ago (default 7 days) are removed. `INVALID_KEY` (also for a different
+/// than `retentionSeconds` ago (default 7 days) are removed. `INVALID_KEY` (also for a different
 /// secret under a key id the file holds) / `IO_ERROR` as the core's
 /// `add_to_keyring_file_with_retention`.
 #[napi]
@@ -141,13 +141,13 @@ pub fn add_to_keyring_file(
     path: String,
     key_id: String,
     secret: Either<String, Buffer>,
-    retention_ms: Option<f64>,
+    retention_seconds: Option<f64>,
 ) -> napi::Result<AsyncTask<Blocking<()>>> {
     let secret = secret_from(secret)?;
-    let retention = match retention_ms {
+    let retention = match retention_seconds {
         None => core::decided::DEFAULT_RETIRED_KEY_RETENTION,
-        Some(ms) => Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-            range_error("retentionMs must be a finite, non-negative number of milliseconds")
+        Some(seconds) => Duration::try_from_secs_f64(seconds).map_err(|_| {
+            range_error("retentionSeconds must be a finite, non-negative number of seconds")
         })?,
     };
     Ok(AsyncTask::new(Blocking::new(move || {

@@ -44,7 +44,7 @@ const fromFile = Keyring.fromFile(new URL('file:///tmp/keys.json'));
 const fromJson = Keyring.fromJson({ whk_20251121_01: 'c2VjcmV0', whk_20251120_01: { secret: 'c2VjcmV0', retired_at: '2025-11-21T00:00:00Z' } });
 // A live keyring: follows the file another process rotates.
 const watched: Keyring = Keyring.watch('keys.json', {
-  interval: 500,
+  intervalMs: 500,
   onEvent: (event: KeyringFileEvent) => {
     if (event.type === 'reloaded') console.log(event.keyIds.join(', '));
     else console.warn(event.error.code, event.error.httpStatus, event.message);
@@ -124,7 +124,7 @@ handle(body);
 const client = new KompliantClient({ apiKey: 'k', secretKey: 'c2VjcmV0', authToken: 't', baseUrl: 'http://127.0.0.1:8787', maxRetries: 1 });
 export async function rotate(accountId: string): Promise<Rotation> {
   const created = await client.createWebhookKey(accountId);
-  await addToKeyringFile('keys.json', created.keyId, created.secret, { retentionMs: 7 * 86_400_000 });
+  await addToKeyringFile('keys.json', created.keyId, created.secret, { retentionSeconds: 7 * 86_400 });
   const activated = await client.activateWebhookKey(created.keyId);
   const previous: string | null = activated.previousKeyId;
   const info = await client.getWebhookKey(created.keyId);
