@@ -35,8 +35,9 @@ pub enum KeyringFileEvent {
         /// The key ids now held, sorted.
         key_ids: Vec<String>,
     },
-    /// The file changed and cannot be loaded; the keyring keeps the keys it had. Reported
-    /// once per problem: again only after a good load.
+    /// The file changed and cannot be loaded; the keyring keeps the keys it had. Each
+    /// problem is reported once: the same problem is not reported again until a good load
+    /// (a file changed into another broken state is another problem).
     Problem {
         /// The keyring file.
         path: String,
@@ -222,12 +223,9 @@ impl FileWatch {
         if stamp.is_some() && stamp == state.seen {
             return None;
         }
-        let loaded = read_keyring_file(&self.path).and_then(|(text, stamp)| {
-            keyring
-                .replace_from_json(&text)
-                .map(|()| stamp)
-                .map_err(|e| in_file(e, &self.path))
-        });
+        // The event names the file: a content error is not prefixed with it again.
+        let loaded = read_keyring_file(&self.path)
+            .and_then(|(text, stamp)| keyring.replace_from_json(&text).map(|()| stamp));
         let path = self.path.display().to_string();
         match loaded {
             Ok(stamp) => {

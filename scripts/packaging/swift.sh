@@ -36,12 +36,17 @@ package_swift() {
 }
 
 # Writes the distributable package into directory $1: the generated Swift, the hand-written
-# extension of bindings/uniffi/swift, the FFI header and the Linux module map, Package.swift.
+# extensions of bindings/uniffi/swift, the FFI header and the Linux module map, Package.swift.
 swift_write_package() {
   local pkg=$1 gen="$UNIFFI_RELEASE_OUT/swift"
   rm -rf "$pkg" && mkdir -p "$pkg/Sources/KompliantWebhooks" "$pkg/Sources/KompliantWebhooksFFI" || return 1
-  cp "$gen/KompliantWebhooks.swift" "$ROOT/bindings/uniffi/swift/Sources/KompliantWebhooks/KompliantError+Description.swift" \
-    "$pkg/Sources/KompliantWebhooks/" || return 1
+  cp "$gen/KompliantWebhooks.swift" "$pkg/Sources/KompliantWebhooks/" || return 1
+  # Every hand-written extension (error descriptions, Keyring.watch's default listener): all
+  # Swift files of the dev package but the generated one.
+  local f
+  for f in "$ROOT"/bindings/uniffi/swift/Sources/KompliantWebhooks/*.swift; do
+    [ "$(basename "$f")" = KompliantWebhooks.swift ] || cp "$f" "$pkg/Sources/KompliantWebhooks/" || return 1
+  done
   # The header travels with the package (it matches the generated Swift); only the library
   # comes from the system. The module map names the library, so SwiftPM links it by itself.
   cp "$gen/KompliantWebhooksFFI.h" "$pkg/Sources/KompliantWebhooksFFI/" || return 1

@@ -59,4 +59,15 @@ for c in cases {
     if let p = problem(c) { print("FAIL \(c["name"] as! String): \(p)") } else { passed += 1 }
 }
 print("vectors: \(passed)/\(cases.count) passed")
+
+// The package's hand-written extensions ship too: Keyring.watch(path:) with its default
+// (stderr) listener, over the first case's keyring written to a file.
+let keyringFile = FileManager.default.temporaryDirectory.appendingPathComponent("dist-vectors-\(getpid()).json")
+try JSONSerialization.data(withJSONObject: cases[0]["keyring"] as! [String: Any]).write(to: keyringFile)
+defer { try? FileManager.default.removeItem(at: keyringFile) }
+let watched = try Keyring.watch(path: keyringFile.path)
+guard watched.keyIds() == (cases[0]["keyring"] as! [String: Any]).keys.sorted() else {
+    print("FAIL Keyring.watch(path:) holds \(watched.keyIds())")
+    exit(1)
+}
 exit(passed == cases.count ? 0 : 1)
