@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use kompliant_webhooks::bench_internals as stage;
-use kompliant_webhooks::{Keyring, WebhookReceiver, WebhookSecret};
+use kompliant_webhooks::{add_to_keyring_file, Keyring, WebhookReceiver, WebhookSecret};
 
 const SIZES: [&str; 4] = ["1k", "16k", "256k", "4m"];
 
@@ -52,21 +52,35 @@ fn fixture(name: &str) -> Fixture {
     }
 }
 
-fn receiver() -> WebhookReceiver {
+fn key() -> (String, WebhookSecret) {
     let key: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir().join("key.json")).unwrap()).unwrap();
+    (
+        key["key_id"].as_str().unwrap().to_owned(),
+        WebhookSecret::from_base64(key["secret"].as_str().unwrap()).unwrap(),
+    )
+}
+
+fn receiver() -> WebhookReceiver {
+    let (key_id, secret) = key();
     let keyring = Keyring::new();
-    keyring
-        .add(
-            key["key_id"].as_str().unwrap(),
-            &WebhookSecret::from_base64(key["secret"].as_str().unwrap()).unwrap(),
-        )
-        .unwrap();
+    keyring.add(&key_id, &secret).unwrap();
     WebhookReceiver::new(keyring)
+}
+
+/// A receiver over a keyring that follows a keyring file (`Keyring::watch`, checked at most
+/// once a second, as in production): the cost of watching on the hot path.
+fn watched_receiver(dir: &std::path::Path) -> WebhookReceiver {
+    let (key_id, secret) = key();
+    let path = dir.join("keys.json");
+    add_to_keyring_file(&path, &key_id, &secret).unwrap();
+    WebhookReceiver::new(Keyring::watch(&path).unwrap())
 }
 
 fn stages(c: &mut Criterion) {
     let receiver = receiver();
+    let keyring_dir = tempfile::tempdir().unwrap();
+    let watched = watched_receiver(keyring_dir.path());
     let key = stage::Key::new(&[7; 32]).unwrap();
     for name in SIZES {
         let f = fixture(name);
@@ -77,6 +91,9 @@ fn stages(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(f.body.len() as u64));
         g.bench_function("decrypt (whole)", |b| {
             b.iter(|| receiver.decrypt(black_box(&f.body)).unwrap())
+        });
+        g.bench_function("decrypt (watched)", |b| {
+            b.iter(|| watched.decrypt(black_box(&f.body)).unwrap())
         });
         g.bench_function("envelope parse", |b| {
             b.iter(|| stage::envelope_only(black_box(&f.body)))

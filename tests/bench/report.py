@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = ["1k", "16k", "256k", "4m"]
 LABEL = {"1k": "1 KiB", "16k": "16 KiB", "256k": "256 KiB", "4m": "4 MiB"}
-STAGES = ["decrypt (whole)", "envelope parse", "base64 decode", "AEAD open", "payload check"]
+STAGES = ["decrypt (whole)", "decrypt (watched)", "envelope parse", "base64 decode", "AEAD open", "payload check"]
 #: Rust targets of issue 7.
 RUST_DECRYPT_1K_US = 2.0
 MEMORY_RATIO = 3.0
