@@ -211,6 +211,36 @@ fn simulator_keys_endpoints_and_listener_work_together() {
             .chain(&listen.seen)
             .any(|l| l.contains(secret_text(secret))));
     }
+
+    // --retention-days 0 still keeps every key that may be ACTIVE: a rotation keeps the key
+    // it retires and the one the rotation before retired; only older ones are pruned.
+    let new_key_id = rotated["new_key_id"].as_str().unwrap().to_owned();
+    let keys_arg = keys.to_str().unwrap();
+    let rotate_now = [
+        "keys",
+        "rotate",
+        "--keyring",
+        keys_arg,
+        "--retention-days",
+        "0",
+    ];
+    let rotate = || {
+        // Retirement times are whole seconds, and keys retired in the same second as the
+        // previous rotation's count as retired by it (kept): let each rotation have its own.
+        std::thread::sleep(Duration::from_millis(1100));
+        json(&run(&env, &rotate_now))["new_key_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let ids = || -> Vec<String> {
+        let file: Value = serde_json::from_str(&std::fs::read_to_string(&keys).unwrap()).unwrap();
+        file.as_object().unwrap().keys().cloned().collect()
+    };
+    let third = rotate();
+    assert_eq!(ids(), [key_id.clone(), new_key_id.clone(), third.clone()]);
+    let fourth = rotate();
+    assert_eq!(ids(), [new_key_id, third, fourth]);
 }
 
 #[test]

@@ -68,6 +68,8 @@ pub(crate) fn parse_keyring_json(json: &str) -> Result<Vec<FileKey>, WebhookErro
     entries
         .into_iter()
         .map(|(key_id, value)| {
+            // A malformed key id is refused without being quoted (it could be a secret).
+            check_key_id(&key_id)?;
             let retired_at = match value.retired_at {
                 None => None,
                 Some(text) => Some(OffsetDateTime::parse(&text, &Rfc3339).map_err(|_| {
@@ -137,7 +139,10 @@ pub(crate) fn read_keyring_file(
     let file = options.open(path).map_err(io)?;
     let metadata = file.metadata().map_err(io)?;
     check_regular(path, &metadata)?;
-    let mut bytes = Zeroizing::new(Vec::new());
+    // Sized up front so the buffer never reallocates (a reallocation would leave an unwiped
+    // copy of the secrets behind); the file may grow meanwhile, so it stays bounded anyway.
+    let capacity = metadata.len().min(MAX_KEYRING_FILE_BYTES) as usize + 1;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(capacity));
     file.take(MAX_KEYRING_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io)?;
@@ -150,17 +155,19 @@ pub(crate) fn read_keyring_file(
             ),
         ));
     }
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(text) => Zeroizing::new(text.to_owned()),
+    // No copy: the bytes become the string (or go back into a wiped buffer if not UTF-8).
+    let text = match String::from_utf8(std::mem::take(&mut *bytes)) {
+        Ok(text) => Zeroizing::new(text),
         Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            drop(Zeroizing::new(e.into_bytes()));
             return Err(WebhookError::invalid_key(
                 None,
                 format!(
-                    "keyring file {} is not UTF-8 text (invalid byte at offset {}): it must be a JSON object of key ids to base64 secrets",
+                    "keyring file {} is not UTF-8 text (invalid byte at offset {offset}): it must be a JSON object of key ids to base64 secrets",
                     path.display(),
-                    e.valid_up_to()
                 ),
-            ))
+            ));
         }
     };
     Ok((text, FileStamp::of(&metadata)))
@@ -277,22 +284,30 @@ fn add_at(
         }
     };
     let now = OffsetDateTime::from(now);
-    for key in &mut keys {
+    let retention = time::Duration::try_from(retention).unwrap_or(time::Duration::MAX);
+    // The file cannot know which key Kompliant has ACTIVE: the last activation may have
+    // failed, or a key was only created (`kompliant keys create --keyring`). So whatever the
+    // retention, a write keeps the keys in use until now (it retires them) and the keys the
+    // previous rotation retired (the latest retirement time before this write): one of them
+    // may still be the ACTIVE key. See docs/decided.md, "Pruning keyring files".
+    let previous_rotation = keys.iter().filter_map(|key| key.retired_at).max();
+    keys.retain_mut(|key| {
         if key.key_id == key_id {
             key.retired_at = None;
-        } else if key.retired_at.is_none() {
-            key.retired_at = Some(now);
+            return true;
         }
-    }
-    keys.retain(|key| {
-        key.retired_at.is_none_or(|at| {
-            now - at < time::Duration::try_from(retention).unwrap_or(time::Duration::MAX)
-        })
+        match key.retired_at {
+            None => {
+                key.retired_at = Some(now);
+                true
+            }
+            Some(at) => Some(at) == previous_rotation || now - at < retention,
+        }
     });
     if !keys.iter().any(|key| key.key_id == key_id) {
         keys.push(FileKey {
             key_id: key_id.to_owned(),
-            secret: Zeroizing::new(secret.to_base64().to_string()),
+            secret: secret.to_base64(),
             retired_at: None,
         });
     }
@@ -302,7 +317,15 @@ fn add_at(
 /// The text of a keyring file holding `keys`, in their order. Key ids, base64 and RFC 3339
 /// times need no JSON escaping (key ids were checked: ASCII letters, digits, `_-.`).
 fn render(keys: &[FileKey]) -> Zeroizing<String> {
-    let mut text = Zeroizing::new(String::from("{"));
+    // Sized up front so the buffer never reallocates and leaves unwiped copies of secrets:
+    // per key, its id, secret and at most `,\n  "": {"secret": "", "retired_at": ""}` (44
+    // bytes) around a 20-byte time.
+    let capacity = 4 + keys
+        .iter()
+        .map(|key| key.key_id.len() + key.secret.len() + 64)
+        .sum::<usize>();
+    let mut text = Zeroizing::new(String::with_capacity(capacity));
+    text.push('{');
     for (i, key) in keys.iter().enumerate() {
         text.push_str(if i == 0 { "\n  \"" } else { ",\n  \"" });
         text.push_str(&key.key_id);
@@ -621,6 +644,39 @@ mod tests {
     }
 
     #[test]
+    fn a_key_that_may_still_be_active_is_never_pruned() {
+        // whk_…01 is ACTIVE; whk_…02 was stored but its activation failed, and the next
+        // rotation comes weeks later: 01 (retired long ago by 02's write) may still be the
+        // ACTIVE key, so it stays, however short the retention.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        let ids = |path: &Path| Keyring::from_file(path).unwrap().key_ids();
+        for retention in [DEFAULT_RETIRED_KEY_RETENTION, Duration::ZERO] {
+            let _ = std::fs::remove_file(&path);
+            let add = |id: &str, n: u8, when: &str| {
+                add_at(&path, id, &secret(n), retention, at(when)).unwrap();
+            };
+            add("whk_20251001_01", 1, "2025-10-01T00:00:00Z");
+            add("whk_20251001_02", 2, "2025-10-01T00:05:00Z");
+            // Retention zero: the write that retires 02 keeps it (and 01, retired by the
+            // rotation before).
+            add("whk_20251101_01", 3, "2025-11-01T00:00:00Z");
+            assert_eq!(
+                ids(&path),
+                ["whk_20251001_01", "whk_20251001_02", "whk_20251101_01"],
+                "retention {retention:?}"
+            );
+            // One more rotation: 01 was retired two rotations ago and past the retention.
+            add("whk_20251201_01", 4, "2025-12-01T00:00:00Z");
+            assert_eq!(
+                ids(&path),
+                ["whk_20251001_02", "whk_20251101_01", "whk_20251201_01"],
+                "retention {retention:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_file_without_retirement_times_loads_and_is_extended() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys.json");
@@ -674,6 +730,11 @@ mod tests {
             assert_eq!(err.code(), ErrorCode::InvalidKey, "{bad}");
             assert!(!format!("{err} {err:?}").contains(&b64), "{err}");
         }
+        // A secret pasted as the key id of a key object is refused without being quoted.
+        let swapped = format!(r#"{{"{b64}": {{"secret": "{b64}", "retired_at": "yesterday"}}}}"#);
+        let err = Keyring::from_json(&swapped).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidKey);
+        assert!(!format!("{err} {err:?}").contains(&b64), "{err}");
     }
 
     #[test]
