@@ -8,7 +8,8 @@
 //! - one thread checks at a time; the others carry on with the keys they have (`try_lock`),
 //!   except a lookup of a key id the keyring does not hold, which checks at once (waiting
 //!   for a check already running): a webhook sealed with a key stored a moment ago is
-//!   decrypted, not answered 503;
+//!   decrypted, not answered 503; lookups that waited together share the check one of
+//!   them ran, so a burst of forged key ids cannot queue a `stat` each;
 //! - new keys are built before the keyring's lock is taken, which is held only to swap;
 //! - a file that becomes invalid (half-written, corrupt, no keys, deleted, a directory, a
 //!   FIFO: never opened) keeps the last good keys; the problem is reported once, through the
@@ -117,9 +118,17 @@ pub(crate) struct FileWatch {
     next_check: AtomicU64,
     state: Mutex<WatchState>,
     listener: Option<KeyringFileListener>,
+    /// How many checks ran (tests only).
+    #[cfg(test)]
+    checks: AtomicU64,
 }
 
 struct WatchState {
+    /// When the last check began (nanoseconds after `epoch`): a lookup that waited for the
+    /// lock skips its own check if one began after it arrived (that one saw the file as it
+    /// was when the lookup arrived), so a burst of unknown key ids costs one `stat`, not one
+    /// each in a row.
+    last_started: u64,
     /// The stamp of what was last looked at (loaded, or refused): unchanged means nothing to do.
     seen: Option<FileStamp>,
     /// The problem last reported, until a good load.
@@ -144,8 +153,11 @@ impl Keyring {
     /// becomes invalid, the keyring keeps its last good keys and reports the problem once
     /// (through the `log` crate; see [`Keyring::watch_with`]). Clones follow the same file.
     ///
-    /// The keys follow the file: keys added with [`Keyring::add`] are replaced at the next
-    /// change of the file.
+    /// The keys follow the file: keys added with [`Keyring::add`], and retirements or
+    /// removals made in memory, are replaced at the next change of the file. A change is
+    /// seen by its stamp (inode, size, times): a writer that renames a new file into place
+    /// (this SDK, editors, Kubernetes secret volumes) is always seen; an in-place rewrite
+    /// of the same size within one tick of the filesystem's timestamps may not be.
     ///
     /// # Errors
     /// As [`Keyring::from_file`]: the file must load now.
@@ -172,12 +184,22 @@ impl Keyring {
             epoch,
             next_check: AtomicU64::new(interval_nanos),
             state: Mutex::new(WatchState {
+                last_started: 0,
                 seen: Some(stamp),
                 reported: None,
             }),
             listener: options.listener,
+            #[cfg(test)]
+            checks: AtomicU64::new(0),
         }));
         Ok(keyring)
+    }
+
+    /// Whether the next lookup will look at the watched file (its interval has passed);
+    /// `false` if the keyring is not watched. Bindings release their runtime's lock (e.g.
+    /// Python's GIL) around a decrypt that will, so file I/O never holds it.
+    pub fn file_check_due(&self) -> bool {
+        self.watch.as_deref().is_some_and(FileWatch::due)
     }
 
     /// The file this keyring follows, if made by [`Keyring::watch`].
@@ -189,8 +211,8 @@ impl Keyring {
 impl FileWatch {
     /// Checks the file if `check` says so, reloading `keyring` if it changed.
     pub(crate) fn refresh(&self, keyring: &Keyring, check: Check) {
-        let now = u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX);
-        let state = match check {
+        let now = self.nanos();
+        let mut state = match check {
             Check::IfDue => {
                 if now < self.next_check.load(Ordering::Relaxed) {
                     return;
@@ -201,14 +223,32 @@ impl FileWatch {
                     Err(std::sync::TryLockError::WouldBlock) => return,
                 }
             }
-            Check::Now => self.state.lock().unwrap_or_else(PoisonError::into_inner),
+            Check::Now => {
+                let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+                if state.last_started >= now {
+                    return;
+                }
+                state
+            }
         };
-        self.next_check
-            .store(now.saturating_add(self.interval_nanos), Ordering::Relaxed);
+        let started = self.nanos();
+        state.last_started = started;
+        self.next_check.store(
+            started.saturating_add(self.interval_nanos),
+            Ordering::Relaxed,
+        );
         let event = self.check(keyring, state);
         if let Some(event) = event {
             self.report(&event);
         }
+    }
+
+    fn due(&self) -> bool {
+        self.nanos() >= self.next_check.load(Ordering::Relaxed)
+    }
+
+    fn nanos(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// Looks at the file under the state lock (released before the event is reported).
@@ -217,6 +257,8 @@ impl FileWatch {
         keyring: &Keyring,
         mut state: std::sync::MutexGuard<'_, WatchState>,
     ) -> Option<KeyringFileEvent> {
+        #[cfg(test)]
+        self.checks.fetch_add(1, Ordering::Relaxed);
         let stamp = std::fs::metadata(&self.path)
             .ok()
             .map(|m| FileStamp::of(&m));
@@ -344,7 +386,9 @@ mod tests {
         let path = dir.path().join("keys.json");
         add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
         add_to_keyring_file(&path, "whk_20251121_01", &secret(2)).unwrap();
-        let (keyring, _) = watched(&path, Duration::from_millis(200));
+        // One keyring not due for an hour, one due at every lookup: time plays no part.
+        let (not_due, _) = watched(&path, Duration::from_secs(3600));
+        let (due, _) = watched(&path, Duration::ZERO);
         let b64 = secret(2).to_base64();
         std::fs::write(
             &path,
@@ -352,12 +396,38 @@ mod tests {
         )
         .unwrap();
         assert!(
-            keyring.contains("whk_20251021_01"),
+            not_due.contains("whk_20251021_01"),
             "checked at most once per interval"
         );
-        std::thread::sleep(Duration::from_millis(250));
-        assert!(!keyring.contains("whk_20251021_01"));
-        assert_eq!(keyring.key_ids(), ["whk_20251121_01"]);
+        assert!(!due.contains("whk_20251021_01"));
+        assert_eq!(due.key_ids(), ["whk_20251121_01"]);
+    }
+
+    #[test]
+    fn lookups_of_unknown_key_ids_waiting_together_share_one_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.json");
+        add_to_keyring_file(&path, "whk_20251021_01", &secret(1)).unwrap();
+        let (keyring, _) = watched(&path, Duration::from_secs(3600));
+        let watch = Arc::clone(keyring.watch.as_ref().unwrap());
+        let receiver = WebhookReceiver::new(keyring);
+        let forged = body("whk_20991231_01", 9);
+        std::thread::scope(|scope| {
+            // A check is running (the lock is held) while 8 forged webhooks arrive.
+            let running = watch.state.lock().unwrap();
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    let err = receiver.decrypt(&forged).unwrap_err();
+                    assert_eq!(err.code(), ErrorCode::UnknownKey);
+                });
+            }
+            std::thread::sleep(Duration::from_millis(300));
+            drop(running);
+        });
+        // The first to get the lock looks; the others arrived before it began, so they
+        // skip (a thread starting late would check once more: hence not exactly 1).
+        let checks = watch.checks.load(Ordering::Relaxed);
+        assert!((1..=3).contains(&checks), "{checks} checks for 8 lookups");
     }
 
     #[test]

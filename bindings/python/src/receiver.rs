@@ -22,7 +22,8 @@ use crate::profile::{profile_arg, PyWireProfile};
 use crate::pyrepr::{quote, quote_list};
 
 /// Bodies at least this large are decrypted with the GIL released (smaller ones finish
-/// faster than a GIL hand-over).
+/// faster than a GIL hand-over). A decrypt that will look at a watched keyring file (once
+/// per interval) releases it whatever the size, so file I/O never holds the GIL.
 const DETACH_MIN_BODY_BYTES: usize = 64 * 1024;
 
 /// Raw body bytes from `bytes`, `bytearray` or `memoryview`; anything else (a `str`, a
@@ -38,7 +39,7 @@ fn body_arg(body: &Bound<'_, PyAny>) -> PyResult<PyBackedBytes> {
         }
     }
     Err(PyTypeError::new_err(format!(
-        "body must be the raw request body as bytes, not {} (never a decoded or re-serialised JSON)",
+        "body must be the raw request body as bytes, not {} (a str or a parsed JSON is not accepted: a body decoded with a wrong charset, altered or truncated cannot verify)",
         body.get_type().name()?
     )))
 }
@@ -81,7 +82,8 @@ impl PyWebhookReceiver {
     }
 
     /// Verifies and decrypts one raw request body (the exact bytes received: `bytes`,
-    /// `bytearray` or `memoryview`, never a re-serialised JSON) into a `Webhook`.
+    /// `bytearray` or `memoryview`; a body altered, truncated or decoded with a wrong charset
+    /// fails to verify) into a `Webhook`.
     ///
     /// `now` (a `datetime` or Unix seconds) replaces the clock for the time window, e.g. to
     /// replay a captured webhook.
@@ -162,12 +164,9 @@ impl PyWebhookReceiver {
                 _ => SystemTime::now(),
             };
             let open = || self.inner.open_at(&body, now);
-            let opened = if body.len() >= DETACH_MIN_BODY_BYTES {
-                py.detach(open)
-            } else {
-                open()
-            }
-            .or_raise(py)?;
+            let detach =
+                body.len() >= DETACH_MIN_BODY_BYTES || self.inner.keyring().file_check_due();
+            let opened = if detach { py.detach(open) } else { open() }.or_raise(py)?;
             let mut sink = PySink::new(py);
             match opened.parse_into(&mut sink) {
                 Ok((webhook, payload)) => {
