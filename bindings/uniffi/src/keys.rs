@@ -134,7 +134,9 @@ impl Keyring {
         let mut options = kompliant_webhooks::WatchOptions::default().on_event(Arc::new(
             move |event: &kompliant_webhooks::KeyringFileEvent| {
                 // A listener's exception must not reach decrypt: it is dropped here.
-                let _ = listener.on_event(KeyringFileEvent::from(event));
+                if let Some(event) = KeyringFileEvent::of(event) {
+                    let _ = listener.on_event(event);
+                }
             },
         ));
         if let Some(interval) = interval {
@@ -200,8 +202,9 @@ impl Keyring {
     }
 }
 
-/// What a watched keyring (`Keyring.watch`) reports about its file. `toString()` /
-/// `description` is a ready log line (it never contains a secret).
+/// What a watched keyring (`Keyring.watch`) reports about its file. `message` (also
+/// `toString()` / `description`) is the core's log line of the event, the same in every
+/// language; it never contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 #[uniffi::export(Display)]
 pub enum KeyringFileEvent {
@@ -211,6 +214,8 @@ pub enum KeyringFileEvent {
         path: String,
         /// The key ids now held, sorted.
         key_ids: Vec<String>,
+        /// The log line: the file and the key ids now held.
+        message: String,
     },
     /// The file changed and cannot be loaded; the keyring keeps the keys it had. Reported
     /// once per problem: again only after a good load.
@@ -220,47 +225,41 @@ pub enum KeyringFileEvent {
         /// Why: `INVALID_KEY` (not a keyring, no keys, not a regular file, not UTF-8) or
         /// `IO_ERROR` (missing, unreadable). Never quotes a secret.
         error: KompliantError,
+        /// The log line: the file, why, and that the keys loaded before are kept.
+        message: String,
     },
 }
 
-impl From<&kompliant_webhooks::KeyringFileEvent> for KeyringFileEvent {
-    fn from(event: &kompliant_webhooks::KeyringFileEvent) -> Self {
+impl KeyringFileEvent {
+    /// The core's event in this binding's terms; `None` for a kind of event added to the
+    /// core after this binding (not reported: a listener handles the kinds it knows).
+    fn of(event: &kompliant_webhooks::KeyringFileEvent) -> Option<Self> {
+        let message = event.to_string();
         match event {
             kompliant_webhooks::KeyringFileEvent::Reloaded { path, key_ids } => {
-                KeyringFileEvent::Reloaded {
+                Some(KeyringFileEvent::Reloaded {
                     path: path.clone(),
                     key_ids: key_ids.clone(),
-                }
+                    message,
+                })
             }
             kompliant_webhooks::KeyringFileEvent::Problem { path, error } => {
-                KeyringFileEvent::Problem {
+                Some(KeyringFileEvent::Problem {
                     path: path.clone(),
                     error: KompliantError::from(error.clone()),
-                }
+                    message,
+                })
             }
-            // A kind of event added to the core after this binding: report it as the core
-            // words it, as a problem (an operator reads it either way).
-            other => KeyringFileEvent::Problem {
-                path: String::new(),
-                error: KompliantError::internal(other.to_string()),
-            },
+            _ => None,
         }
     }
 }
 
 impl fmt::Display for KeyringFileEvent {
-    /// The core's log line of the event (`Reloaded`: the key ids; `Problem`: why, and that
-    /// the keys loaded before are kept); a unit test keeps the two texts the same.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            KeyringFileEvent::Reloaded { path, key_ids } => {
-                write!(f, "keyring file {path} reloaded: {}", key_ids.join(", "))
-            }
-            KeyringFileEvent::Problem { path, error } => write!(
-                f,
-                "keyring file {path} changed but cannot be loaded, keeping the keys loaded before: {}",
-                error.detail()
-            ),
+            KeyringFileEvent::Reloaded { message, .. }
+            | KeyringFileEvent::Problem { message, .. } => f.write_str(message),
         }
     }
 }
@@ -348,10 +347,8 @@ mod tests {
             },
         ];
         for core_event in &core_events {
-            assert_eq!(
-                KeyringFileEvent::from(core_event).to_string(),
-                core_event.to_string()
-            );
+            let event = KeyringFileEvent::of(core_event).expect("a known kind");
+            assert_eq!(event.to_string(), core_event.to_string());
         }
     }
 

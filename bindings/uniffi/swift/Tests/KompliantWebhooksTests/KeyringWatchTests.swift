@@ -21,8 +21,8 @@ final class RecordingListener: KeyringFileListener, @unchecked Sendable {
     }
 
     var events: [KeyringFileEvent] { lock.lock(); defer { lock.unlock() }; return recorded }
-    var problems: [KompliantError] { events.compactMap { if case .problem(_, let error) = $0 { return error } else { return nil } } }
-    var reloads: [[String]] { events.compactMap { if case .reloaded(_, let keyIds) = $0 { return keyIds } else { return nil } } }
+    var problems: [KompliantError] { events.compactMap { if case .problem(_, let error, _) = $0 { return error } else { return nil } } }
+    var reloads: [[String]] { events.compactMap { if case .reloaded(_, let keyIds, _) = $0 { return keyIds } else { return nil } } }
 }
 
 struct ListenerBug: Error {}
@@ -94,8 +94,9 @@ final class KeyringWatchTests: XCTestCase {
         XCTAssertEqual(try receiver.decrypt(body: try sealed(second)).keyId(), second)
         // The rotated-out key is retired, not removed: redeliveries still decrypt.
         XCTAssertEqual(try receiver.decrypt(body: try sealed(first)).keyId(), first)
-        XCTAssertEqual(listener.events, [.reloaded(path: file, keyIds: [first, second])])
-        XCTAssertEqual(listener.events.first?.description, "keyring file \(file) reloaded: \(first), \(second)")
+        let line = "keyring file \(file) reloaded: \(first), \(second)"
+        XCTAssertEqual(listener.events, [.reloaded(path: file, keyIds: [first, second], message: line)])
+        XCTAssertEqual(listener.events.first?.description, line)
     }
 
     func testABadOrDeletedFileKeepsTheKeysAndIsReportedOnce() throws {

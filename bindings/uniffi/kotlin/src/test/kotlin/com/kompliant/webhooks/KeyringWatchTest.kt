@@ -108,8 +108,9 @@ class KeyringWatchTest {
         // The rotated-out key is retired, not removed: redeliveries sealed with it still decrypt.
         assertEquals(first, receiver.decrypt(sealed(first, "wh_redelivered")).keyId())
         assertEquals(listOf(first, second), keyring.keyIds())
-        assertEquals(listOf(KeyringFileEvent.Reloaded(file.path, listOf(first, second))), recorder.events.toList())
-        assertTrue(recorder.events.single().toString().contains("reloaded"), recorder.events.single().toString())
+        val line = "keyring file ${file.path} reloaded: $first, $second"
+        assertEquals(listOf(KeyringFileEvent.Reloaded(file.path, listOf(first, second), line)), recorder.events.toList())
+        assertEquals(line, recorder.events.single().toString())
         assertNull(Keyring.fromFile(file.path).watchedPath())
     }
 
