@@ -74,5 +74,9 @@ rotation_run() {
     --kompliant "$ROOT/target/debug/kompliant" -- "$@" 2>&1) || rc=$?
   printf '%s\n' "$out" >&2
   [ "$rc" = 0 ] || return 1
-  printf '%s\n' "$out" | sed -n "s/^rotation($name): PASS - \([0-9]* webhooks\), 2 rotations ([^)]*), \([0-9]* UNKNOWN_KEY\), \([0-9]* lost\).*/\1, 2 rotations, \2, \3/p"
+  local summary
+  summary=$(printf '%s\n' "$out" | sed -n "s/^rotation($name): PASS - \([0-9]* webhooks\), 2 rotations ([^)]*), \([0-9]* UNKNOWN_KEY\), \([0-9]* lost\).*/\1, 2 rotations, \2, \3/p")
+  # No PASS line (the test's output changed, or it exited 0 without running): a failure.
+  [ -n "$summary" ] || { echo "rotation($name): no PASS line in the test's output" >&2; return 1; }
+  printf '%s\n' "$summary"
 }

@@ -86,8 +86,8 @@ impl WebhookReceiver {
         &self.options
     }
 
-    /// Decrypts and verifies one raw request body (the exact bytes received, never a
-    /// re-serialised JSON).
+    /// Decrypts and verifies one raw request body (the exact bytes received: a body that was
+    /// altered, truncated or decoded with a wrong charset fails to verify).
     ///
     /// # Errors
     /// `BODY_TOO_LARGE`, `MALFORMED_ENVELOPE`, `UNKNOWN_KEY`, `DECRYPTION_FAILED`,

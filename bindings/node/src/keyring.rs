@@ -143,7 +143,9 @@ impl Keyring {
         let mut options = core::WatchOptions::default();
         if let Some(ms) = interval_ms {
             let interval = Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-                range_error("interval must be a finite, non-negative number of milliseconds")
+                range_error(
+                    "options.intervalMs must be a finite, non-negative number of milliseconds",
+                )
             })?;
             options = options.interval(interval);
         }

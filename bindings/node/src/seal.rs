@@ -147,7 +147,7 @@ pub fn add_to_keyring_file(
     let retention = match retention_seconds {
         None => core::decided::DEFAULT_RETIRED_KEY_RETENTION,
         Some(seconds) => Duration::try_from_secs_f64(seconds).map_err(|_| {
-            range_error("retentionSeconds must be a finite, non-negative number of seconds")
+            range_error("options.retentionSeconds must be a finite, non-negative number of seconds")
         })?,
     };
     Ok(AsyncTask::new(Blocking::new(move || {

@@ -38,12 +38,14 @@ impl PyKeyring {
         }
     }
 
-    /// Adds (or replaces) key `key_id` with its shared secret, as standard base64 text (as
-    /// `webhook.key.create` returns it; surrounding whitespace is ignored).
+    /// Adds key `key_id` with its shared secret, as standard base64 text (as
+    /// `webhook.key.create` returns it; surrounding whitespace is ignored). Adding a key id
+    /// again with the same secret changes nothing (and cancels its retirement).
     ///
     /// Raises `InvalidKeyError` if the key id is not 1-40 ASCII letters, digits, `_`, `-`
-    /// or `.`, or the secret is not base64 of exactly 32 bytes. The message never quotes
-    /// the secret.
+    /// or `.`, the secret is not base64 of exactly 32 bytes, or the keyring already holds
+    /// `key_id` with a different secret (a key's secret never changes). The message never
+    /// quotes the secret.
     fn add(&self, py: Python<'_>, key_id: &str, secret: &str) -> PyResult<()> {
         guard(py, Side::Receive, || {
             self.inner.add_base64(key_id, secret).or_raise(py)
