@@ -403,7 +403,9 @@ export interface AddToKeyringFileOptions {
  * Adds `keyId` to the keyring file at `path` (created if needed) as the key in use: the
  * store step of a rotation. Every other key not yet retired is marked retired now
  * (`{ "secret": …, "retired_at": "<RFC 3339 UTC>" }`: it stays, so redeliveries sealed with
- * it still decrypt), and keys retired longer than `options.retentionSeconds` ago are removed.
+ * it still decrypt), and keys retired longer than `options.retentionSeconds` ago are removed,
+ * except keys that may still be ACTIVE (those this write retires and those the rotation before
+ * retired).
  * Adding a key id the file holds with the same secret makes it the key in use again; a
  * different secret is refused. Atomic: written to a temporary file with mode 0600, flushed
  * and renamed over the old one, so a receiver (`Keyring.watch`) never reads a partial file.

@@ -231,7 +231,10 @@ pub fn add_to_keyring_file(
 ///
 /// - every other key not yet retired is marked retired now (the new key replaces it; it
 ///   stays in the file, and receivers keep decrypting redeliveries sealed with it);
-/// - keys retired longer than `retention` ago are removed (their secrets leave the file);
+/// - keys retired longer than `retention` ago are removed (their secrets leave the file),
+///   except keys that may still be ACTIVE at Kompliant: the keys this write retires and those
+///   the rotation before retired (the latest `retired_at` in the file) always stay, since an
+///   activation may have failed;
 /// - adding a key id the file already holds with the same secret makes it the key in use
 ///   again (its retirement is cancelled); with a different secret it is refused.
 ///

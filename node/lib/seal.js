@@ -74,7 +74,8 @@ function generateWebhookSecret() {
  * Adds `keyId` to the keyring file at `path` (created if needed) as the key in use: the
  * store step of `rotateWebhookKey`. Every other key not yet retired is marked retired now
  * (kept, so redeliveries sealed with it still decrypt), and keys retired longer than
- * `options.retentionSeconds` ago (default 7 days, Kompliant's retry horizon) are removed. The same
+ * `options.retentionSeconds` ago (default 7 days, Kompliant's retry horizon) are removed, except
+ * keys that may still be ACTIVE (those this write retires and those the rotation before retired). The same
  * key id with the same secret makes it the key in use again; with a different secret it is an
  * `InvalidKeyError`. Written under an OS file lock shared by every process, to a temporary
  * file with mode 0600 renamed over the old one, so readers (`Keyring.watch` in a running

@@ -255,7 +255,9 @@ fn generate_secret(py: Python<'_>) -> PyResult<String> {
 /// Every other key not yet retired is marked retired now (`{"secret": ..., "retired_at":
 /// "<RFC 3339 UTC>"}`): it stays in the file, so receivers keep decrypting redeliveries
 /// sealed with it. Keys retired longer than `retention` ago (seconds or
-/// `datetime.timedelta`, default 7 days: Kompliant's retry horizon) are removed. Adding a
+/// `datetime.timedelta`, default 7 days: Kompliant's retry horizon) are removed, except
+/// keys that may still be ACTIVE: those this write retires and those the rotation before
+/// retired always stay. Adding a
 /// key id the file holds with the same secret makes it the key in use again.
 ///
 /// The new file is written to a temporary file (mode 0600) and renamed over the old one, so

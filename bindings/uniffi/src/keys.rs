@@ -286,7 +286,8 @@ impl fmt::Display for Keyring {
 /// - every other key not yet retired is marked retired now (`"retired_at"`); it stays in
 ///   the file, so receivers keep decrypting redeliveries sealed with it;
 /// - keys retired longer than `retention` ago (default 7 days, Kompliant's retry horizon)
-///   are removed from the file;
+///   are removed from the file, except keys that may still be ACTIVE (those this write
+///   retires and those the rotation before retired);
 /// - the same key id and secret again makes that key the one in use again.
 ///
 /// Written atomically (temporary file + rename), mode 0600, under an OS file lock
