@@ -1,7 +1,7 @@
 //! `kompliant listen`: a small development receiver. It decrypts each delivery with the core
 //! receiver, answers with the suggested status, and prints one line per webhook. HTTP is
-//! served by `kompliant_sim::server`, which refuses hostile requests (oversized bodies and
-//! heads, slow clients) before they reach the receiver.
+//! served by `kompliant-http` (hyper), which refuses hostile requests (oversized bodies and
+//! heads) and sheds idle and slow clients before they reach the receiver.
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -9,7 +9,7 @@ use std::net::ToSocketAddrs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use kompliant_sim::server::{Rejection, Request, Response, Server, ServerOptions};
+use kompliant_http::{Rejection, Request, Response, Server, ServerOptions};
 use kompliant_webhooks::{Keyring, KeyringFileEvent, WatchOptions, WebhookError, WebhookReceiver};
 
 use crate::Failure;
@@ -103,9 +103,14 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
     let refused = Arc::new(|rejection: &Rejection| {
         println!("refused -> {}: {}", rejection.status, rejection.message);
         flush();
-        rejection.to_response()
     });
-    server.with_rejections(refused).run(handler)
+    match server.on_refusal(refused).run(handler) {
+        Ok(never) => match never {},
+        Err(e) => Err(Failure {
+            code: "IO_ERROR".into(),
+            message: format!("the HTTP server stopped: {e}"),
+        }),
+    }
 }
 
 /// Binds the first address `host` resolves to that can be bound.

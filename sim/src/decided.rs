@@ -191,13 +191,6 @@ pub const MAX_DELIVERY_WORKERS: usize = 256;
 pub const DEFAULT_LISTEN: ([u8; 4], u16) = ([127, 0, 0, 1], 0);
 /// Decided: largest API request body, in bytes (API requests are small JSON objects).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Decided: API connections served at once (a thread each); one more is answered 503.
-pub const HTTP_MAX_CONNECTIONS: usize = 64;
-/// Decided: time a client has to send a whole API request, head and body, from connecting;
-/// a slower one is answered 408 and cut off.
-pub const HTTP_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// Decided: largest API request head (request line and headers), in bytes; over it, 431.
-pub const HTTP_MAX_HEADER_BYTES: usize = 16 * 1024;
 /// How long shutdown waits for busy delivery threads (a delivery in flight) before leaving
 /// them to finish on their own.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);

@@ -1,13 +1,15 @@
-//! The HTTP front of the API, on [`crate::server`]. Checks run in a fixed order, cheapest
+//! The HTTP front of the API, on `kompliant-http`. Checks run in a fixed order, cheapest
 //! first. The server's checks come first, before this module sees the request: a malformed request
 //! (400), then a body over [`crate::SimConfig::max_body_bytes`] (413: before reading it if
 //! `Content-Length` declares it, as soon as it goes over if chunked). Then, here: HTTP method
 //! (405), method path (404), Content-Type (415), `X-API-Version` (400), credentials (401),
 //! JSON body (400), then the method itself.
 //!
-//! The server's 400, 413 and 500 get the API's error envelope (`BAD_REQUEST`,
-//! `PAYLOAD_TOO_LARGE`, `INTERNAL_ERROR`); its other refusals (408, 417, 431, 501, 503, 505),
-//! for which the API has no code, are plain text.
+//! The server's 400 (a malformed body), 413 and 500 get the API's error envelope
+//! (`BAD_REQUEST`, `PAYLOAD_TOO_LARGE`, `INTERNAL_ERROR`); its other refusals (408, 417, 503),
+//! for which the API has no code, are plain text. A request malformed at the wire level (its
+//! request line or headers) and a head over 16 KiB are answered 400 / 431 by hyper itself,
+//! with an empty body.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
@@ -22,7 +24,7 @@ use crate::decided::{
     CODE_PAYLOAD_TOO_LARGE, CODE_UNSUPPORTED_MEDIA_TYPE, SUPPORTED_API_VERSIONS,
 };
 use crate::methods::{Context, Method};
-use crate::server::{Handler, Rejection, Request, Response};
+use kompliant_http::{Handler, Rejection, Request, Response};
 
 /// The API's request handler.
 pub(crate) fn handler(ctx: Arc<Context>) -> Handler {

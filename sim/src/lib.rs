@@ -37,11 +37,10 @@
 //!   counts: each given count `n` makes the fault apply to the account's next `n` events
 //!   (see [`Fault`]); an absent one is left as it is, `0` disarms it.
 //!
-//! Decided behaviour lives in [`decided`]. The HTTP server under the API, [`server`], is
-//! public for the `kompliant listen` development receiver.
+//! Decided behaviour lives in [`decided`]. HTTP is served by `kompliant-http` (hyper), the
+//! server `kompliant listen` uses too.
 
 pub mod decided;
-pub mod server;
 
 mod account;
 mod api;
@@ -71,8 +70,8 @@ use decided::{
     DEFAULT_RETRY_BASE, DEFAULT_RETRY_CAP, DELIVERY_WORKERS, SHUTDOWN_GRACE,
 };
 use delivery::{Engine, RetryPolicy};
+use kompliant_http::{Server, ServerHandle, ServerOptions};
 use methods::Context;
-use server::{Server, ServerHandle, ServerOptions};
 
 /// How to run a [`Simulator`]. `Default` listens on `127.0.0.1` on a free port with
 /// Kompliant's documented delivery behaviour (95 attempts, 30 s timeout) and 1 s retry base.

@@ -1,5 +1,6 @@
-//! The HTTP server under the simulator and `kompliant listen`, over real loopback sockets:
-//! hostile sizes and framings, slow clients, handler panics, connection limits, concurrency.
+//! The HTTP server under the simulator and `kompliant listen`, black-box over real loopback
+//! sockets: statuses and limits, hostile framings, slow and idle clients, handler panics,
+//! the connection limit, concurrency, shutdown.
 
 #![allow(
     clippy::unwrap_used,
@@ -8,13 +9,13 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{Read, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kompliant_sim::server::{Rejection, Request, Response, Server, ServerHandle, ServerOptions};
+use kompliant_http::{Rejection, Request, Response, Server, ServerHandle, ServerOptions};
 
 /// Serves `handler` on a free loopback port.
 fn serve(
@@ -46,20 +47,6 @@ struct Answer {
 }
 
 impl Answer {
-    fn parse(raw: &[u8]) -> Answer {
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(raw)));
-        let head = String::from_utf8(raw[..split].to_vec()).unwrap();
-        let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-        Answer {
-            status,
-            head,
-            body: raw[split + 4..].to_vec(),
-        }
-    }
-
     fn header(&self, name: &str) -> Option<&str> {
         self.head.lines().skip(1).find_map(|line| {
             let (n, v) = line.split_once(':')?;
@@ -76,20 +63,52 @@ fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
-/// Reads to the end of the connection: fails if the server does not close it within 5 s.
-fn read_to_close(stream: &mut TcpStream) -> Answer {
+/// Reads one response (its head, then `Content-Length` bytes of body), leaving the
+/// connection open. Fails if none comes within 5 s.
+fn read_answer(stream: &mut TcpStream) -> Answer {
     let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .expect("the server answers and closes the connection");
-    Answer::parse(&raw)
+    let mut byte = [0u8; 1];
+    while !raw.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => raw.push(byte[0]),
+            other => panic!(
+                "no complete answer ({other:?}) after {:?}",
+                String::from_utf8_lossy(&raw)
+            ),
+        }
+    }
+    let head = String::from_utf8(raw).unwrap();
+    let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut answer = Answer {
+        status,
+        head,
+        body: Vec::new(),
+    };
+    if status == 100 {
+        return answer;
+    }
+    let length: usize = answer
+        .header("Content-Length")
+        .map_or(0, |v| v.parse().unwrap());
+    answer.body = vec![0; length];
+    stream.read_exact(&mut answer.body).unwrap();
+    answer
 }
 
-/// Sends `request` on a new connection; the answer, read until the server closes.
+/// Whether the server closed the connection (within 5 s), after what it answered.
+fn closed(stream: &mut TcpStream) -> bool {
+    let mut rest = Vec::new();
+    match stream.read_to_end(&mut rest) {
+        Ok(_) => rest.is_empty(),
+        Err(e) => e.kind() == ErrorKind::ConnectionReset,
+    }
+}
+
+/// Sends `request` on a new connection; the first answer.
 fn exchange(addr: SocketAddr, request: &[u8]) -> Answer {
     let mut stream = connect(addr);
     stream.write_all(request).unwrap();
-    read_to_close(&mut stream)
+    read_answer(&mut stream)
 }
 
 fn get(addr: SocketAddr, path: &str) -> Answer {
@@ -100,7 +119,7 @@ fn get(addr: SocketAddr, path: &str) -> Answer {
 }
 
 #[test]
-fn serves_one_request_per_connection_with_length_and_close() {
+fn serves_requests_on_kept_alive_connections() {
     let server = serve(ServerOptions::default(), |request| {
         assert_eq!(request.method, "POST");
         assert_eq!(request.target, "/a/b?c=d");
@@ -108,68 +127,96 @@ fn serves_one_request_per_connection_with_length_and_close() {
         assert_eq!(request.header("x-custom"), Some("one"));
         assert_eq!(request.header("X-CUSTOM"), Some("one"));
         assert!(request.peer.ip().is_loopback());
-        Response::json(201, request.body).with_header("Content-Length", "999")
+        Response::json(201, request.body)
+            .with_header("Content-Length", "999")
+            .with_header("Bad Name", "x")
+            .with_header("X-Fine", "yes")
     });
-    let answer = exchange(
-        server.local_addr(),
-        b"POST /a/b?c=d HTTP/1.1\r\nHost: x\r\nX-Custom: one\r\nX-Custom: two\r\n\
-          Content-Length: 7\r\n\r\n{\"a\":1}",
-    );
-    assert_eq!(answer.status, 201);
-    assert_eq!(answer.body, b"{\"a\":1}");
-    assert_eq!(answer.header("Content-Length"), Some("7"));
-    assert_eq!(answer.header("Connection"), Some("close"));
-    assert_eq!(answer.header("Content-Type"), Some("application/json"));
-    // HTTP/1.0, bare LF line ends, no body.
-    let answer = exchange(
-        server.local_addr(),
-        b"POST /a/b?c=d HTTP/1.0\nX-Custom: one\n\n",
-    );
-    assert_eq!((answer.status, answer.body.len()), (201, 0));
+    let mut stream = connect(server.local_addr());
+    for _ in 0..3 {
+        stream
+            .write_all(
+                b"POST /a/b?c=d HTTP/1.1\r\nHost: x\r\nX-Custom: one\r\nX-Custom: two\r\n\
+                  Content-Length: 7\r\n\r\n{\"a\":1}",
+            )
+            .unwrap();
+        let answer = read_answer(&mut stream);
+        assert_eq!(answer.status, 201);
+        assert_eq!(answer.body, b"{\"a\":1}");
+        assert_eq!(answer.header("Content-Length"), Some("7"));
+        assert_eq!(answer.header("Content-Type"), Some("application/json"));
+        assert_eq!(answer.header("X-Fine"), Some("yes"));
+        assert_eq!(answer.header("Bad Name"), None);
+    }
+    // HTTP/1.0: answered and closed.
+    let mut stream = connect(server.local_addr());
+    stream
+        .write_all(b"POST /a/b?c=d HTTP/1.0\r\nX-Custom: one\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_answer(&mut stream).status, 201);
+    assert!(closed(&mut stream));
     // HEAD: the length of the body that would be sent, no body.
     let server = serve(ServerOptions::default(), |_| Response::new(200, "four"));
-    let answer = exchange(server.local_addr(), b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert_eq!(answer.header("Content-Length"), Some("4"));
-    assert!(answer.body.is_empty());
+    let mut stream = connect(server.local_addr());
+    stream
+        .write_all(b"HEAD / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    assert!(raw.contains("content-length: 4\r\n"), "{raw}");
+    assert!(raw.ends_with("\r\n\r\n"), "{raw}");
 }
 
 #[test]
 fn an_absurd_content_length_is_413_unread_and_the_server_keeps_serving() {
     let server = echo(small(1000));
     let addr = server.local_addr();
-    for length in [
-        "1000000000000000",
-        "18446744073709551615",
-        "100000000000000000000000000000",
-        "1001",
-    ] {
+    for length in ["1000000000000000", "9000000000000000000", "1001"] {
         let started = Instant::now();
-        let answer = exchange(
-            addr,
-            format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{}}")
-                .as_bytes(),
-        );
+        let mut stream = connect(addr);
+        stream
+            .write_all(
+                format!("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{}}")
+                    .as_bytes(),
+            )
+            .unwrap();
+        let answer = read_answer(&mut stream);
         assert_eq!(answer.status, 413, "{length}");
         assert!(
             String::from_utf8_lossy(&answer.body).contains("limit of 1000 bytes"),
             "{answer:?}"
         );
+        assert_eq!(answer.header("Connection"), Some("close"));
+        assert!(closed(&mut stream), "{length}");
         assert!(started.elapsed() < Duration::from_secs(2), "{length}");
         assert_eq!(get(addr, "/").status, 200);
     }
-    // Answered before the body is sent at all.
-    let mut stream = connect(addr);
-    stream
-        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000000\r\n\r\n")
-        .unwrap();
-    assert_eq!(read_to_close(&mut stream).status, 413);
+    // A length that does not fit in 64 bits is malformed; hyper refuses 2^64-1 (its own
+    // marker) as too large.
+    let answer = exchange(
+        addr,
+        b"POST / HTTP/1.1\r\nContent-Length: 100000000000000000000000000000\r\n\r\n",
+    );
+    assert_eq!(answer.status, 400);
+    let answer = exchange(
+        addr,
+        b"POST / HTTP/1.1\r\nContent-Length: 18446744073709551615\r\n\r\n",
+    );
+    assert_eq!(answer.status, 431);
     // A body cut short: the client stops sending.
     let mut stream = connect(addr);
     stream
         .write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nabc")
         .unwrap();
     stream.shutdown(std::net::Shutdown::Write).unwrap();
-    assert_eq!(read_to_close(&mut stream).status, 400);
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    assert!(
+        rest.is_empty() || rest.starts_with(b"HTTP/1.1 400 "),
+        "{}",
+        String::from_utf8_lossy(&rest)
+    );
     let body = "x".repeat(1000);
     let answer = exchange(
         addr,
@@ -202,13 +249,7 @@ fn an_oversized_chunked_body_is_413() {
         stream.write_all(&[b'b'; 100]).unwrap();
         stream.write_all(b"\r\n").unwrap();
     }
-    assert_eq!(read_to_close(&mut stream).status, 413);
-    // A chunk size that does not fit in 64 bits.
-    let answer = exchange(
-        addr,
-        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffffffffff\r\n",
-    );
-    assert_eq!(answer.status, 413);
+    assert_eq!(read_answer(&mut stream).status, 413);
     // Within the limit: de-chunked, extensions and trailers ignored.
     let answer = exchange(
         addr,
@@ -222,31 +263,25 @@ fn an_oversized_chunked_body_is_413() {
     for bad in [
         &b"zz\r\nhello\r\n0\r\n\r\n"[..],
         b"5\r\nhello!!\r\n0\r\n\r\n",
-        b"5\r\nhel",
+        b"ffffffffffffffffffffffff\r\n",
     ] {
         let mut request = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         request.extend_from_slice(bad);
-        let mut stream = connect(addr);
-        stream.write_all(&request).unwrap();
-        stream.shutdown(std::net::Shutdown::Write).unwrap();
-        assert_eq!(
-            read_to_close(&mut stream).status,
-            400,
-            "{}",
-            String::from_utf8_lossy(bad)
-        );
+        let answer = exchange(addr, &request);
+        assert_eq!(answer.status, 400, "{}", String::from_utf8_lossy(bad));
     }
 }
 
 #[test]
-fn a_slow_client_is_cut_off_after_the_read_timeout() {
-    let timeout = Duration::from_millis(300);
+fn slow_and_idle_clients_are_cut_off() {
+    let idle = Duration::from_millis(400);
     let server = echo(ServerOptions {
-        read_timeout: timeout,
+        idle_timeout: idle,
+        body_timeout: Duration::from_millis(400),
         ..ServerOptions::default()
     });
     let addr = server.local_addr();
-    // Slowloris: a header line every 50 ms, never finishing the head.
+    // Slowloris: a header line every 50 ms, never finishing the head: closed.
     let mut stream = connect(addr);
     let started = Instant::now();
     stream.write_all(b"POST / HTTP/1.1\r\n").unwrap();
@@ -259,60 +294,57 @@ fn a_slow_client_is_cut_off_after_the_read_timeout() {
             std::thread::sleep(Duration::from_millis(50));
         }
     });
-    let answer = read_to_close(&mut stream);
+    assert!(closed(&mut stream));
     let elapsed = started.elapsed();
-    assert_eq!(answer.status, 408);
-    assert!(elapsed >= timeout, "{elapsed:?}");
+    assert!(elapsed >= idle, "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
     drop(stream);
     trickle.join().unwrap();
-    // A body that never arrives in full.
+    // A body that never arrives in full: 408.
     let mut stream = connect(addr);
     stream
         .write_all(b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc")
         .unwrap();
-    assert_eq!(read_to_close(&mut stream).status, 408);
-    // A client that connects and says nothing.
-    let mut stream = connect(addr);
-    assert_eq!(read_to_close(&mut stream).status, 408);
+    assert_eq!(read_answer(&mut stream).status, 408);
+    // A client that connects and says nothing, and one kept alive after its answer: closed.
+    let mut silent = connect(addr);
+    let mut kept = connect(addr);
+    kept.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(read_answer(&mut kept).status, 200);
+    let started = Instant::now();
+    assert!(closed(&mut silent));
+    assert!(closed(&mut kept));
+    assert!(started.elapsed() < Duration::from_secs(3));
     assert_eq!(get(addr, "/").status, 200);
 }
 
 #[test]
-fn malformed_requests_are_400() {
+fn malformed_requests_and_other_http_versions_are_400() {
     let server = echo(ServerOptions::default());
     let addr = server.local_addr();
     for bad in [
         &b"GARBAGE\r\n\r\n"[..],
-        b"GET /\r\n\r\n",
-        b"GET  / HTTP/1.1\r\n\r\n",
         b"GET / HTTP/1.1 extra\r\n\r\n",
         b"G(T / HTTP/1.1\r\n\r\n",
-        b"GET / FTP/1.0\r\n\r\n",
         b"GET /\x01 HTTP/1.1\r\n\r\n",
         b"\xff\xfe\r\n\r\n",
         b"GET / HTTP/1.1\r\nno colon here\r\n\r\n",
         b"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
-        b"GET / HTTP/1.1\r\nName : x\r\n\r\n",
-        b"GET / HTTP/1.1\r\nA: b\r\n folded: c\r\n\r\n",
         b"GET / HTTP/1.1\r\nA: b\0c\r\n\r\n",
         b"GET / HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
         b"GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
-        b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+        b"POST / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\nhello!",
+        b"GET / HTTP/1.2\r\n\r\n",
+        b"GET / HTTP/2.0\r\n\r\n",
+        b"GET / FTP/1.0\r\n\r\n",
     ] {
-        let answer = exchange(addr, bad);
+        let mut stream = connect(addr);
+        stream.write_all(bad).unwrap();
+        let answer = read_answer(&mut stream);
         assert_eq!(answer.status, 400, "{}", String::from_utf8_lossy(bad));
-        assert_eq!(answer.header("Connection"), Some("close"));
+        assert!(closed(&mut stream), "{}", String::from_utf8_lossy(bad));
     }
-    assert_eq!(exchange(addr, b"GET / HTTP/2.0\r\n\r\n").status, 505);
-    assert_eq!(
-        exchange(
-            addr,
-            b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
-        )
-        .status,
-        501
-    );
     assert_eq!(get(addr, "/").status, 200);
 }
 
@@ -326,44 +358,35 @@ fn an_oversized_head_is_431() {
         format!("GET / HTTP/1.1\r\nX-Big: {big}\r\n\r\n").as_bytes(),
     );
     assert_eq!(answer.status, 431);
-    let server = echo(ServerOptions {
-        max_header_bytes: 1024,
-        ..ServerOptions::default()
-    });
     // A head that never ends: refused once it passes the limit, not read forever.
-    let mut stream = connect(server.local_addr());
+    let mut stream = connect(addr);
     stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
-    for _ in 0..200 {
+    for _ in 0..2000 {
         if stream.write_all(b"X-Many: header\r\n").is_err() {
             break;
         }
     }
-    assert_eq!(read_to_close(&mut stream).status, 431);
-    // Chunked trailers count against the same limit.
-    let trailer = "t".repeat(2000);
-    let answer = exchange(
-        server.local_addr(),
-        format!("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: {trailer}\r\n\r\n")
-            .as_bytes(),
-    );
-    assert_eq!(answer.status, 431);
+    assert_eq!(read_answer(&mut stream).status, 431);
 }
 
 #[test]
-fn content_length_and_transfer_encoding_together_are_400() {
+fn content_length_and_transfer_encoding_together_are_never_read_as_the_length() {
     let server = echo(ServerOptions::default());
     let addr = server.local_addr();
+    // Request smuggling: a length beside chunked must not frame the body.
     for request in [
         &b"POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"[..],
         b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\nhello",
-        b"POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
-        b"POST / HTTP/1.1\r\nContent-Length: 5, 6\r\n\r\nhello!",
     ] {
-        assert_eq!(
-            exchange(addr, request).status,
-            400,
-            "{}",
+        let answer = exchange(addr, request);
+        assert!(
+            answer.status == 400 || (answer.status == 200 && answer.body == b"hello"),
+            "{answer:?} for {}",
             String::from_utf8_lossy(request)
+        );
+        assert_ne!(
+            (answer.status, answer.body.as_slice()),
+            (200, &b"5\r\nhe"[..])
         );
     }
     // The same length twice is one length.
@@ -385,26 +408,13 @@ fn expect_100_continue() {
     stream
         .write_all(b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n")
         .unwrap();
-    let interim = b"HTTP/1.1 100 Continue\r\n\r\n";
-    let mut got = vec![0; interim.len()];
-    stream.read_exact(&mut got).unwrap();
-    assert_eq!(got, interim);
+    assert_eq!(read_answer(&mut stream).status, 100);
     stream.write_all(b"hello").unwrap();
-    let answer = read_to_close(&mut stream);
+    let answer = read_answer(&mut stream);
     assert_eq!(
         (answer.status, answer.body.as_slice()),
         (200, &b"hello"[..])
     );
-    // Chunked too.
-    let mut stream = connect(addr);
-    stream
-        .write_all(b"POST / HTTP/1.1\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n")
-        .unwrap();
-    let mut got = vec![0; interim.len()];
-    stream.read_exact(&mut got).unwrap();
-    assert_eq!(got, interim);
-    stream.write_all(b"2\r\nok\r\n0\r\n\r\n").unwrap();
-    assert_eq!(read_to_close(&mut stream).body, b"ok");
     // Too large: 413 at once, no 100.
     let answer = exchange(
         addr,
@@ -432,20 +442,28 @@ fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
         assert_eq!(get(addr, "/panic").status, 500);
         assert_eq!(get(addr, "/fine").status, 204);
     }
+    // A status that is not a final one is sent as 500.
+    let server = serve(ServerOptions::default(), |_| Response::empty(101));
+    assert_eq!(get(server.local_addr(), "/").status, 500);
 }
 
 #[test]
-fn rejections_can_be_rendered_by_the_application() {
+fn refusals_are_rendered_and_observed_by_the_application() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
     let server = Server::bind("127.0.0.1:0".parse().unwrap(), small(10))
         .unwrap()
         .with_rejections(Arc::new(|rejection: &Rejection| {
-            if rejection.status == 400 {
+            if rejection.status == 417 {
                 panic!("a renderer bug");
             }
             Response::json(
                 rejection.status,
                 format!("{{\"refused\":{}}}", rejection.status),
             )
+        }))
+        .on_refusal(Arc::new(move |rejection: &Rejection| {
+            sink.lock().unwrap().push(rejection.status);
         }))
         .serve(Arc::new(|_| -> Response { panic!("a handler bug") }))
         .unwrap();
@@ -458,37 +476,77 @@ fn rejections_can_be_rendered_by_the_application() {
     assert_eq!(answer.header("Content-Type"), Some("application/json"));
     assert_eq!(get(addr, "/").body, b"{\"refused\":500}");
     // A panicking renderer falls back to the plain answer.
-    let answer = exchange(addr, b"BAD\r\n\r\n");
-    assert_eq!(answer.status, 400);
-    assert!(String::from_utf8_lossy(&answer.body).contains("Malformed request line"));
+    let answer = exchange(
+        addr,
+        b"POST / HTTP/1.1\r\nExpect: nothing\r\nContent-Length: 0\r\n\r\n",
+    );
+    assert_eq!(answer.status, 417);
+    assert!(String::from_utf8_lossy(&answer.body).contains("100-continue"));
+    // What hyper answers itself is observed too.
+    assert_eq!(exchange(addr, b"BAD\r\n\r\n").status, 400);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while seen.lock().unwrap().len() < 4 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(*seen.lock().unwrap(), [413, 500, 417, 400]);
 }
 
 #[test]
-fn connections_over_the_limit_get_503() {
+fn over_the_limit_the_connection_idle_the_longest_makes_room() {
     let server = echo(ServerOptions {
-        max_connections: 2,
+        max_connections: 4,
         ..ServerOptions::default()
     });
     let addr = server.local_addr();
-    // Two clients that connect and say nothing yet hold both connections.
-    let idle: Vec<TcpStream> = (0..2).map(|_| connect(addr)).collect();
+    // Four clients that connect and say nothing hold every connection.
+    let mut idle: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let stream = connect(addr);
+            std::thread::sleep(Duration::from_millis(20));
+            stream
+        })
+        .collect();
+    // A new client is served: the oldest idle one is closed for it.
+    for _ in 0..3 {
+        assert_eq!(get(addr, "/").status, 200);
+    }
+    assert!(closed(&mut idle[0]));
+    assert!(server.open_connections() <= 4);
+}
+
+#[test]
+fn when_every_connection_is_busy_a_new_one_gets_503() {
+    let release = Arc::new(Mutex::new(()));
+    let held = release.lock().unwrap();
+    let (gate, entered) = (Arc::clone(&release), Arc::new(AtomicUsize::new(0)));
+    let count = Arc::clone(&entered);
+    let server = serve(
+        ServerOptions {
+            max_connections: 2,
+            ..ServerOptions::default()
+        },
+        move |_| {
+            count.fetch_add(1, Ordering::SeqCst);
+            drop(gate.lock().unwrap());
+            Response::empty(200)
+        },
+    );
+    let addr = server.local_addr();
+    let busy: Vec<_> = (0..2)
+        .map(|_| std::thread::spawn(move || get(addr, "/").status))
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while entered.load(Ordering::SeqCst) < 2 {
+        assert!(Instant::now() < deadline, "the handlers never ran");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Both handlers are running: nothing can be closed to make room.
     let answer = get(addr, "/");
     assert_eq!(answer.status, 503);
     assert_eq!(answer.header("Connection"), Some("close"));
-    // Once they leave, the server serves again.
-    drop(idle);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let status = get(addr, "/").status;
-        if status == 200 {
-            break;
-        }
-        assert_eq!(status, 503);
-        assert!(
-            Instant::now() < deadline,
-            "the connections were never released"
-        );
-        std::thread::sleep(Duration::from_millis(10));
+    drop(held);
+    for client in busy {
+        assert_eq!(client.join().unwrap(), 200);
     }
 }
 
@@ -505,18 +563,12 @@ fn concurrent_requests_are_served_at_once() {
         Response::empty(200)
     });
     let addr = server.local_addr();
-    let started = Instant::now();
     let clients: Vec<_> = (0..8)
         .map(|_| std::thread::spawn(move || get(addr, "/").status))
         .collect();
     for client in clients {
         assert_eq!(client.join().unwrap(), 200);
     }
-    assert!(
-        started.elapsed() < Duration::from_millis(1500),
-        "{:?}",
-        started.elapsed()
-    );
     assert!(most.load(Ordering::SeqCst) > 1);
 }
 
@@ -534,7 +586,7 @@ fn shutdown_stops_accepting_and_lets_requests_in_flight_finish() {
     std::thread::sleep(Duration::from_millis(50));
     server.shutdown();
     assert!(TcpStream::connect(addr).is_err());
-    assert_eq!(read_to_close(&mut in_flight).status, 200);
+    assert_eq!(read_answer(&mut in_flight).status, 200);
     // Dropping the handle shuts down too.
     let server = echo(ServerOptions::default());
     let addr = server.local_addr();
