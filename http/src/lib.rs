@@ -40,6 +40,7 @@
 //! ```
 
 mod connections;
+pub mod local;
 mod message;
 
 use std::convert::Infallible;
