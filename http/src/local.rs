@@ -63,10 +63,22 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for ok in ["127.0.0.1:8080", "localhost:1", "LOCALHOST", "[::1]:9", "127.1.2.3:80"] {
+        for ok in [
+            "127.0.0.1:8080",
+            "localhost:1",
+            "LOCALHOST",
+            "[::1]:9",
+            "127.1.2.3:80",
+        ] {
             assert!(is_loopback_host(ok), "{ok}");
         }
-        for bad in ["evil.example:8080", "10.0.0.1:80", "[::2]:1", "", "localhost.evil.example"] {
+        for bad in [
+            "evil.example:8080",
+            "10.0.0.1:80",
+            "[::2]:1",
+            "",
+            "localhost.evil.example",
+        ] {
             assert!(!is_loopback_host(bad), "{bad}");
         }
     }

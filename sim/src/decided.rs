@@ -176,6 +176,9 @@ pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const REORDER_MAX_HOLD: Duration = Duration::from_secs(30);
 /// Decided: delivery and event records kept in memory (oldest dropped first).
 pub const MAX_LOG_RECORDS: usize = 10_000;
+/// Decided: how many of the last events can be redelivered from the inspector (their sealed
+/// envelopes are kept in memory).
+pub const REDELIVERABLE_EVENTS: usize = 1_000;
 /// Decided: largest count a `sim.faults.set` switch accepts.
 pub const MAX_FAULT_COUNT: u64 = 1_000_000;
 /// Decided: threads delivering webhooks by default (`SimConfig::delivery_workers`).

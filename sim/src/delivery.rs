@@ -16,8 +16,8 @@ use serde_json::{Map, Value};
 
 use crate::api::bounded;
 use crate::decided::{
-    ACKNOWLEDGEMENT_STATUS, MAX_DELIVERY_REDIRECTS, MAX_LOG_RECORDS, REORDER_MAX_HOLD,
-    UNKNOWN_KEY_ID, USER_AGENT,
+    ACKNOWLEDGEMENT_STATUS, MAX_DELIVERY_REDIRECTS, MAX_LOG_RECORDS, REDELIVERABLE_EVENTS,
+    REORDER_MAX_HOLD, UNKNOWN_KEY_ID, USER_AGENT,
 };
 use crate::ids;
 use crate::records::{DeliveryOutcome, DeliveryRecord, EventRecord, Fault, FaultSwitches};
@@ -69,6 +69,24 @@ struct Job {
 }
 
 impl Job {
+    /// The first attempt of a clean delivery of `envelope` to `target`.
+    fn first(envelope: &Arc<SealedEnvelope>, target: &Target) -> Job {
+        let meta = envelope.metadata();
+        Job {
+            account_id: meta.account_id.clone(),
+            event_type: meta.event_type.clone(),
+            webhook_id: meta.id.clone(),
+            config_id: target.config_id.clone(),
+            url: target.url.clone(),
+            envelope: Arc::clone(envelope),
+            tampered_data: None,
+            unknown_key_id: false,
+            faults: Vec::new(),
+            attempts: 0,
+            forged: false,
+        }
+    }
+
     /// The request body of the next attempt.
     fn body(&self) -> Vec<u8> {
         let body = self.envelope.body(u64::from(self.attempts));
@@ -109,6 +127,7 @@ impl Job {
             faults: self.faults.clone(),
             forged: self.forged,
             at: ids::timestamp(ids::now()),
+            latency_ms: None,
             seq: 0, // numbered by Queue::push_record
         }
     }
@@ -138,6 +157,8 @@ struct Queue {
     records: VecDeque<DeliveryRecord>,
     events: VecDeque<EventRecord>,
     faults: HashMap<String, FaultSwitches>,
+    /// The last events' envelopes and endpoints, for a redelivery.
+    recent: VecDeque<(Arc<SealedEnvelope>, Vec<Target>)>,
 }
 
 impl Queue {
@@ -267,17 +288,11 @@ impl Engine {
             .map(Arc::from);
         let unknown_key_id = faults.contains(&Fault::UnknownKeyId);
         let job = |t: &Target, tampered_data: Option<Arc<str>>, forged: bool| Job {
-            account_id: meta.account_id.clone(),
-            event_type: meta.event_type.clone(),
-            webhook_id: meta.id.clone(),
-            config_id: t.config_id.clone(),
-            url: t.url.clone(),
-            envelope: Arc::clone(&envelope),
             tampered_data,
             unknown_key_id,
             faults: faults.clone(),
-            attempts: 0,
             forged,
+            ..Job::first(&envelope, t)
         };
         let mut jobs: Vec<Job> = targets
             .iter()
@@ -333,9 +348,34 @@ impl Engine {
         while q.events.len() > MAX_LOG_RECORDS {
             q.events.pop_front();
         }
+        q.recent.push_back((Arc::clone(&envelope), targets));
+        while q.recent.len() > REDELIVERABLE_EVENTS {
+            q.recent.pop_front();
+        }
         drop(q);
         self.changed.notify_all();
         record
+    }
+
+    /// Delivers event `webhook_id` again to the endpoints it went to, as a manual redelivery:
+    /// the same sealed envelope (same id: receivers deduplicate), a new delivery from
+    /// `retry_count` 0, with no fault. The number of deliveries queued; `None` if the event is
+    /// not among the last [`REDELIVERABLE_EVENTS`].
+    pub fn redeliver(&self, webhook_id: &str) -> Option<usize> {
+        let mut q = self.lock();
+        let (envelope, targets) = q
+            .recent
+            .iter()
+            .rev()
+            .find(|(envelope, _)| envelope.metadata().id == webhook_id)
+            .map(|(envelope, targets)| (Arc::clone(envelope), targets.clone()))?;
+        let now = Instant::now();
+        for target in &targets {
+            q.schedule(now, Job::first(&envelope, target));
+        }
+        drop(q);
+        self.changed.notify_all();
+        Some(targets.len())
     }
 
     /// The delivery log, oldest first; only `account_id`'s if given.
@@ -434,13 +474,17 @@ impl Engine {
             q.in_flight += 1;
             drop(q);
 
+            let started = Instant::now();
             let outcome = self.attempt(&job);
+            let took = started.elapsed();
 
             q = self.lock();
             q.in_flight = q.in_flight.saturating_sub(1);
             let attempt = job.attempts.saturating_add(1);
             let failed = matches!(outcome, DeliveryOutcome::Failed { .. });
-            q.push_record(job.record(attempt, outcome));
+            let mut record = job.record(attempt, outcome);
+            record.latency_ms = Some(u64::try_from(took.as_millis()).unwrap_or(u64::MAX));
+            q.push_record(record);
             let now = Instant::now();
             if job.attempts == 0 {
                 q.first_attempt_done(&job.webhook_id, now);

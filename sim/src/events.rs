@@ -11,6 +11,16 @@ use crate::decided::{
 };
 use crate::ids::{self, RandomError};
 
+/// The event types Kompliant documents (spec §3): the inspector offers a button for each;
+/// `sim.event.trigger` accepts any well-formed type.
+pub(crate) const DOCUMENTED_EVENT_TYPES: &[&str] = &[
+    "WORKFLOW_CREATED",
+    "WORKFLOW_STARTED",
+    "WORKFLOW_COMPLETED",
+    "SUBJECT_RECORD_DATA_UPDATED",
+    "DOCUMENT_UPLOADED",
+];
+
 /// Checks an `event_type`: 1-64 of `A-Z`, `0-9`, `_`.
 pub(crate) fn check_event_type(event_type: &str) -> Result<(), ApiError> {
     let ok = !event_type.is_empty()

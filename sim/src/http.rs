@@ -98,6 +98,9 @@ fn first(slot: &mut Option<String>, mut value: Zeroizing<String>) {
 }
 
 fn handle(ctx: &Context, request: Request) -> Response {
+    if let Some(response) = crate::inspector::handle(ctx, &request) {
+        return response;
+    }
     if request.method != "POST" {
         let error = ApiError::new(
             405,

@@ -50,6 +50,7 @@ mod error;
 mod events;
 mod http;
 mod ids;
+mod inspector;
 mod methods;
 mod persist;
 mod records;

@@ -85,6 +85,10 @@ pub struct DeliveryRecord {
     pub forged: bool,
     /// When the attempt ended (RFC 3339 UTC, milliseconds).
     pub at: String,
+    /// How long the attempt took, from sending to the end of the answer (absent for a
+    /// give-up record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
     /// Position in the simulator's delivery log, from 1, increasing: read new records with
     /// [`crate::Simulator::deliveries_after`].
     #[serde(default)]
@@ -178,6 +182,7 @@ mod tests {
             faults: vec![Fault::TamperTag],
             forged: false,
             at: "2025-11-21T00:00:00.000Z".into(),
+            latency_ms: Some(12),
             seq: 7,
         };
         let v = serde_json::to_value(&r).unwrap();
