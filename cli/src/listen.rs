@@ -1,17 +1,22 @@
 //! `kompliant listen`: a small development receiver. It decrypts each delivery with the core
 //! receiver, answers with the suggested status, and prints one line per webhook. HTTP is
 //! served by `kompliant-http` (hyper), which refuses hostile requests (oversized bodies and
-//! heads) and sheds idle and slow clients before they reach the receiver.
+//! heads) and sheds idle and slow clients before they reach the receiver. With `--inspect`,
+//! a web inspector on the same port under `/_inspect` (see `inspect.rs`) lists what was
+//! received and replays a stored body through the same path as a delivery.
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::net::ToSocketAddrs;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use kompliant_http::{Rejection, Request, Response, Server, ServerOptions};
-use kompliant_webhooks::{Keyring, KeyringFileEvent, WatchOptions, WebhookError, WebhookReceiver};
+use kompliant_webhooks::{
+    Keyring, KeyringFileEvent, WatchOptions, Webhook, WebhookError, WebhookReceiver,
+};
 
+use crate::inspect::{self, Inspector};
 use crate::Failure;
 
 /// Arguments of `kompliant listen`.
@@ -34,6 +39,10 @@ pub(crate) struct Args {
     /// Print each webhook's payload JSON after its summary line.
     #[arg(long)]
     payload: bool,
+    /// Serve a web inspector at /_inspect on the same port (loopback clients only): the last
+    /// 200 webhooks received, their verdict and decrypted payload, and a replay button.
+    #[arg(long)]
+    inspect: bool,
 }
 
 /// The receiver, over a keyring that follows the file (`Keyring::watch`): a rotation that
@@ -52,26 +61,124 @@ fn watched_receiver(path: &Path) -> Result<WebhookReceiver, WebhookError> {
     Ok(WebhookReceiver::new(keyring))
 }
 
+/// Where a body came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// A request to the listener.
+    Delivery,
+    /// Replayed from the inspector: the stored body of the entry with this index.
+    Replay {
+        /// The index of the entry replayed.
+        of: u64,
+    },
+}
+
+/// A body received: how it arrived, the bytes as received.
+pub(crate) struct Arrival<'a> {
+    pub(crate) origin: Origin,
+    /// The client (for a replay, the inspector's client).
+    pub(crate) peer: SocketAddr,
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) body: &'a [u8],
+}
+
+/// What the receiver made of a body.
+pub(crate) enum Outcome {
+    /// Answered 500 without a look (`--fail-first`); this many are still to fail.
+    FailedOnPurpose { left: u32 },
+    /// Decrypted and verified; `duplicate` if its id was processed before.
+    Accepted { webhook: Webhook, duplicate: bool },
+    /// Refused by the receiver.
+    Refused(WebhookError),
+}
+
+impl Outcome {
+    /// The status answered.
+    pub(crate) fn status(&self) -> u16 {
+        match self {
+            Outcome::FailedOnPurpose { .. } => 500,
+            Outcome::Accepted { .. } => 200,
+            Outcome::Refused(e) => e.http_status(),
+        }
+    }
+}
+
 /// What the receiver remembers between deliveries.
-struct State {
+pub(crate) struct State {
     receiver: WebhookReceiver,
     seen: HashSet<String>,
     failures_left: u32,
     payload: bool,
+    /// The inspector's record of what was received (`--inspect` only).
+    inspector: Option<Inspector>,
 }
 
 impl State {
-    /// Prints the delivery's line(s); the status to answer.
-    fn answer(&mut self, body: &[u8]) -> u16 {
-        if self.failures_left > 0 {
+    /// The one path every body takes, delivered or replayed: decides the answer, prints the
+    /// line(s), records the entry for the inspector. The status to answer, and the index of
+    /// the entry recorded (with `--inspect`).
+    ///
+    /// `--fail-first` counts deliveries only: it is there to make the sender retry, and a
+    /// replay from the inspector is not the sender.
+    pub(crate) fn receive(&mut self, arrival: &Arrival<'_>) -> (u16, Option<u64>) {
+        let outcome = if self.failures_left > 0 && arrival.origin == Origin::Delivery {
             self.failures_left -= 1;
-            println!(
-                "answered 500 on purpose (--fail-first; {} left)",
-                self.failures_left
-            );
-            return 500;
+            Outcome::FailedOnPurpose {
+                left: self.failures_left,
+            }
+        } else {
+            match self.receiver.decrypt(arrival.body) {
+                Ok(webhook) => {
+                    let duplicate = !self.seen.insert(webhook.id().to_owned());
+                    Outcome::Accepted { webhook, duplicate }
+                }
+                Err(e) => Outcome::Refused(e),
+            }
+        };
+        if let Origin::Replay { of } = arrival.origin {
+            println!("replayed #{of} from the inspector:");
         }
-        handle(&self.receiver, body, &mut self.seen, self.payload)
+        print_outcome(&outcome, self.payload);
+        let index = self
+            .inspector
+            .as_mut()
+            .map(|inspector| inspector.record(arrival, &outcome));
+        (outcome.status(), index)
+    }
+
+    /// The inspector's record (`None` without `--inspect`).
+    pub(crate) fn inspector(&self) -> Option<&Inspector> {
+        self.inspector.as_ref()
+    }
+}
+
+/// The line(s) a body's outcome prints.
+fn print_outcome(outcome: &Outcome, payload: bool) {
+    match outcome {
+        Outcome::FailedOnPurpose { left } => {
+            println!("answered 500 on purpose (--fail-first; {left} left)");
+        }
+        Outcome::Accepted { webhook, duplicate } => {
+            println!(
+                "webhook {} {} key={} retry={}{}",
+                webhook.id(),
+                webhook.event_type(),
+                webhook.key_id(),
+                webhook.retry_count(),
+                if *duplicate {
+                    " (duplicate: already processed)"
+                } else {
+                    ""
+                }
+            );
+            if payload {
+                println!("  {}", webhook.payload_str());
+            }
+        }
+        Outcome::Refused(e) => {
+            println!("refused {} -> {}: {}", e.code(), e.http_status(), e);
+        }
     }
 }
 
@@ -82,20 +189,47 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
         ..ServerOptions::default()
     };
     let server = bind(&args.host, args.port, options)?;
-    println!("listening on http://{}", server.local_addr());
+    let addr = server.local_addr();
+    println!("listening on http://{addr}");
+    if args.inspect {
+        println!(
+            "inspector on http://{}{}",
+            browsable(addr),
+            inspect::PAGE_PATH
+        );
+        if !addr.ip().is_loopback() && !addr.ip().is_unspecified() {
+            eprintln!(
+                "warning: the inspector answers loopback clients only, and {} is not a loopback address: bind 127.0.0.1 (the default) or 0.0.0.0 to use it",
+                addr.ip()
+            );
+        }
+    }
     println!("keys: {}", receiver.keyring().key_ids().join(", "));
     flush();
 
     // One delivery at a time, as a receiver's log is read: the lock is held while answering.
-    let state = Mutex::new(State {
+    let state = Arc::new(Mutex::new(State {
         receiver,
         seen: HashSet::new(),
         failures_left: args.fail_first,
         payload: args.payload,
-    });
+        inspector: args.inspect.then(Inspector::new),
+    }));
+    let inspecting = args.inspect;
     let handler = Arc::new(move |request: Request| {
+        if inspecting && inspect::is_inspector_path(request.path()) {
+            let response = inspect::handle(&state, &request);
+            flush();
+            return response;
+        }
         let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-        let status = state.answer(&request.body);
+        let (status, _) = state.receive(&Arrival {
+            origin: Origin::Delivery,
+            peer: request.peer,
+            method: &request.method,
+            path: request.path(),
+            body: &request.body,
+        });
         flush();
         Response::empty(status)
     });
@@ -110,6 +244,20 @@ pub(crate) fn run(args: &Args) -> Result<(), Failure> {
             code: "IO_ERROR".into(),
             message: format!("the HTTP server stopped: {e}"),
         }),
+    }
+}
+
+/// The address a local browser should use for `addr`: loopback for an unspecified address
+/// (0.0.0.0 or [::]).
+fn browsable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
     }
 }
 
@@ -135,39 +283,6 @@ fn bind(host: &str, port: u16, options: ServerOptions) -> Result<Server, Failure
     )))
 }
 
-fn handle(
-    receiver: &WebhookReceiver,
-    body: &[u8],
-    seen: &mut HashSet<String>,
-    payload: bool,
-) -> u16 {
-    match receiver.decrypt(body) {
-        Ok(webhook) => {
-            let duplicate = !seen.insert(webhook.id().to_owned());
-            println!(
-                "webhook {} {} key={} retry={}{}",
-                webhook.id(),
-                webhook.event_type(),
-                webhook.key_id(),
-                webhook.retry_count(),
-                if duplicate {
-                    " (duplicate: already processed)"
-                } else {
-                    ""
-                }
-            );
-            if payload {
-                println!("  {}", webhook.payload_str());
-            }
-            200
-        }
-        Err(e) => {
-            println!("refused {} -> {}: {}", e.code(), e.http_status(), e);
-            e.http_status()
-        }
-    }
-}
-
-fn flush() {
+pub(crate) fn flush() {
     let _ = std::io::stdout().flush();
 }

@@ -3,6 +3,7 @@
 
 mod api;
 mod decrypt;
+mod inspect;
 mod listen;
 mod sim;
 
