@@ -73,6 +73,9 @@ pub use keyring::{Keyring, RetiredKey};
 pub use keyring_file::{add_to_keyring_file, add_to_keyring_file_with_retention};
 pub use keyring_watch::{KeyringFileEvent, KeyringFileListener, WatchOptions};
 pub use private_file::write_private_file;
+// For the simulator's state file (same writer, same leftovers); not part of the SDK's API.
+#[doc(hidden)]
+pub use private_file::remove_leftover_temps;
 pub use profile::{Aad, MetadataField, TagPosition, WireProfile};
 pub use receiver::{OpenedWebhook, ParseIntoError, ReceiverOptions, WebhookReceiver};
 pub use seal::{seal, seal_with_nonce, SealedEnvelope};

@@ -197,8 +197,16 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 /// How long shutdown waits for busy delivery threads (a delivery in flight) before leaving
 /// them to finish on their own.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
-/// Version of the state file format.
-pub const STATE_FILE_FORMAT: u32 = 1;
+/// Version of the state file format written: 2 leaves out the secret of a DELETED key (and
+/// never holds a deleted config), which a simulator reading only format 1 would refuse.
+pub const STATE_FILE_FORMAT: u32 = 2;
+/// The oldest state file format still read (format 1 kept deleted configs and the secrets of
+/// DELETED keys: both are dropped on load).
+pub const OLDEST_STATE_FILE_FORMAT: u32 = 1;
+/// Decided: the state file is written at most once per this interval for config changes (a
+/// burst of changes costs one write per interval); key creation and activation are written
+/// before they are answered. What `kill -9` can lose: the config changes of the last interval.
+pub const STATE_WRITE_INTERVAL: Duration = Duration::from_millis(100);
 /// Decided: random base62 characters of a generated sandbox account id (after `sb_`).
 pub const SANDBOX_ACCOUNT_ID_RANDOM_LEN: usize = 16;
 /// Decided: base62 characters of a generated API key.

@@ -93,9 +93,14 @@ pub struct SimConfig {
     pub max_attempts: u32,
     /// How long an endpoint has to answer one attempt.
     pub delivery_timeout: Duration,
-    /// A JSON file keeping accounts, keys (with their secrets) and configs across restarts;
-    /// written atomically with mode 0600 after every change (a change that cannot be written
-    /// is not made: the request gets 500). Pending deliveries, the delivery and event logs and
+    /// A JSON file keeping accounts, keys (with their secrets; a DELETED key's is dropped) and
+    /// live configs across restarts; written atomically with mode 0600. Key creation and
+    /// activation are written before they are answered; config changes are coalesced, written
+    /// at most once per [`decided::STATE_WRITE_INTERVAL`] (so `kill -9` can lose the config
+    /// changes of that last interval; shutting down or dropping the simulator writes them).
+    /// A change that cannot be written is not made (the request gets 500): a key change at
+    /// once, a config change after a failed write. Temporary files a killed simulator left
+    /// beside it are removed at start. Pending deliveries, the delivery and event logs and
     /// the fault switches are not persisted. `None`: memory only.
     pub state_file: Option<PathBuf>,
     /// Largest API request body, in bytes; a larger body is refused (413): unread if its
@@ -179,7 +184,14 @@ impl Simulator {
             auth: account::Authenticator::new(&accounts),
             accounts,
             store: Mutex::new(store),
-            state_file: config.state_file.clone(),
+            state: match &config.state_file {
+                Some(path) => Some(persist::StateWriter::start(path.clone()).map_err(|e| {
+                    SimError::Internal {
+                        detail: format!("cannot start a thread: {e}"),
+                    }
+                })?),
+                None => None,
+            },
             engine,
         });
         let mut sim = Simulator {
@@ -251,6 +263,16 @@ impl Simulator {
         self.ctx.engine.wait_idle(timeout)
     }
 
+    /// How many times the state file was written since start (the write at start excluded):
+    /// how well changes are coalesced. For tests.
+    #[doc(hidden)]
+    pub fn state_file_writes(&self) -> u64 {
+        self.ctx
+            .state
+            .as_ref()
+            .map_or(0, persist::StateWriter::writes)
+    }
+
     /// Stops the server and the delivery engine (pending deliveries are dropped).
     pub fn shutdown(self) {
         drop(self);
@@ -260,6 +282,10 @@ impl Simulator {
         // Stops accepting; requests already being served finish on their own threads.
         if let Some(server) = self.server.take() {
             server.shutdown();
+        }
+        // Writes the coalesced changes not yet written; later ones are written at once.
+        if let Some(state) = &self.ctx.state {
+            let _ = state.close();
         }
         self.ctx.engine.stop();
         let threads = std::mem::take(&mut self.threads);

@@ -2,7 +2,6 @@
 //! the simulator's own `sim.*` methods, each a function from the caller's account and the
 //! JSON body to the response `data` or an [`ApiError`].
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use kompliant_webhooks::{seal, WebhookSecret, WireProfile};
@@ -16,6 +15,7 @@ use crate::decided::{
     MAX_FAULT_COUNT, SUB_NO_ACTIVE_KEY,
 };
 use crate::delivery::{Engine, Target};
+use crate::persist::{Durability, StateWriter};
 use crate::records::FaultSwitches;
 use crate::store::{is_key_id, AccountData, Store};
 use crate::{endpoint_url, events, ids, persist};
@@ -68,7 +68,7 @@ pub(crate) struct Context {
     pub accounts: Vec<Account>,
     pub auth: Authenticator,
     pub store: Mutex<Store>,
-    pub state_file: Option<PathBuf>,
+    pub state: Option<StateWriter>,
     pub engine: Arc<Engine>,
 }
 
@@ -88,22 +88,30 @@ impl Context {
     }
 
     /// Changes `account_id`'s data with `f`, all or nothing: the change is kept only if `f`
-    /// succeeds and the state file (if any) was written.
+    /// succeeds and the state file (if any) took it: written before the answer for
+    /// [`Durability::Now`] (and whenever the last write failed), within the write interval
+    /// for [`Durability::Soon`].
     fn mutate<T>(
         &self,
         account_id: &str,
+        durability: Durability,
         f: impl FnOnce(&mut AccountData) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let mut store = self.lock_store();
         let mut data = store.get(account_id).cloned().unwrap_or_default();
         let out = f(&mut data)?;
         let previous = store.insert(account_id.to_owned(), data);
-        if let Some(path) = &self.state_file {
-            if let Err(e) = persist::save(path, &self.accounts, &store) {
+        if let Some(state) = &self.state {
+            let written = persist::encode(&self.accounts, &store)
+                .and_then(|bytes| state.write(bytes, durability));
+            if let Err(e) = written {
                 match previous {
                     Some(p) => store.insert(account_id.to_owned(), p),
                     None => store.remove(account_id),
                 };
+                if let Ok(bytes) = persist::encode(&self.accounts, &store) {
+                    state.replace_pending(bytes);
+                }
                 return Err(ApiError::internal(format!(
                     "the simulator could not write its state file: {e}"
                 )));
@@ -124,7 +132,9 @@ impl Context {
             Method::KeyCreate => self.key_create(account_id, params),
             Method::KeyActivate => {
                 let key_id = key_id_param(params)?;
-                self.mutate(account_id, |d| d.activate_key(key_id, ids::now()))
+                self.mutate(account_id, Durability::Now, |d| {
+                    d.activate_key(key_id, ids::now())
+                })
             }
             Method::KeyGet => {
                 let key_id = key_id_param(params)?;
@@ -135,7 +145,9 @@ impl Context {
                 check_account_id(params, account_id)?;
                 let url = url_param(params)?;
                 let config_id = ids::prefixed(CONFIG_ID_PREFIX, CONFIG_ID_RANDOM_LEN)?;
-                self.mutate(account_id, |d| d.create_config(config_id, url, ids::now()))
+                self.mutate(account_id, Durability::Soon, |d| {
+                    d.create_config(config_id, url, ids::now())
+                })
             }
             Method::ConfigGet => {
                 check_account_id(params, account_id)?;
@@ -155,12 +167,14 @@ impl Context {
                 check_account_id(params, account_id)?;
                 let config_id = required_str(params, "config_id")?;
                 let url = url_param(params)?;
-                self.mutate(account_id, |d| d.update_config(config_id, url, ids::now()))
+                self.mutate(account_id, Durability::Soon, |d| {
+                    d.update_config(config_id, url, ids::now())
+                })
             }
             Method::ConfigDelete => {
                 check_account_id(params, account_id)?;
                 let config_id = required_str(params, "config_id")?;
-                self.mutate(account_id, |d| d.delete_config(config_id, ids::now()))
+                self.mutate(account_id, Durability::Soon, |d| d.delete_config(config_id))
             }
             Method::CheckVersion => Ok(json!({
                 "current_version": API_VERSION,
@@ -178,11 +192,12 @@ impl Context {
     fn key_create(&self, account_id: &str, params: &Params) -> Result<Value, ApiError> {
         check_account_id(params, account_id)?;
         let secret = WebhookSecret::generate().map_err(|e| ApiError::internal(e.to_string()))?;
-        self.mutate(account_id, |d| {
+        let shared_secret = secret.to_base64();
+        self.mutate(account_id, Durability::Now, |d| {
             let key = d.create_key(secret, ids::now())?;
             Ok(json!({
                 "key_id": key.key_id,
-                "shared_secret": key.secret.to_base64().as_str(),
+                "shared_secret": shared_secret.as_str(),
                 "status": "INACTIVE",
                 "created_at": key.created_at,
             }))
@@ -203,7 +218,9 @@ impl Context {
             }
         };
         let (active, targets) = self.read(account_id, |d| {
-            let active = d.active_key().map(|k| (k.key_id.clone(), k.secret.clone()));
+            let active = d
+                .active_key()
+                .and_then(|k| Some((k.key_id.clone(), k.secret.clone()?)));
             let targets: Vec<Target> = d
                 .live_configs()
                 .map(|c| Target {

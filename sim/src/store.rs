@@ -36,12 +36,17 @@ impl KeyStatus {
     }
 }
 
-/// One webhook key. The secret is wiped from memory on drop and never printed.
+/// One webhook key. The secret is wiped from memory on drop and never printed; a DELETED key
+/// has none (nothing seals with it again), so neither memory nor the state file keeps it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct KeyRecord {
     pub key_id: String,
-    #[serde(with = "secret_base64")]
-    pub secret: WebhookSecret,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "secret_base64"
+    )]
+    pub secret: Option<WebhookSecret>,
     pub status: KeyStatus,
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,7 +72,8 @@ impl KeyRecord {
     }
 }
 
-/// One endpoint configuration; deleted ones are kept (soft delete) but never shown.
+/// One live endpoint configuration. A deleted one is removed: it answers exactly as an
+/// unknown one (404 `ENTITY_NOT_FOUND`), and config ids are random, never reused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ConfigRecord {
     pub config_id: String,
@@ -75,7 +81,9 @@ pub(crate) struct ConfigRecord {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Read from state files of simulators that kept deleted configs, which are then dropped
+    /// ([`AccountData::prune`]); never written.
+    #[serde(default, skip_serializing)]
     pub deleted_at: Option<String>,
 }
 
@@ -90,10 +98,6 @@ impl ConfigRecord {
             m.insert("updated_at".into(), at.clone().into());
         }
         Value::Object(m)
-    }
-
-    fn is_live(&self) -> bool {
-        self.deleted_at.is_none()
     }
 }
 
@@ -126,6 +130,20 @@ pub(crate) fn is_key_id(key_id: &str) -> bool {
 }
 
 impl AccountData {
+    /// Drops what an older state file kept needlessly: deleted configs, the secrets of
+    /// DELETED keys. `Err(key_id)`: a key that is not DELETED has no secret.
+    pub fn prune(&mut self) -> Result<(), String> {
+        self.configs.retain(|c| c.deleted_at.is_none());
+        for key in &mut self.keys {
+            match key.status {
+                KeyStatus::Deleted => key.secret = None,
+                _ if key.secret.is_none() => return Err(key.key_id.clone()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// `webhook.key.create`: a new INACTIVE key `whk_<today>_<seq>` holding `secret`.
     pub fn create_key(
         &mut self,
@@ -148,7 +166,7 @@ impl AccountData {
         let seq = created_today + 1;
         self.keys.push(KeyRecord {
             key_id: format!("{prefix}{seq:0width$}", width = KEY_SEQUENCE_MIN_DIGITS),
-            secret,
+            secret: Some(secret),
             status: KeyStatus::Inactive,
             created_at: ids::timestamp(now),
             activated_at: None,
@@ -188,6 +206,7 @@ impl AccountData {
                 {
                     key.status = KeyStatus::Deleted;
                     key.deleted_at = Some(at.clone());
+                    key.secret = None;
                     previous = Some(key.key_id.clone());
                 }
                 if let Some(key) = self.keys.get_mut(index) {
@@ -215,12 +234,12 @@ impl AccountData {
         self.keys.iter().find(|k| k.status == KeyStatus::Active)
     }
 
-    /// The non-deleted configs, in creation order.
+    /// The configs (deleted ones are removed), in creation order.
     pub fn live_configs(&self) -> impl Iterator<Item = &ConfigRecord> {
-        self.configs.iter().filter(|c| c.is_live())
+        self.configs.iter()
     }
 
-    /// The non-deleted config `config_id`.
+    /// The config `config_id`.
     pub fn live_config(&self, config_id: &str) -> Result<&ConfigRecord, ApiError> {
         self.live_configs()
             .find(|c| c.config_id == config_id)
@@ -276,46 +295,46 @@ impl AccountData {
     ) -> Result<Value, ApiError> {
         self.live_config(config_id)?;
         self.url_taken(url, Some(config_id))?;
-        if let Some(c) = self
-            .configs
-            .iter_mut()
-            .find(|c| c.is_live() && c.config_id == config_id)
-        {
+        if let Some(c) = self.configs.iter_mut().find(|c| c.config_id == config_id) {
             c.url = url.to_owned();
             c.updated_at = Some(ids::timestamp(now));
         }
         Ok(json!({}))
     }
 
-    /// `webhook.config.delete`: soft and permanent.
-    pub fn delete_config(
-        &mut self,
-        config_id: &str,
-        now: OffsetDateTime,
-    ) -> Result<Value, ApiError> {
-        let config = self
+    /// `webhook.config.delete`: permanent. The record is removed (see [`ConfigRecord`]).
+    pub fn delete_config(&mut self, config_id: &str) -> Result<Value, ApiError> {
+        let index = self
             .configs
-            .iter_mut()
-            .find(|c| c.is_live() && c.config_id == config_id)
+            .iter()
+            .position(|c| c.config_id == config_id)
             .ok_or_else(ApiError::config_not_found)?;
-        config.deleted_at = Some(ids::timestamp(now));
+        self.configs.remove(index);
         Ok(json!({}))
     }
 }
 
-/// Serialises a [`WebhookSecret`] as standard base64 (only into the 0600 state file).
+/// Serialises a key's [`WebhookSecret`] as standard base64 (only into the 0600 state file);
+/// absent when the key has none.
 mod secret_base64 {
     use kompliant_webhooks::WebhookSecret;
     use serde::{Deserialize, Deserializer, Serializer};
     use zeroize::Zeroizing;
 
-    pub fn serialize<S: Serializer>(secret: &WebhookSecret, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&secret.to_base64())
+    pub fn serialize<S: Serializer>(
+        secret: &Option<WebhookSecret>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match secret {
+            Some(secret) => s.serialize_str(&secret.to_base64()),
+            None => s.serialize_none(),
+        }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<WebhookSecret, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<WebhookSecret>, D::Error> {
         let text = Zeroizing::new(String::deserialize(d)?);
         WebhookSecret::from_base64(&text)
+            .map(Some)
             .map_err(|_| serde::de::Error::custom("a key secret is not base64 of 32 bytes"))
     }
 }
@@ -399,6 +418,9 @@ mod tests {
                 .count(),
             1
         );
+        // A DELETED key keeps its record, not its secret; the others keep theirs.
+        assert!(a.key(&k1).unwrap().secret.is_none());
+        assert!(a.key(&k2).unwrap().secret.is_some());
         let json = a.key(&k1).unwrap().to_json();
         assert!(json.get("shared_secret").is_none());
     }
@@ -439,8 +461,9 @@ mod tests {
             Some("URL_ALREADY_EXISTS")
         );
         a.update_config("whc_2", "https://b.example/", t).unwrap();
-        a.delete_config("whc_1", t).unwrap();
-        assert_eq!(a.delete_config("whc_1", t).unwrap_err().status, 404);
+        a.delete_config("whc_1").unwrap();
+        assert!(a.configs.iter().all(|c| c.config_id != "whc_1"), "pruned");
+        assert_eq!(a.delete_config("whc_1").unwrap_err().status, 404);
         assert_eq!(a.live_config("whc_1").unwrap_err().status, 404);
         a.create_config("whc_3".into(), "https://a.example/", t)
             .unwrap();
