@@ -11,76 +11,17 @@
 )]
 
 mod common;
+use common::background::Background;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
 use kompliant_webhooks::{seal, WebhookMetadata, WebhookSecret, WireProfile};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kompliant");
 const KEY_ID: &str = "whk_20251121_01";
-
-/// A background `kompliant` process whose stdout lines arrive on a channel; killed on drop.
-struct Background {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Background {
-    fn start(args: &[&str]) -> Background {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Background {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The next line not read yet.
-    fn next_line(&mut self) -> String {
-        let line = self
-            .lines
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| panic!("no line within 10 s; got {:#?}", self.seen));
-        self.seen.push(line.clone());
-        line
-    }
-
-    /// Every line so far.
-    fn all(&mut self) -> String {
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        self.seen.join("\n")
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// An answer: status, headers (names in lower case), body.
 struct Answer {

@@ -9,76 +9,16 @@
     clippy::panic
 )]
 
-use std::io::{BufRead, BufReader};
+mod common;
+use common::background::Background;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kompliant");
-
-/// A background `kompliant` process whose stdout lines arrive on a channel; killed on drop.
-struct Background {
-    child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Background {
-    fn start(args: &[&str]) -> Background {
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Background {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits for a line satisfying `pred` (lines already seen count too).
-    fn wait_line(&mut self, pred: impl Fn(&str) -> bool, timeout: Duration) -> String {
-        let end = Instant::now() + timeout;
-        loop {
-            if let Some(line) = self.seen.iter().find(|l| pred(l)) {
-                return line.clone();
-            }
-            let left = end.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(_) => panic!("no matching line within {timeout:?}; got {:#?}", self.seen),
-            }
-        }
-    }
-
-    fn count(&mut self, pred: impl Fn(&str) -> bool) -> usize {
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        self.seen.iter().filter(|l| pred(l)).count()
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn env_of(path: &Path) -> Vec<(String, String)> {
     std::fs::read_to_string(path)
@@ -205,11 +145,10 @@ fn simulator_keys_endpoints_and_listener_work_together() {
     // No command printed the keyring's secrets: only `keys create` without --keyring shows one.
     let keyring: Value = serde_json::from_str(&std::fs::read_to_string(&keys).unwrap()).unwrap();
     for secret in keyring.as_object().unwrap().values() {
-        assert!(!sim
-            .seen
-            .iter()
-            .chain(&listen.seen)
-            .any(|l| l.contains(secret_text(secret))));
+        let (sim_out, listen_out) = (sim.all(), listen.all());
+        assert!(
+            !sim_out.contains(secret_text(secret)) && !listen_out.contains(secret_text(secret))
+        );
     }
 
     // --retention-days 0 still keeps every key that may be ACTIVE: a rotation keeps the key
@@ -258,8 +197,6 @@ fn api_commands_without_credentials_fail_clearly() {
     );
     assert!(stderr.contains("KOMPLIANT_API_KEY"), "{stderr}");
 }
-
-mod common;
 
 use base64::engine::general_purpose::STANDARD as STANDARD_B64;
 use base64::Engine as _;
@@ -437,8 +374,7 @@ fn every_keyring_file_the_cli_writes_is_0600_and_no_command_prints_a_secret() {
         common::assert_nothing_secret_shaped(what, text);
     }
     // The simulator, given --env-file, writes the credentials there and never prints them.
-    sim.count(|_| false);
-    common::assert_no_secret("kompliant sim", &sim.seen.join("\n"), &secrets);
+    common::assert_no_secret("kompliant sim", &sim.all(), &secrets);
     #[cfg(unix)]
     assert_eq!(mode(&dir.path().join("env")), 0o600);
 }
@@ -638,7 +574,7 @@ fn listen_refuses_oversized_and_malformed_requests_with_the_documented_statuses(
     // the listener is still serving.
     let deadline = Instant::now() + Duration::from_secs(10);
     while listen.count(|l| l.starts_with("refused")) < cases.len() {
-        assert!(Instant::now() < deadline, "{:#?}", listen.seen);
+        assert!(Instant::now() < deadline, "{}", listen.all());
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(raw_status(&addr, post("{}").as_bytes()), 400);

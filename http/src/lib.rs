@@ -165,7 +165,7 @@ impl Server {
 
     /// Renders the requests the server refuses with `render` instead of
     /// [`Rejection::to_response`]. A panic in `render` falls back to the default. (The
-    /// 400, 431 and 505 hyper answers itself are not rendered.)
+    /// 400 and 431 hyper answers itself are not rendered.)
     #[must_use]
     pub fn with_rejections(mut self, render: RejectionRenderer) -> Server {
         self.render = render;

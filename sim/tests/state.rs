@@ -128,47 +128,6 @@ fn a_change_that_cannot_be_saved_is_not_made() {
     assert!(k["key_id"].as_str().unwrap().ends_with("_01"), "{k}");
 }
 
-/// The cost of one config create + delete with a state file, at the start and at the end of
-/// 3,000 cycles (a growing file made each change slower). A measurement, not a check: run
-/// with `cargo test -p kompliant-sim --test state -- --ignored --nocapture`.
-#[test]
-#[ignore = "measurement"]
-fn measure_create_delete_cycles() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state.json");
-    let sim = start_with(|c| c.state_file = Some(path.clone()));
-    let c = Client::new(&sim, account(1));
-    let cycles = 3_000;
-    let window = 100;
-    let mut first = Duration::ZERO;
-    let mut last = Duration::ZERO;
-    let all = std::time::Instant::now();
-    for n in 0..cycles {
-        let t = std::time::Instant::now();
-        let id = c.endpoint(&format!("https://e{n}.example.com/"));
-        c.ok(
-            "webhook.config.delete",
-            json!({"account_id": c.id(), "config_id": id}),
-        );
-        if n < window {
-            first += t.elapsed();
-        } else if n >= cycles - window {
-            last += t.elapsed();
-        }
-    }
-    let total = all.elapsed();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0 / f64::from(window);
-    println!(
-        "create+delete: first {window}: {:.2} ms, last {window}: {:.2} ms, mean over {cycles}: {:.2} ms; {} writes for {} changes; state file {} bytes",
-        ms(first),
-        ms(last),
-        total.as_secs_f64() * 1000.0 / f64::from(cycles),
-        sim.state_file_writes(),
-        2 * cycles,
-        std::fs::metadata(&path).unwrap().len()
-    );
-}
-
 /// The names in `dir` other than `keep`, sorted.
 fn others_in(dir: &Path, keep: &str) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)

@@ -4,6 +4,8 @@
 // Test code: a panic is a failed test. Each test crate uses part of this module.
 #![allow(dead_code, clippy::panic, clippy::indexing_slicing)]
 
+pub mod background;
+
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
