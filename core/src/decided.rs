@@ -161,6 +161,15 @@ pub const MAX_KEYRING_FILE_BYTES: u64 = 1024 * 1024;
 /// a redelivery run it a second time, so the lease is ten times that.
 pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(5 * 60);
 
+/// Decided: how often a running handler's claim is renewed, as a fraction of the lease (a
+/// third: two renewals can fail, or be late, before the lease lapses).
+pub const CLAIM_RENEWALS_PER_LEASE: u32 = 3;
+
+/// Decided: a handler that returns a response of this status or more has failed, exactly as
+/// one that raises: its claim is released and the answer is 500, so Kompliant redelivers
+/// (the one rule of every adapter, [`ReceiveOutcome::handler_succeeded`](crate::ReceiveOutcome::handler_succeeded)).
+pub const HANDLER_FAILED_FROM_STATUS: u16 = 400;
+
 /// Most webhook ids an in-memory guard holds by default (in progress and completed; about
 /// 220 bytes each, measured, so about 220 MB when full). A full guard refuses new ids with a
 /// retryable answer (503) instead of forgetting completed ones early, which could let a late

@@ -65,9 +65,11 @@ pub use error::{ErrorCode, WebhookError};
 pub use event::{
     Entities, EntityChange, Event, SubjectRecordDataUpdated, UserContext, UserType, WorkflowEvent,
 };
+/// The Redis guard's protocol (key scheme, values, scripts), defined once for every binding.
+pub use guard::redis;
 pub use guard::{
-    Claim, Finished, GuardedDelivery, GuardedReceiver, MemoryGuard, MemoryGuardOptions,
-    ReceiveOutcome, WebhookGuard,
+    Claim, ClaimToken, Finished, GuardFlow, GuardedDelivery, GuardedReceiver, Held, MemoryGuard,
+    MemoryGuardOptions, ReceiveOutcome, Settle, WebhookGuard,
 };
 pub use keyring::{Keyring, RetiredKey};
 pub use keyring_file::{add_to_keyring_file, add_to_keyring_file_with_retention};

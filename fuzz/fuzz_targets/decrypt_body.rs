@@ -7,7 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use kompliant_webhooks::{Claim, GuardedReceiver, MemoryGuard, ReceiveOutcome, WebhookGuard};
+use kompliant_webhooks::{
+    Claim, ClaimToken, GuardedReceiver, MemoryGuard, ReceiveOutcome, WebhookGuard,
+};
 use kompliant_webhooks_fuzz::{check_error, fixture, now, DECRYPT_CODES};
 use libfuzzer_sys::fuzz_target;
 
@@ -42,8 +44,9 @@ fuzz_target!(|body: &[u8]| {
                     .unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(second.finish(true).outcome, ReceiveOutcome::InProgress);
                 assert_eq!(first.finish(true).outcome, ReceiveOutcome::Processed);
+                let token = ClaimToken::generate().unwrap_or_else(|e| panic!("{e}"));
                 assert_eq!(
-                    guard.claim(webhook.id(), Duration::from_secs(1)).ok(),
+                    guard.claim(webhook.id(), &token, Duration::from_secs(1)).ok(),
                     Some(Claim::AlreadyCompleted)
                 );
             }

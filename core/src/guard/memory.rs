@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::clock::{later, Clock, SystemClock};
 use crate::decided::{DEFAULT_COMPLETED_RETENTION, DEFAULT_GUARD_MAX_ENTRIES, MAX_WEBHOOK_ID_LEN};
 use crate::error::WebhookError;
-use crate::guard::{Claim, WebhookGuard};
+use crate::guard::{Claim, ClaimToken, Held, WebhookGuard};
 
 /// How a [`MemoryGuard`] is bounded. `Default` is the decided behaviour.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,10 +54,21 @@ struct State {
     by_expiry: BTreeSet<(Instant, Arc<str>)>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Entry {
-    completed: bool,
+    /// The holder's token while in progress; `None` once completed.
+    holder: Option<ClaimToken>,
     expires: Instant,
+}
+
+impl Entry {
+    fn completed(&self) -> bool {
+        self.holder.is_none()
+    }
+
+    fn held_by(&self, token: &ClaimToken) -> bool {
+        self.holder.as_ref() == Some(token)
+    }
 }
 
 impl State {
@@ -74,7 +85,8 @@ impl State {
         let key = match self.ids.get_key_value(id) {
             Some((key, old)) => {
                 let key = Arc::clone(key);
-                self.by_expiry.remove(&(old.expires, Arc::clone(&key)));
+                let old = old.expires;
+                self.by_expiry.remove(&(old, Arc::clone(&key)));
                 key
             }
             None => Arc::from(id),
@@ -167,12 +179,17 @@ fn check_id(webhook_id: &str) -> Result<(), WebhookError> {
 impl WebhookGuard for MemoryGuard {
     /// # Errors
     /// `MALFORMED_ENVELOPE` for an empty id or one over 256 bytes.
-    fn claim(&self, webhook_id: &str, lease: Duration) -> Result<Claim, WebhookError> {
+    fn claim(
+        &self,
+        webhook_id: &str,
+        token: &ClaimToken,
+        lease: Duration,
+    ) -> Result<Claim, WebhookError> {
         check_id(webhook_id)?;
         let now = self.clock.now();
         let mut state = self.purged();
         if let Some(entry) = state.ids.get(webhook_id) {
-            return Ok(if entry.completed {
+            return Ok(if entry.completed() {
                 Claim::AlreadyCompleted
             } else {
                 Claim::InProgress
@@ -182,36 +199,62 @@ impl WebhookGuard for MemoryGuard {
             return Ok(Claim::AtCapacity);
         }
         let entry = Entry {
-            completed: false,
+            holder: Some(token.clone()),
             expires: later(now, lease),
         };
         state.set(webhook_id, entry);
         Ok(Claim::Acquired)
     }
 
+    /// # Errors
+    /// Never: an unusable id is not held, so its claim is [`Held::Lost`].
+    fn renew(
+        &self,
+        webhook_id: &str,
+        token: &ClaimToken,
+        lease: Duration,
+    ) -> Result<Held, WebhookError> {
+        let now = self.clock.now();
+        let mut state = self.purged();
+        if !state.ids.get(webhook_id).is_some_and(|e| e.held_by(token)) {
+            return Ok(Held::Lost);
+        }
+        let entry = Entry {
+            holder: Some(token.clone()),
+            expires: later(now, lease),
+        };
+        state.set(webhook_id, entry);
+        Ok(Held::Held)
+    }
+
     /// Records the id even when the guard is full (it was counted when claimed).
     ///
     /// # Errors
     /// `MALFORMED_ENVELOPE` for an empty id or one over 256 bytes.
-    fn complete(&self, webhook_id: &str) -> Result<(), WebhookError> {
+    fn complete(&self, webhook_id: &str, token: &ClaimToken) -> Result<Held, WebhookError> {
         check_id(webhook_id)?;
         let now = self.clock.now();
+        let mut state = self.purged();
+        if state.ids.get(webhook_id).is_some_and(|e| !e.held_by(token)) {
+            return Ok(Held::Lost);
+        }
         let entry = Entry {
-            completed: true,
+            holder: None,
             expires: later(now, self.options.retention),
         };
-        self.purged().set(webhook_id, entry);
-        Ok(())
+        state.set(webhook_id, entry);
+        Ok(Held::Held)
     }
 
     /// # Errors
-    /// Never: an unusable id is not held, so there is nothing to release.
-    fn release(&self, webhook_id: &str) -> Result<(), WebhookError> {
+    /// Never: an unusable id is not held, so its claim is [`Held::Lost`].
+    fn release(&self, webhook_id: &str, token: &ClaimToken) -> Result<Held, WebhookError> {
         let mut state = self.purged();
-        if state.ids.get(webhook_id).is_some_and(|e| !e.completed) {
-            state.remove(webhook_id);
+        if !state.ids.get(webhook_id).is_some_and(|e| e.held_by(token)) {
+            return Ok(Held::Lost);
         }
-        Ok(())
+        state.remove(webhook_id);
+        Ok(Held::Held)
     }
 }
 
@@ -232,109 +275,158 @@ mod tests {
         (MemoryGuard::with_clock(options, clock.clone()), clock)
     }
 
+    fn token() -> ClaimToken {
+        ClaimToken::generate().unwrap()
+    }
+
+    /// Claims `id` with a fresh token: the claim and the token.
+    fn claim(g: &MemoryGuard, id: &str, lease: Duration) -> (Claim, ClaimToken) {
+        let t = token();
+        (g.claim(id, &t, lease).unwrap(), t)
+    }
+
     #[test]
     fn first_claim_acquires_and_duplicates_see_progress_then_completion() {
         let (g, _) = guard(10);
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::Acquired);
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::InProgress);
-        g.complete("wh_1").unwrap();
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
-        assert_eq!(g.claim("wh_2", LEASE).unwrap(), Claim::Acquired);
+        let (first, t) = claim(&g, "wh_1", LEASE);
+        assert_eq!(first, Claim::Acquired);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::InProgress);
+        assert_eq!(g.complete("wh_1", &t).unwrap(), Held::Held);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::AlreadyCompleted);
+        assert_eq!(claim(&g, "wh_2", LEASE).0, Claim::Acquired);
         assert_eq!(g.len(), 2);
     }
 
     #[test]
     fn a_released_claim_can_be_claimed_again_but_a_completed_one_is_never_forgotten() {
         let (g, _) = guard(10);
-        g.claim("wh_1", LEASE).unwrap();
-        g.release("wh_1").unwrap();
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::Acquired);
-        g.complete("wh_1").unwrap();
-        g.release("wh_1").unwrap();
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
-        g.release("wh_never_claimed").unwrap();
+        let (_, t) = claim(&g, "wh_1", LEASE);
+        assert_eq!(g.release("wh_1", &t).unwrap(), Held::Held);
+        let (again, t) = claim(&g, "wh_1", LEASE);
+        assert_eq!(again, Claim::Acquired);
+        g.complete("wh_1", &t).unwrap();
+        assert_eq!(g.release("wh_1", &t).unwrap(), Held::Lost);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::AlreadyCompleted);
+        assert_eq!(g.release("wh_never_claimed", &t).unwrap(), Held::Lost);
     }
 
     #[test]
     fn an_expired_lease_can_be_claimed_again() {
         let (g, clock) = guard(10);
-        g.claim("wh_1", LEASE).unwrap();
+        claim(&g, "wh_1", LEASE);
         clock.advance(LEASE - Duration::from_millis(1));
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::InProgress);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::InProgress);
         clock.advance(Duration::from_millis(1));
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::Acquired);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::Acquired);
+    }
+
+    #[test]
+    fn only_the_holder_renews_completes_or_releases() {
+        let (g, clock) = guard(10);
+        let (_, first) = claim(&g, "wh_1", LEASE);
+        // The first holder's lease lapses; a redelivery claims the id.
+        clock.advance(LEASE);
+        let (second_claim, second) = claim(&g, "wh_1", LEASE);
+        assert_eq!(second_claim, Claim::Acquired);
+        // The stale holder changes nothing: its failure does not free the second's claim,
+        // its success does not end it, its renewal does not extend it.
+        assert_eq!(g.release("wh_1", &first).unwrap(), Held::Lost);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::InProgress);
+        assert_eq!(g.renew("wh_1", &first, LEASE).unwrap(), Held::Lost);
+        assert_eq!(g.complete("wh_1", &first).unwrap(), Held::Lost);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::InProgress);
+        // The holder's own calls act.
+        assert_eq!(g.complete("wh_1", &second).unwrap(), Held::Held);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::AlreadyCompleted);
+        assert_eq!(g.complete("wh_1", &first).unwrap(), Held::Lost);
+    }
+
+    #[test]
+    fn a_renewed_claim_outlives_its_first_lease() {
+        let (g, clock) = guard(10);
+        let (_, t) = claim(&g, "wh_1", LEASE);
+        clock.advance(LEASE / 2);
+        assert_eq!(g.renew("wh_1", &t, LEASE).unwrap(), Held::Held);
+        clock.advance(LEASE - Duration::from_millis(1));
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::InProgress);
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(g.renew("wh_1", &t, LEASE).unwrap(), Held::Lost);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::Acquired);
     }
 
     #[test]
     fn completed_ids_are_kept_for_the_retention_window_then_dropped() {
         let (g, clock) = guard(10);
-        g.claim("wh_1", LEASE).unwrap();
+        let (_, t) = claim(&g, "wh_1", LEASE);
         clock.advance(Duration::from_secs(30));
-        g.complete("wh_1").unwrap();
+        g.complete("wh_1", &t).unwrap();
         // The retention counts from completion, not from the claim.
         clock.advance(Duration::from_secs(3599));
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::AlreadyCompleted);
         clock.advance(Duration::from_secs(1));
         assert_eq!(g.len(), 0);
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::Acquired);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::Acquired);
     }
 
     #[test]
-    fn a_completion_after_the_lease_lapsed_is_still_recorded() {
+    fn a_completion_after_the_lease_lapsed_is_recorded_while_nobody_else_claimed_it() {
         let (g, clock) = guard(10);
-        g.claim("wh_1", LEASE).unwrap();
+        let (_, t) = claim(&g, "wh_1", LEASE);
         clock.advance(LEASE * 2);
-        g.complete("wh_1").unwrap();
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
+        assert_eq!(g.complete("wh_1", &t).unwrap(), Held::Held);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::AlreadyCompleted);
     }
 
     #[test]
     fn a_full_guard_refuses_new_ids_but_keeps_answering_for_held_ones() {
         let (g, clock) = guard(2);
-        g.claim("wh_1", LEASE).unwrap();
-        g.complete("wh_1").unwrap();
-        g.claim("wh_2", LEASE).unwrap();
-        assert_eq!(g.claim("wh_3", LEASE).unwrap(), Claim::AtCapacity);
-        assert_eq!(g.claim("wh_1", LEASE).unwrap(), Claim::AlreadyCompleted);
-        assert_eq!(g.claim("wh_2", LEASE).unwrap(), Claim::InProgress);
-        g.complete("wh_2").unwrap();
+        let (_, t1) = claim(&g, "wh_1", LEASE);
+        g.complete("wh_1", &t1).unwrap();
+        let (_, t2) = claim(&g, "wh_2", LEASE);
+        assert_eq!(claim(&g, "wh_3", LEASE).0, Claim::AtCapacity);
+        assert_eq!(claim(&g, "wh_1", LEASE).0, Claim::AlreadyCompleted);
+        assert_eq!(claim(&g, "wh_2", LEASE).0, Claim::InProgress);
+        g.complete("wh_2", &t2).unwrap();
         assert_eq!(g.len(), 2);
-        assert_eq!(g.claim("wh_3", LEASE).unwrap(), Claim::AtCapacity);
+        assert_eq!(claim(&g, "wh_3", LEASE).0, Claim::AtCapacity);
         // Room comes back as ids expire, never by forgetting them early.
         clock.advance(Duration::from_secs(3600));
-        assert_eq!(g.claim("wh_3", LEASE).unwrap(), Claim::Acquired);
+        assert_eq!(claim(&g, "wh_3", LEASE).0, Claim::Acquired);
     }
 
     #[test]
     fn a_released_claim_frees_its_room() {
         let (g, _) = guard(1);
-        g.claim("wh_1", LEASE).unwrap();
-        assert_eq!(g.claim("wh_2", LEASE).unwrap(), Claim::AtCapacity);
-        g.release("wh_1").unwrap();
-        assert_eq!(g.claim("wh_2", LEASE).unwrap(), Claim::Acquired);
+        let (_, t) = claim(&g, "wh_1", LEASE);
+        assert_eq!(claim(&g, "wh_2", LEASE).0, Claim::AtCapacity);
+        g.release("wh_1", &t).unwrap();
+        assert_eq!(claim(&g, "wh_2", LEASE).0, Claim::Acquired);
     }
 
     #[test]
     fn unusable_ids_are_refused_and_absurd_leases_do_not_panic() {
         let (g, _) = guard(10);
+        let t = token();
         for id in [String::new(), "w".repeat(MAX_WEBHOOK_ID_LEN + 1)] {
             assert_eq!(
-                g.claim(&id, LEASE).unwrap_err().code(),
+                g.claim(&id, &t, LEASE).unwrap_err().code(),
                 ErrorCode::MalformedEnvelope
             );
             assert_eq!(
-                g.complete(&id).unwrap_err().code(),
+                g.complete(&id, &t).unwrap_err().code(),
                 ErrorCode::MalformedEnvelope
             );
+            assert_eq!(g.renew(&id, &t, LEASE).unwrap(), Held::Lost);
         }
         assert_eq!(
-            g.claim(&"w".repeat(MAX_WEBHOOK_ID_LEN), LEASE).unwrap(),
+            claim(&g, &"w".repeat(MAX_WEBHOOK_ID_LEN), LEASE).0,
             Claim::Acquired
         );
-        assert_eq!(g.claim("wh_1", Duration::MAX).unwrap(), Claim::Acquired);
-        assert_eq!(g.claim("wh_1", Duration::MAX).unwrap(), Claim::InProgress);
-        assert_eq!(g.claim("wh_0", Duration::ZERO).unwrap(), Claim::Acquired);
-        assert_eq!(g.claim("wh_0", Duration::ZERO).unwrap(), Claim::Acquired);
+        let (_, long) = claim(&g, "wh_1", Duration::MAX);
+        assert_eq!(claim(&g, "wh_1", Duration::MAX).0, Claim::InProgress);
+        assert_eq!(g.renew("wh_1", &long, Duration::MAX).unwrap(), Held::Held);
+        assert_eq!(claim(&g, "wh_0", Duration::ZERO).0, Claim::Acquired);
+        assert_eq!(claim(&g, "wh_0", Duration::ZERO).0, Claim::Acquired);
     }
 
     #[test]
@@ -347,8 +439,9 @@ mod tests {
                 .map(|_| {
                     let (g, id, barrier) = (Arc::clone(&g), id.clone(), Arc::clone(&barrier));
                     std::thread::spawn(move || {
+                        let t = token();
                         barrier.wait();
-                        g.claim(&id, LEASE).unwrap()
+                        g.claim(&id, &t, LEASE).unwrap()
                     })
                 })
                 .collect();
@@ -364,7 +457,7 @@ mod tests {
     #[test]
     fn debug_shows_size_not_ids() {
         let (g, _) = guard(10);
-        g.claim("wh_secretish", LEASE).unwrap();
+        claim(&g, "wh_secretish", LEASE);
         let dbg = format!("{g:?}");
         assert!(dbg.contains("ids: 1"), "{dbg}");
         assert!(!dbg.contains("wh_secretish"), "{dbg}");

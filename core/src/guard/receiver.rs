@@ -8,7 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use crate::decided::DEFAULT_CLAIM_LEASE;
 use crate::error::WebhookError;
-use crate::guard::{Claim, ReceiveOutcome, WebhookGuard};
+use crate::guard::flow::GuardFlow;
+use crate::guard::renew::Renewal;
+use crate::guard::{Claim, ClaimToken, Held, ReceiveOutcome, WebhookGuard};
 use crate::receiver::WebhookReceiver;
 use crate::webhook::Webhook;
 
@@ -30,6 +32,7 @@ use crate::webhook::Webhook;
 ///         };
 ///         let finished = delivery.finish(succeeded);
 ///         if let Some(e) = &finished.guard_error { eprintln!("duplicate guard: {e}"); }
+///         if finished.claim_lost { eprintln!("duplicate guard: the claim was lost"); }
 ///         (finished.outcome.http_status(), finished.outcome.public_message())
 ///     }
 /// };
@@ -40,22 +43,41 @@ pub struct GuardedReceiver {
     receiver: WebhookReceiver,
     guard: Arc<dyn WebhookGuard>,
     lease: Duration,
+    renew: bool,
 }
 
 impl GuardedReceiver {
-    /// Guards `receiver` with `guard`, with the default lease (5 minutes).
+    /// Guards `receiver` with `guard`, with the default lease (5 minutes), renewed in the
+    /// background while a handler runs.
     pub fn new(receiver: WebhookReceiver, guard: Arc<dyn WebhookGuard>) -> Self {
         GuardedReceiver {
             receiver,
             guard,
             lease: DEFAULT_CLAIM_LEASE,
+            renew: true,
         }
     }
 
-    /// The same, claiming webhooks for `lease` (longer than the handler can run).
+    /// The same, claiming webhooks for `lease`. With renewal (the default) a claim lasts as
+    /// long as its handler runs, plus at most `lease` if the process dies: a short lease
+    /// lets a redelivery after a crash run sooner. Without renewal, the lease must be longer
+    /// than any handler can run.
     pub fn with_lease(mut self, lease: Duration) -> Self {
         self.lease = lease;
         self
+    }
+
+    /// The same, renewing claims in the background while handlers run (`true`, the default:
+    /// every [`GuardFlow::renew_interval`], from one thread per process) or not (`false`: a
+    /// handler slower than the lease may then be run again by a redelivery).
+    pub fn with_renewal(mut self, renew: bool) -> Self {
+        self.renew = renew;
+        self
+    }
+
+    /// Whether claims are renewed while handlers run.
+    pub fn renews(&self) -> bool {
+        self.renew
     }
 
     /// The receiver.
@@ -100,12 +122,25 @@ impl GuardedReceiver {
     /// # Errors
     /// The guard's errors.
     pub fn admit(&self, webhook: Webhook) -> Result<GuardedDelivery, WebhookError> {
-        let claim = self.guard.claim(webhook.id(), self.lease)?;
+        let flow = GuardFlow::new(webhook.id(), self.lease)?;
+        let claim = self.guard.claim(webhook.id(), flow.token(), self.lease)?;
         let held = claim.should_process().then(|| Arc::clone(&self.guard));
+        let renewal = match &held {
+            Some(guard) if self.renew => Some(Renewal::start(
+                Arc::clone(guard),
+                flow.webhook_id(),
+                flow.token(),
+                flow.lease(),
+                flow.renew_interval(),
+            )),
+            _ => None,
+        };
         Ok(GuardedDelivery {
             webhook,
             claim,
+            flow,
             held,
+            renewal,
         })
     }
 }
@@ -115,6 +150,7 @@ impl fmt::Debug for GuardedReceiver {
         f.debug_struct("GuardedReceiver")
             .field("receiver", &self.receiver)
             .field("lease", &self.lease)
+            .field("renew", &self.renew)
             .finish_non_exhaustive()
     }
 }
@@ -125,8 +161,11 @@ impl fmt::Debug for GuardedReceiver {
 pub struct GuardedDelivery {
     webhook: Webhook,
     claim: Claim,
+    flow: GuardFlow,
     /// The guard while this delivery holds the claim.
     held: Option<Arc<dyn WebhookGuard>>,
+    /// The background renewal while the handler runs.
+    renewal: Option<Renewal>,
 }
 
 impl GuardedDelivery {
@@ -147,9 +186,35 @@ impl GuardedDelivery {
         self.claim.should_process()
     }
 
-    /// Step two: records the handler's result and returns the answer. After success the id
+    /// This delivery's claim token (the guard stores it as the holder).
+    pub fn token(&self) -> &ClaimToken {
+        self.flow.token()
+    }
+
+    /// Whether this delivery still holds its claim, as far as it knows: `false` once a
+    /// renewal found it lost (its lease lapsed and another delivery claimed the id).
+    pub fn holds_claim(&self) -> bool {
+        self.held.is_some() && !self.renewal.as_ref().is_some_and(|r| r.state().lost())
+    }
+
+    /// Renews the claim now, for the lease (for a handler that wants to check, before an
+    /// effect it cannot undo, that the webhook is still its own). [`Held::Lost`] for a
+    /// delivery that holds no claim.
+    ///
+    /// # Errors
+    /// The guard's errors.
+    pub fn renew(&self) -> Result<Held, WebhookError> {
+        match &self.held {
+            Some(guard) => guard.renew(self.webhook.id(), self.flow.token(), self.flow.lease()),
+            None => Ok(Held::Lost),
+        }
+    }
+
+    /// Step two: records the handler's result and returns the answer (apply
+    /// [`ReceiveOutcome::handler_succeeded`] to the handler's result). After success the id
     /// is completed (duplicates get 200 for the guard's retention window); after failure it
-    /// is released (Kompliant's retry is processed). For a delivery that was not to be
+    /// is released (Kompliant's retry is processed); either only while this delivery holds
+    /// the claim ([`Finished::claim_lost`] otherwise). For a delivery that was not to be
     /// processed, `succeeded` is ignored and the answer is the claim's.
     pub fn finish(mut self, succeeded: bool) -> Finished {
         let Some(guard) = self.held.take() else {
@@ -159,26 +224,33 @@ impl GuardedDelivery {
                     .outcome()
                     .unwrap_or(ReceiveOutcome::after_handler(succeeded)),
                 guard_error: None,
+                claim_lost: false,
             };
         };
-        let id = self.webhook.id();
+        let renewal = self.renewal.take();
+        let lost_while_running = renewal.as_ref().is_some_and(|r| r.state().lost());
+        drop(renewal);
+        let (id, token) = (self.webhook.id(), self.flow.token());
         let recorded = if succeeded {
-            guard.complete(id)
+            guard.complete(id, token)
         } else {
-            guard.release(id)
+            guard.release(id, token)
         };
-        Finished {
-            outcome: ReceiveOutcome::after_handler(succeeded),
-            guard_error: recorded.err(),
-        }
+        self.flow.finish(succeeded, recorded, lost_while_running)
+    }
+
+    /// The text to log for a [`Finished::claim_lost`] of this delivery.
+    pub fn claim_lost_message(&self, succeeded: bool) -> String {
+        self.flow.claim_lost_message(succeeded)
     }
 }
 
 impl Drop for GuardedDelivery {
     fn drop(&mut self) {
+        self.renewal.take();
         if let Some(guard) = self.held.take() {
             // Nothing to report to: the claim lapses with its lease if this fails too.
-            let _ = guard.release(self.webhook.id());
+            let _ = guard.release(self.webhook.id(), self.flow.token());
         }
     }
 }
@@ -206,6 +278,12 @@ pub struct Finished {
     /// would make Kompliant redeliver it for sure), and a failed one's claim lapses with its
     /// lease.
     pub guard_error: Option<WebhookError>,
+    /// Whether the claim was found lost (a renewal, or the final complete or release, found
+    /// another delivery holding it, or the id completed): log it
+    /// ([`GuardedDelivery::claim_lost_message`]). A successful handler may then have run
+    /// twice; nothing of the other delivery's claim was changed. The answer stays
+    /// `outcome`'s.
+    pub claim_lost: bool,
 }
 
 #[cfg(test)]
@@ -324,16 +402,19 @@ mod tests {
     struct BrokenGuard;
 
     impl WebhookGuard for BrokenGuard {
-        fn claim(&self, _: &str, _: Duration) -> Result<Claim, WebhookError> {
+        fn claim(&self, _: &str, _: &ClaimToken, _: Duration) -> Result<Claim, WebhookError> {
             Ok(Claim::Acquired)
         }
-        fn complete(&self, _: &str) -> Result<(), WebhookError> {
+        fn renew(&self, id: &str, token: &ClaimToken, _: Duration) -> Result<Held, WebhookError> {
+            self.complete(id, token)
+        }
+        fn complete(&self, _: &str, _: &ClaimToken) -> Result<Held, WebhookError> {
             Err(WebhookError::Internal {
                 detail: "store unreachable".into(),
             })
         }
-        fn release(&self, id: &str) -> Result<(), WebhookError> {
-            self.complete(id)
+        fn release(&self, id: &str, token: &ClaimToken) -> Result<Held, WebhookError> {
+            self.complete(id, token)
         }
     }
 
@@ -350,6 +431,73 @@ mod tests {
         let failed = r.begin(&body(&secret, "wh_1", 0)).unwrap().finish(false);
         assert_eq!(failed.outcome.http_status(), 500);
         assert!(failed.guard_error.is_some());
+    }
+
+    /// The run: a lease of 300 ms and a handler of 1 s (over three leases), with a
+    /// redelivery arriving while the handler runs.
+    fn slow_handler_with_redelivery(renew: bool) -> (Claim, Finished, Option<Finished>) {
+        let (r, secret, _, _) = setup();
+        let guard = Arc::new(MemoryGuard::new());
+        let r = GuardedReceiver::new(r.receiver().clone(), guard)
+            .with_lease(Duration::from_millis(300))
+            .with_renewal(renew);
+        let first = r.begin(&body(&secret, "wh_slow", 0)).unwrap();
+        assert!(first.should_process());
+        std::thread::sleep(Duration::from_millis(1000));
+        let second = r.begin(&body(&secret, "wh_slow", 1)).unwrap();
+        let second_claim = second.claim();
+        // The first attempt fails after all: its release must not free the second's claim.
+        let first_done = first.finish(false);
+        let second_done = second.should_process().then(|| second.finish(true));
+        (second_claim, first_done, second_done)
+    }
+
+    #[test]
+    fn a_handler_slower_than_its_lease_keeps_its_claim_while_it_runs() {
+        let (second, first, _) = slow_handler_with_redelivery(true);
+        assert_eq!(second, Claim::InProgress);
+        assert_eq!(first.outcome.http_status(), 500);
+        assert!(!first.claim_lost);
+    }
+
+    #[test]
+    fn without_renewal_a_stale_holder_learns_it_lost_and_changes_nothing() {
+        let (second, first, second_done) = slow_handler_with_redelivery(false);
+        assert_eq!(second, Claim::Acquired);
+        assert!(first.claim_lost, "{first:?}");
+        // The second delivery's claim survived the first's release: it completes as holder.
+        let second_done = second_done.unwrap();
+        assert_eq!(second_done.outcome, ReceiveOutcome::Processed);
+        assert!(!second_done.claim_lost);
+    }
+
+    #[test]
+    fn a_delivery_can_renew_and_check_its_claim() {
+        let (r, secret, guard, clock) = setup();
+        let r = r.with_renewal(false);
+        let delivery = r.begin(&body(&secret, "wh_1", 0)).unwrap();
+        assert!(delivery.holds_claim());
+        clock.advance(Duration::from_secs(50));
+        assert_eq!(delivery.renew().unwrap(), Held::Held);
+        clock.advance(Duration::from_secs(50));
+        assert_eq!(
+            r.begin(&body(&secret, "wh_1", 1)).unwrap().claim(),
+            Claim::InProgress
+        );
+        assert_eq!(
+            guard
+                .claim("wh_1", delivery.token(), Duration::from_secs(1))
+                .unwrap(),
+            Claim::InProgress
+        );
+        let duplicate = r.begin(&body(&secret, "wh_1", 2)).unwrap();
+        assert!(!duplicate.holds_claim());
+        assert_eq!(duplicate.renew().unwrap(), Held::Lost);
+        let done = delivery.finish(true);
+        assert_eq!(
+            (done.outcome, done.claim_lost),
+            (ReceiveOutcome::Processed, false)
+        );
     }
 
     #[test]
