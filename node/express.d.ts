@@ -27,14 +27,32 @@ export interface WebhookRouteOptions<Context extends unknown[]> {
   onError?: (error: unknown, ...context: Context) => unknown;
   /**
    * A duplicate guard (`MemoryGuard`, `RedisGuard` from `kompliant-webhooks/redis`, or your
-   * own `Guard`): each webhook id is claimed before `onWebhook` runs. A duplicate of a
-   * processed webhook is answered 200 and one still in progress 503, without calling
-   * `onWebhook`; the id is completed when it resolves and released when it throws, so
-   * Kompliant's retry is processed. A failed claim is answered 500 (`INTERNAL`).
+   * own `Guard`): each webhook id is claimed, with a fresh token, before `onWebhook` runs. A
+   * duplicate of a processed webhook is answered 200 and one still in progress 503, without
+   * calling `onWebhook`. While it runs the claim is renewed (a third of the lease, see
+   * `renew`). Then the id is completed if the handler succeeded and released if it failed,
+   * so Kompliant's retry is processed. The rule of a failure is the core's, as in every
+   * language: the handler threw or rejected, or it answered with a response of status 400 or
+   * more, which is, per adapter: Express, a response the handler sent itself
+   * (`res.statusCode` once `res.headersSent`); Fastify, a reply it sent itself
+   * (`reply.statusCode` once `reply.sent`); fetch, a `Response` it returned (that Response is
+   * sent). A failed claim is answered 500 (`INTERNAL`); a claim found lost (another delivery
+   * took it after its lease lapsed: the webhook may run twice) goes to `onError` as an
+   * `InternalError` with the core's message.
    */
   guard?: Guard;
-  /** How long a claim lasts, in seconds (default 300): longer than `onWebhook` can run. */
+  /**
+   * How long a claim lasts, in seconds (default 300; a `RedisGuard` with its own
+   * `leaseSeconds` uses that one). Renewed while `onWebhook` runs: a short lease lets a
+   * redelivery after a crash run sooner.
+   */
   leaseSeconds?: number;
+  /**
+   * Renew the claim every third of the lease while `onWebhook` runs (default `true`). With
+   * `false`, `leaseSeconds` must be longer than `onWebhook` can run, or a redelivery may run
+   * the webhook again.
+   */
+  renew?: boolean;
 }
 
 /** The middleware: an Express request handler (also mountable as a sub-application). */
@@ -47,7 +65,9 @@ export interface KompliantWebhookMiddleware<Req, Res> {
  * itself (or uses the Buffer of a preceding `express.raw()`), decrypts it, calls
  * `onWebhook(webhook, req, res)`, and answers 200, or the refusal's `httpStatus` with its
  * `publicMessage` (503 for an unknown key, 400 for a forged or malformed body, 413 for a
- * body over `maxBodyBytes`). If your handler sends a response itself, that response stands.
+ * body over `maxBodyBytes`). If your handler sends a response itself, that response stands;
+ * with a `guard`, one of status 400 or more (`res.statusCode` once `res.headersSent`) means it
+ * failed (the core's rule): the claim is released.
  *
  * Mount it with `app.use(path, …)` BEFORE `express.json()`: it checks this when mounted and
  * throws at start-up if a JSON body parser would run first on its path. At request time it

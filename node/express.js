@@ -47,11 +47,21 @@ function checkMount(parent, mountpath) {
  *   when the keyring file changes);
  * - `onWebhook(webhook, req, res)`: your handler (may be async). Answer 200 is sent after it
  *   resolves unless it sent a response itself; if it throws, the answer is 500 (Kompliant
- *   retries later);
+ *   retries later). With a `guard`, a handler that throws or sent a response of status 400
+ *   or more itself has failed: its claim is released, so Kompliant's retry is processed;
  * - `onError(error, req, res)`: sees every refused webhook and handler failure (default:
  *   one line on stderr).
  * Refused webhooks are answered with `error.httpStatus` and `error.publicMessage`.
  */
+/**
+ * The status of the response the handler sent itself (`res.statusCode` once headers are sent),
+ * or `null`: with a guard, a handler that answered 400 or more failed (the core's rule) and
+ * its claim is released.
+ */
+function sentStatus(result, req, res) {
+  return res.headersSent ? res.statusCode : null;
+}
+
 function webhookMiddleware(options) {
   const getReceiver = receiverSource(options, WHERE);
 
@@ -84,7 +94,7 @@ function webhookMiddleware(options) {
       next(err);
       return;
     }
-    send(res, await deliver(receiver, body, options, [req, res]));
+    send(res, await deliver(receiver, body, options, [req, res], sentStatus));
   }
 
   /** Sends `answer` unless the handler already answered. */

@@ -14,7 +14,9 @@ export interface WebhookPluginOptions extends WebhookRouteOptions<[request: Fast
  * scope it replaces the content-type parsers so the route gets the raw body (other routes
  * keep theirs); it decrypts the body, calls `onWebhook(webhook, request, reply)` and answers
  * 200, or the refusal's `httpStatus` with its `publicMessage`; `HANDLER_FAILURE_STATUS` (500) if the handler throws or rejects.
- * If the handler sends a reply itself, that reply stands.
+ * If the handler sends a reply itself, that reply stands; with a `guard`, a reply of status
+ * 400 or more it sent (`reply.statusCode` once `reply.sent`) means it failed (the core's
+ * rule): the claim is released.
  */
 export declare const webhookPlugin: FastifyPluginCallback<WebhookPluginOptions>;
 

@@ -10,6 +10,15 @@ const { receiverSource, receiverFor, readNodeStream, deliver } = require('./lib/
 const WHERE = 'webhookPlugin';
 
 /**
+ * The status of the reply the handler sent itself (`reply.statusCode` once `reply.sent`), or
+ * `null`: with a guard, a handler that answered 400 or more failed (the core's rule) and its
+ * claim is released.
+ */
+function sentStatus(result, request, reply) {
+  return reply.sent ? reply.statusCode : null;
+}
+
+/**
  * Fastify plugin options: `path` (default `/webhooks`, under the register prefix),
  * `receiver` (a WebhookReceiver or a function returning one), `onWebhook(webhook, request,
  * reply)` and `onError(error, request, reply)` as for the Express middleware.
@@ -33,7 +42,7 @@ function webhookPlugin(fastify, options, done) {
     if (!answer) {
       const raw = request.body;
       const body = raw && typeof raw.on === 'function' ? await readNodeStream(raw, source.receiver.maxBodyBytes) : Buffer.alloc(0);
-      answer = await deliver(source.receiver, body, options, [request, reply]);
+      answer = await deliver(source.receiver, body, options, [request, reply], sentStatus);
     }
     if (reply.sent) return reply;
     if (answer.status === 413) reply.header('Connection', 'close');

@@ -8,6 +8,8 @@ import type { WebhookRouteOptions } from './express.js';
  * reads the raw body, decrypts it, calls `onWebhook(webhook, request)` and answers 200 (or
  * the Response your handler returns), or the refusal's `httpStatus` with its
  * `publicMessage`; `HANDLER_FAILURE_STATUS` (500) if the handler throws or rejects; 500 if the body was already read.
+ * With a `guard`, a returned Response of status 400 or more means the handler failed (the
+ * core's rule): the claim is released and that Response is sent.
  */
 export declare function webhookHandler(options: WebhookRouteOptions<[request: Request]>): (request: Request) => Promise<Response>;
 

@@ -10,6 +10,15 @@ const WHERE = 'webhookHandler';
 const TEXT = { 'content-type': 'text/plain; charset=utf-8' };
 
 /**
+ * The status of a `Response` the handler returned, or `null`: with a guard, a handler that
+ * returns a Response of status 400 or more failed (the core's rule): its claim is released
+ * and that Response is sent.
+ */
+function responseStatus(result) {
+  return result instanceof Response ? result.status : null;
+}
+
+/**
  * A fetch-style handler. Options: `receiver` (a WebhookReceiver or a function returning
  * one), `onWebhook(webhook, request)` (may return a Response to send instead of 200 "ok"),
  * `onError(error, request)`.
@@ -32,7 +41,7 @@ function webhookHandler(options) {
     const source = await receiverFor(getReceiver, options, [request]);
     if (source.answer) return respond(source.answer);
     const body = await readWebStream(request.body, source.receiver.maxBodyBytes);
-    const answer = await deliver(source.receiver, body, options, [request]);
+    const answer = await deliver(source.receiver, body, options, [request], responseStatus);
     if (answer.handlerResult instanceof Response) return answer.handlerResult;
     return respond(answer);
   };

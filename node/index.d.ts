@@ -709,19 +709,30 @@ export declare const CLAIMS: readonly Claim[];
 /** The core's default lease of a claim, in seconds (300). */
 export declare const DEFAULT_CLAIM_LEASE_SECONDS: number;
 
+/** What a holder's `renew`, `complete` or `release` found (the core's `Held`). */
+export type Held = 'HELD' | 'LOST';
+
 /**
  * A duplicate guard: makes each webhook's handler run once although Kompliant delivers at
- * least once. Methods may return values or Promises.
- * - `claim(webhookId, leaseSeconds)` must be ATOMIC: of concurrent claims of one id at most
- *   one answers `ACQUIRED`; the claim lapses after `leaseSeconds`.
- * - `complete(webhookId)`: remember the id as processed for the retention window (even if
- *   its lease lapsed).
- * - `release(webhookId)`: forget an id in progress after a failure; never a completed one.
+ * least once. Claims are fenced: the adapter makes a fresh `token` for each delivery and every
+ * call names it, so only the claim's holder can renew, complete or release it. Methods may
+ * return values or Promises.
+ * - `claim(webhookId, token, leaseSeconds)` must be ATOMIC: of concurrent claims of one id at
+ *   most one answers `ACQUIRED` (the id is then held by `token`); the claim lapses after
+ *   `leaseSeconds` unless renewed.
+ * - `renew(webhookId, token, leaseSeconds)`: while `token` holds the claim, extend it to
+ *   `leaseSeconds` from now and answer `HELD`; otherwise change nothing and answer `LOST`.
+ * - `complete(webhookId, token)`: remember the id as processed for the retention window if
+ *   `token` holds the claim or the lapsed claim is still free (`HELD`); otherwise `LOST`.
+ * - `release(webhookId, token)`: forget `token`'s claim after a failure (`HELD`); never a
+ *   completed id nor another holder's claim (`LOST`).
+ * A guard without one of the four methods is refused by the adapters with a `TypeError`.
  */
 export interface Guard {
-  claim(webhookId: string, leaseSeconds: number): Claim | string | Promise<Claim | string>;
-  complete(webhookId: string): unknown;
-  release(webhookId: string): unknown;
+  claim(webhookId: string, token: string, leaseSeconds: number): Claim | string | Promise<Claim | string>;
+  renew(webhookId: string, token: string, leaseSeconds: number): Held | string | Promise<Held | string>;
+  complete(webhookId: string, token: string): Held | string | Promise<Held | string>;
+  release(webhookId: string, token: string): Held | string | Promise<Held | string>;
 }
 
 /** How one delivery ended and what to answer (the core's `ReceiveOutcome`). */
@@ -747,12 +758,17 @@ export interface ReceiveOutcome {
 export declare class MemoryGuard implements Guard {
   /** @throws {RangeError} for a bad `maxEntries` or `retentionSeconds`. */
   constructor(options?: { maxEntries?: number; retentionSeconds?: number });
-  /** Claims `webhookId` for `leaseSeconds` (default 300). */
-  claim(webhookId: string, leaseSeconds?: number): Claim;
-  /** Records `webhookId` as processed. */
-  complete(webhookId: string): void;
-  /** Gives up the claim on `webhookId` (never a completed one). */
-  release(webhookId: string): void;
+  /**
+   * Claims `webhookId` under `token` for `leaseSeconds` (default 300).
+   * @throws {InternalError} for a token that is not 1-64 letters, digits, `_` or `-`.
+   */
+  claim(webhookId: string, token: string, leaseSeconds?: number): Claim;
+  /** Extends `token`'s claim to `leaseSeconds` (default 300) from now; `LOST` if not its own. */
+  renew(webhookId: string, token: string, leaseSeconds?: number): Held;
+  /** Records `webhookId` as processed; `LOST` (nothing changed) if another holder has it. */
+  complete(webhookId: string, token: string): Held;
+  /** Gives up `token`'s claim on `webhookId` (never a completed id nor another's claim). */
+  release(webhookId: string, token: string): Held;
   /** Number of ids held. */
   readonly size: number;
   /** Largest number of ids held. */
@@ -770,6 +786,14 @@ export declare function outcomeForClaim(claim: string): ReceiveOutcome | null;
 
 /** The outcome of a claimed delivery once the handler ran. */
 export declare function outcomeAfterHandler(succeeded: boolean): ReceiveOutcome;
+
+/**
+ * Whether a handler succeeded, the one rule of every adapter in every language (the core's
+ * `ReceiveOutcome.handler_succeeded`): it failed when it threw or rejected (`raised`), or
+ * answered with a response of status 400 or more (`status`; `null` when it answered nothing
+ * of its own). A failed handler's claim is released so Kompliant's retry is processed.
+ */
+export declare function handlerSucceeded(raised: boolean, status?: number | null): boolean;
 
 /**
  * Root of the errors this package throws for a failed check or call. `message` is for

@@ -10,7 +10,7 @@ const { WebhookReceiver } = require('./lib/receiver.js');
 const { Webhook } = require('./lib/webhook.js');
 const { sealWebhook, SealedEnvelope, generateWebhookSecret, addToKeyringFile } = require('./lib/seal.js');
 const { KompliantClient, CreatedWebhookKey } = require('./lib/client.js');
-const { MemoryGuard, CLAIMS, DEFAULT_CLAIM_LEASE_SECONDS, outcomeForClaim, outcomeAfterHandler } = require('./lib/guard.js');
+const { MemoryGuard, CLAIMS, DEFAULT_CLAIM_LEASE_SECONDS, outcomeForClaim, outcomeAfterHandler, handlerSucceeded } = require('./lib/guard.js');
 
 /** Every stable error code, in documentation order (from the core). */
 const ERROR_CODES = Object.freeze(binding.errorCodes());
@@ -56,6 +56,7 @@ module.exports = {
   DEFAULT_CLAIM_LEASE_SECONDS,
   outcomeForClaim,
   outcomeAfterHandler,
+  handlerSucceeded,
   KompliantError: errors.KompliantError,
   WebhookError: errors.WebhookError,
   ApiError: errors.ApiError,

@@ -23,6 +23,7 @@ export const CLAIMS = m.CLAIMS;
 export const DEFAULT_CLAIM_LEASE_SECONDS = m.DEFAULT_CLAIM_LEASE_SECONDS;
 export const outcomeForClaim = m.outcomeForClaim;
 export const outcomeAfterHandler = m.outcomeAfterHandler;
+export const handlerSucceeded = m.handlerSucceeded;
 export const KompliantError = m.KompliantError;
 export const WebhookError = m.WebhookError;
 export const ApiError = m.ApiError;

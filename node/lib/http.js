@@ -5,7 +5,7 @@
 // decided::HANDLER_FAILURE_STATUS).
 
 const binding = require('./native.js');
-const { WebhookError } = require('./errors.js');
+const { WebhookError, InternalError, native } = require('./errors.js');
 const { WebhookReceiver } = require('./receiver.js');
 const { checkFunction } = require('./internal.js');
 const guards = require('./guard.js');
@@ -131,14 +131,20 @@ async function refuse(err, options, context) {
   return refusal(err);
 }
 
+/** An adapter's `responseStatus` when its handler cannot answer with a response of its own. */
+const noResponse = () => null;
+
 /**
  * Decrypts `body` with `receiver` (from `receiverFor`) and runs `onWebhook(webhook,
  * ...context)`. Resolves to `{ status, text, handlerResult? }`: 200 after the handler; the
  * error's suggested status and public message if the webhook is refused (503 for an unknown
  * key: Kompliant retries); HANDLER_FAILURE_STATUS (500) if the handler throws or rejects,
  * whatever the error (Kompliant retries later). `onError` sees every failure.
+ * `responseStatus(handlerResult, ...context)` is the adapter's reading of the status of a
+ * response the handler answered with itself (`null`: none), for the core's handler-failure
+ * rule when a guard is used.
  */
-async function deliver(receiver, body, options, context) {
+async function deliver(receiver, body, options, context, responseStatus = noResponse) {
   const onError = options.onError ?? logError;
   let webhook;
   try {
@@ -147,7 +153,7 @@ async function deliver(receiver, body, options, context) {
     await report(onError, err, context);
     return refusal(err);
   }
-  if (options.guard !== undefined && options.guard !== null) return deliverGuarded(webhook, options, context);
+  if (options.guard !== undefined && options.guard !== null) return deliverGuarded(webhook, options, context, responseStatus);
   try {
     const handlerResult = await options.onWebhook(webhook, ...context);
     return { ...OK, handlerResult };
@@ -163,45 +169,71 @@ function answerFor(outcome, extra) {
 }
 
 /**
- * The core's guarded flow for a verified webhook: claim → the handler only if ACQUIRED →
- * complete after success, release after failure. A duplicate is answered from the core's
- * outcome (200 processed, 503 in progress or guard full) without calling the handler; a
- * failed claim is an INTERNAL (500) answer, reported to onError; a failed complete or
- * release is reported and does not change the answer.
+ * The lease of a delivery's claim: a guard's own fixed `leaseSeconds` (RedisGuard's option,
+ * which replaces the adapter's in its claims and renewals), else the adapter's, else the
+ * core's default.
  */
-async function deliverGuarded(webhook, options, context) {
+function leaseFor(guard, options) {
+  return typeof guard.leaseSeconds === 'number' ? guard.leaseSeconds : (options.leaseSeconds ?? undefined);
+}
+
+/**
+ * The core's guarded flow (`GuardFlow`) for a verified webhook, with the guard's I/O done
+ * here: claim with the flow's fresh token → the handler only if ACQUIRED, the claim renewed
+ * every `renewIntervalMs` while it runs (unless `options.renew === false`) → complete after
+ * success, release after failure (the core's `handlerSucceeded`: the handler threw, or
+ * answered with a response of status >= 400) → the core's answer. A duplicate is answered
+ * from the core's outcome (200 processed, 503 in progress or guard full) without calling the
+ * handler; a failed claim is an INTERNAL (500) answer, reported to onError; a failed renew,
+ * complete or release is reported and does not change the answer; a claim lost while the
+ * handler ran (the webhook may have been processed twice) is reported as an InternalError
+ * carrying the core's message.
+ */
+async function deliverGuarded(webhook, options, context, responseStatus) {
   const onError = options.onError ?? logError;
+  const reportError = (err) => report(onError, err, context);
   const { guard } = options;
-  const lease = options.leaseSeconds ?? guards.DEFAULT_CLAIM_LEASE_SECONDS;
+  let flow;
   let skip;
   try {
+    flow = native(() => new binding.GuardFlow(webhook.id, leaseFor(guard, options)));
     let claim;
     try {
-      claim = await guard.claim(webhook.id, lease);
+      claim = await guard.claim(webhook.id, flow.token, flow.leaseSeconds);
     } catch (err) {
       throw guards.guardFailure('claim', err);
     }
-    skip = guards.outcomeForClaim(claim);
+    skip = native(() => flow.claimed(guards.claimString(claim)));
   } catch (err) {
-    await report(onError, err, context);
+    await reportError(err);
     return refusal(err);
   }
-  if (skip) return answerFor(skip);
+  if (skip) return answerFor(guards.frozenOutcome(skip));
+
+  const renewal = options.renew === false ? null : guards.renewWhileRunning(guard, flow, reportError);
   let handlerResult;
-  let succeeded = true;
+  let raised = false;
   try {
     handlerResult = await options.onWebhook(webhook, ...context);
   } catch (err) {
-    succeeded = false;
-    await report(onError, err, context);
+    raised = true;
+    await reportError(err);
   }
-  const method = succeeded ? 'complete' : 'release';
+  await renewal?.stop();
+  const succeeded = guards.handlerSucceeded(raised, raised ? null : responseStatus(handlerResult, ...context));
+  const method = flow.settle(succeeded);
+  let held = null;
+  let guardFailed = false;
   try {
-    await guard[method](webhook.id);
+    held = await guard[method](webhook.id, flow.token);
   } catch (err) {
-    await report(onError, guards.guardFailure(method, err), context);
+    guardFailed = true;
+    await reportError(guards.guardFailure(method, err));
   }
-  return answerFor(guards.outcomeAfterHandler(succeeded), succeeded ? { handlerResult } : {});
+  const finished = flow.finish(succeeded, typeof held === 'string' ? held : null, guardFailed, renewal?.lost ?? false);
+  if (finished.guardError) await reportError(new InternalError(finished.guardError));
+  if (finished.claimLost) await reportError(new InternalError(`internal error: ${finished.message}`));
+  return answerFor(guards.frozenOutcome(finished.outcome), raised ? {} : { handlerResult });
 }
 
 async function report(onError, err, context) {

@@ -223,7 +223,7 @@ test('webhook receivers and the guards beside them never show the secret', () =>
   const ring = new k.Keyring({ [KEY_A]: b64(WEBHOOK_SECRET_A) });
   const receiver = new k.WebhookReceiver(ring, { maxBodyBytes: 4096 });
   const guard = new k.MemoryGuard();
-  assert.equal(guard.claim(receiver.decrypt(sealedWith(WEBHOOK_SECRET_A)).id), 'ACQUIRED');
+  assert.equal(guard.claim(receiver.decrypt(sealedWith(WEBHOOK_SECRET_A)).id, 'holderToken'), 'ACQUIRED');
   const handler = webhookHandler({ receiver, guard, onWebhook: () => {} });
   for (const obj of [receiver, guard, handler]) assertNoLeak(renderings(obj), [WEBHOOK_SECRET_A]);
   assert.match(util.inspect(receiver, { showHidden: true, depth: Infinity, getters: true }), /whk_20251121_01/);
@@ -437,17 +437,21 @@ function failingGuard(failing) {
     if (method === failing) throw new Error(`redis://:${GUARD_PASSWORD}@10.0.0.7:6379 refused ${method}`);
   };
   return {
-    async claim(id, lease) {
+    async claim(id, token, lease) {
       fail('claim');
-      return memory.claim(id, lease);
+      return memory.claim(id, token, lease);
     },
-    async complete(id) {
+    async renew(id, token, lease) {
+      fail('renew');
+      return memory.renew(id, token, lease);
+    },
+    async complete(id, token) {
       fail('complete');
-      memory.complete(id);
+      return memory.complete(id, token);
     },
-    async release(id) {
+    async release(id, token) {
       fail('release');
-      memory.release(id);
+      return memory.release(id, token);
     },
   };
 }

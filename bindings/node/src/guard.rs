@@ -1,7 +1,8 @@
-//! The duplicate guard: the core's [`core::MemoryGuard`], and the core's claim parsing and
-//! outcome mapping ([`core::Claim::parse`], [`core::ReceiveOutcome`]) for guards written in
-//! JavaScript (which are asynchronous, so the JS layer awaits them and asks the core what to
-//! answer).
+//! The duplicate guard: the core's [`core::MemoryGuard`] (fenced by [`core::ClaimToken`]s),
+//! and the core's parsing of guard answers ([`core::Claim::parse`], [`core::Held::parse`])
+//! and outcome mapping ([`core::ReceiveOutcome`]) for guards written in JavaScript, which are
+//! asynchronous: the JS layer awaits them and asks the core's [`core::GuardFlow`]
+//! (`crate::guard_flow`) what to do next.
 
 use std::time::Duration;
 
@@ -25,6 +26,58 @@ pub(crate) fn seconds(what: &str, value: Option<f64>, default: Duration) -> napi
             ))
         }),
     }
+}
+
+/// A claim token handed back by JavaScript (an `INTERNAL` error for anything no token).
+pub(crate) fn claim_token(token: &str) -> napi::Result<core::ClaimToken> {
+    core::ClaimToken::parse(token).map_err(|e| webhook_error(&e))
+}
+
+/// `text` cut for an error message (a guard's answer may be anything).
+fn quoted(text: &str) -> String {
+    format!("{:?}", text.chars().take(64).collect::<String>())
+}
+
+/// A guard's answer to `claim`, parsed by the core (an `INTERNAL` error for anything else: a
+/// guard answering nonsense is a receiver-side fault).
+pub(crate) fn parse_claim(claim: &str) -> napi::Result<core::Claim> {
+    core::Claim::parse(claim).ok_or_else(|| {
+        webhook_error(&core::WebhookError::Internal {
+            detail: format!(
+                "the duplicate guard's claim() answered {}, not one of {}",
+                quoted(claim),
+                claims().join(", ")
+            ),
+        })
+    })
+}
+
+/// A guard's answer to `renew`, `complete` or `release` (`method`), parsed by the core.
+pub(crate) fn parse_held(method: &str, held: &str) -> Result<core::Held, core::WebhookError> {
+    core::Held::parse(held).ok_or_else(|| core::WebhookError::Internal {
+        detail: format!(
+            "the duplicate guard's {method}() answered {}, not HELD or LOST",
+            quoted(held)
+        ),
+    })
+}
+
+/// A claim string checked by the core: the same string, or an `INTERNAL` error for anything
+/// that is not a claim (for guards parsing their store's replies).
+#[napi]
+pub fn check_claim(claim: String) -> napi::Result<String> {
+    guard(|| parse_claim(&claim).map(|c| c.as_str().to_owned()))
+}
+
+/// A `HELD`/`LOST` answer of `method` checked by the core: the same string, or an `INTERNAL`
+/// error for anything else.
+#[napi]
+pub fn check_held(method: String, held: String) -> napi::Result<String> {
+    guard(|| {
+        parse_held(&method, &held)
+            .map(|h| h.as_str().to_owned())
+            .map_err(|e| webhook_error(&e))
+    })
 }
 
 /// The core's in-process duplicate guard (see `MemoryGuard` in index.d.ts).
@@ -57,36 +110,50 @@ impl MemoryGuard {
         })
     }
 
-    /// Claims `webhookId` for `leaseSeconds` (default 300); the claim's string.
+    /// Claims `webhookId` under `token` for `leaseSeconds` (default 300); the claim's string.
     #[napi]
-    pub fn claim(&self, webhook_id: String, lease_seconds: Option<f64>) -> napi::Result<String> {
+    pub fn claim(
+        &self,
+        webhook_id: String,
+        token: String,
+        lease_seconds: Option<f64>,
+    ) -> napi::Result<String> {
         guard(|| {
             let lease = seconds("leaseSeconds", lease_seconds, DEFAULT_CLAIM_LEASE)?;
             self.inner
-                .claim(&webhook_id, lease)
+                .claim(&webhook_id, &claim_token(&token)?, lease)
                 .map(|c| c.as_str().to_owned())
                 .map_err(|e| webhook_error(&e))
         })
     }
 
-    /// Records `webhookId` as processed.
+    /// Extends `token`'s claim on `webhookId` to `leaseSeconds` (default 300) from now:
+    /// `HELD`, or `LOST` (nothing changed) when `token` no longer holds it.
     #[napi]
-    pub fn complete(&self, webhook_id: String) -> napi::Result<()> {
+    pub fn renew(
+        &self,
+        webhook_id: String,
+        token: String,
+        lease_seconds: Option<f64>,
+    ) -> napi::Result<String> {
         guard(|| {
-            self.inner
-                .complete(&webhook_id)
-                .map_err(|e| webhook_error(&e))
+            let lease = seconds("leaseSeconds", lease_seconds, DEFAULT_CLAIM_LEASE)?;
+            self.held(self.inner.renew(&webhook_id, &claim_token(&token)?, lease))
         })
     }
 
-    /// Gives up the claim on `webhookId` (never forgets a completed id).
+    /// Records `webhookId` as processed, if `token` holds the claim or the lapsed claim is
+    /// still free: `HELD`; otherwise `LOST` (nothing changed).
     #[napi]
-    pub fn release(&self, webhook_id: String) -> napi::Result<()> {
-        guard(|| {
-            self.inner
-                .release(&webhook_id)
-                .map_err(|e| webhook_error(&e))
-        })
+    pub fn complete(&self, webhook_id: String, token: String) -> napi::Result<String> {
+        guard(|| self.held(self.inner.complete(&webhook_id, &claim_token(&token)?)))
+    }
+
+    /// Gives up `token`'s claim on `webhookId`: `HELD`; `LOST` (nothing changed) for another
+    /// holder's claim or a completed id.
+    #[napi]
+    pub fn release(&self, webhook_id: String, token: String) -> napi::Result<String> {
+        guard(|| self.held(self.inner.release(&webhook_id, &claim_token(&token)?)))
     }
 
     /// Number of ids held.
@@ -108,6 +175,13 @@ impl MemoryGuard {
     }
 }
 
+impl MemoryGuard {
+    fn held(&self, held: Result<core::Held, core::WebhookError>) -> napi::Result<String> {
+        held.map(|h| h.as_str().to_owned())
+            .map_err(|e| webhook_error(&e))
+    }
+}
+
 /// How a delivery ended and what to answer (the core's `ReceiveOutcome`).
 #[napi(object)]
 pub struct NativeOutcome {
@@ -123,7 +197,7 @@ pub struct NativeOutcome {
     pub will_be_redelivered: bool,
 }
 
-fn outcome(o: core::ReceiveOutcome) -> NativeOutcome {
+pub(crate) fn outcome(o: core::ReceiveOutcome) -> NativeOutcome {
     NativeOutcome {
         name: o.as_str().to_owned(),
         http_status: u32::from(o.http_status()),
@@ -147,16 +221,7 @@ pub fn claims() -> Vec<String> {
 /// guard answering nonsense is a receiver-side fault).
 #[napi]
 pub fn claim_outcome(claim: String) -> napi::Result<Option<NativeOutcome>> {
-    let parsed = core::Claim::parse(&claim).ok_or_else(|| {
-        webhook_error(&core::WebhookError::Internal {
-            detail: format!(
-                "the duplicate guard's claim() answered {:?}, not one of {}",
-                claim.chars().take(64).collect::<String>(),
-                claims().join(", ")
-            ),
-        })
-    })?;
-    Ok(parsed.outcome().map(outcome))
+    Ok(parse_claim(&claim)?.outcome().map(outcome))
 }
 
 /// The outcome of a claimed delivery once the handler ran.
@@ -165,9 +230,24 @@ pub fn handler_outcome(succeeded: bool) -> NativeOutcome {
     outcome(core::ReceiveOutcome::after_handler(succeeded))
 }
 
+/// Whether a handler succeeded, the one rule of every adapter (the core's
+/// `ReceiveOutcome::handler_succeeded`): it failed when it threw or rejected (`raised`), or
+/// when it answered with a response whose status is 400 or more (`status`; `null` when it
+/// answered nothing of its own).
+#[napi]
+pub fn handler_succeeded(raised: bool, status: Option<u32>) -> bool {
+    // A status beyond u16 is no HTTP status; it counts as a failure.
+    let status = status.map(|s| u16::try_from(s).unwrap_or(u16::MAX));
+    core::ReceiveOutcome::handler_succeeded(raised, status)
+}
+
 /// The core's default lease of a claim, in seconds.
 #[napi]
-pub const DEFAULT_CLAIM_LEASE_SECONDS: f64 = 300.0;
+pub const DEFAULT_CLAIM_LEASE_SECONDS: f64 = DEFAULT_CLAIM_LEASE.as_secs() as f64;
+
+/// The core's default retention of a processed id, in seconds (the retry horizon).
+#[napi]
+pub const DEFAULT_COMPLETED_RETENTION_SECONDS: f64 = DEFAULT_COMPLETED_RETENTION.as_secs() as f64;
 
 #[cfg(test)]
 mod tests {
@@ -190,16 +270,45 @@ mod tests {
             DEFAULT_CLAIM_LEASE_SECONDS,
             DEFAULT_CLAIM_LEASE.as_secs_f64()
         );
+        assert_eq!(
+            DEFAULT_COMPLETED_RETENTION_SECONDS,
+            DEFAULT_COMPLETED_RETENTION.as_secs_f64()
+        );
+        assert_eq!(check_held("renew".into(), "LOST".into()).unwrap(), "LOST");
+        assert!(check_held("renew".into(), "lost".into()).is_err());
+        assert_eq!(check_claim("IN_PROGRESS".into()).unwrap(), "IN_PROGRESS");
     }
 
     #[test]
-    fn the_memory_guard_is_the_cores() {
-        let g = MemoryGuard::new(Some(1.0), Some(60.0)).unwrap();
-        assert_eq!(g.claim("a".into(), None).unwrap(), "ACQUIRED");
-        assert_eq!(g.claim("b".into(), None).unwrap(), "AT_CAPACITY");
-        g.complete("a".into()).unwrap();
-        g.release("a".into()).unwrap();
-        assert_eq!(g.claim("a".into(), None).unwrap(), "ALREADY_COMPLETED");
+    fn the_handler_failure_rule_is_the_cores() {
+        assert!(handler_succeeded(false, None));
+        assert!(handler_succeeded(false, Some(204)));
+        assert!(!handler_succeeded(false, Some(400)));
+        assert!(!handler_succeeded(false, Some(70_000)));
+        assert!(!handler_succeeded(true, Some(200)));
+    }
+
+    #[test]
+    fn the_memory_guard_is_the_cores_and_fences() {
+        let g = MemoryGuard::new(Some(2.0), Some(60.0)).unwrap();
+        let (t1, t2) = ("tokenOne".to_owned(), "tokenTwo".to_owned());
+        assert_eq!(g.claim("a".into(), t1.clone(), None).unwrap(), "ACQUIRED");
+        assert_eq!(
+            g.claim("a".into(), t2.clone(), None).unwrap(),
+            "IN_PROGRESS"
+        );
+        assert_eq!(g.renew("a".into(), t2.clone(), None).unwrap(), "LOST");
+        assert_eq!(g.release("a".into(), t2.clone()).unwrap(), "LOST");
+        assert_eq!(g.renew("a".into(), t1.clone(), None).unwrap(), "HELD");
+        assert_eq!(g.complete("a".into(), t1.clone()).unwrap(), "HELD");
+        assert_eq!(g.release("a".into(), t1.clone()).unwrap(), "LOST");
+        assert_eq!(
+            g.claim("a".into(), t2.clone(), None).unwrap(),
+            "ALREADY_COMPLETED"
+        );
+        assert_eq!(g.claim("b".into(), t2.clone(), None).unwrap(), "ACQUIRED");
+        assert_eq!(g.claim("c".into(), t2, None).unwrap(), "AT_CAPACITY");
+        assert!(g.claim("d".into(), "not a token".into(), None).is_err());
         assert!(MemoryGuard::new(Some(0.0), None).is_err());
         assert!(MemoryGuard::new(None, Some(-1.0)).is_err());
     }

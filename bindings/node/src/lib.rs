@@ -5,6 +5,8 @@
 //!
 //! - Receive path ([`keyring`], [`receiver`], [`event`], [`seal`]): synchronous, it is fast;
 //!   [`text`] hands the payload to V8 in the cheapest form.
+//! - Duplicate guard ([`guard`], [`guard_flow`], [`redis`]): the core's `MemoryGuard`, its
+//!   `GuardFlow` driven by the JS adapters, and its Redis protocol for `RedisGuard`.
 //! - API client ([`client`]): every call runs on libuv's thread pool and returns a Promise.
 //! - Errors ([`error`]): thrown as JS `Error`s carrying the stable code and fields as JSON.
 
@@ -12,7 +14,9 @@ pub mod client;
 pub mod error;
 pub mod event;
 pub mod guard;
+pub mod guard_flow;
 pub mod keyring;
 pub mod receiver;
+pub mod redis;
 pub mod seal;
 pub mod text;

@@ -34,8 +34,8 @@ import { webhookHandler } from 'kompliant-webhooks/fetch';
 import { RedisGuard } from 'kompliant-webhooks/redis';
 import { createClient as createRedisClient } from 'redis';
 import { Redis as IORedis } from 'ioredis';
-import { CLAIMS, DEFAULT_CLAIM_LEASE_SECONDS, MemoryGuard, outcomeForClaim } from 'kompliant-webhooks';
-import type { Claim, Guard, ReceiveOutcome } from 'kompliant-webhooks';
+import { CLAIMS, DEFAULT_CLAIM_LEASE_SECONDS, MemoryGuard, handlerSucceeded, outcomeForClaim } from 'kompliant-webhooks';
+import type { Claim, Guard, Held, ReceiveOutcome } from 'kompliant-webhooks';
 
 // Keys and receiving.
 const keyring: Keyring = Keyring.fromEnv();
@@ -198,12 +198,15 @@ console.log(ids, limit, profileName, codes.length);
 // Duplicate guards: the core's MemoryGuard, a guard of your own, RedisGuard over either client.
 const memory: Guard = new MemoryGuard({ maxEntries: 10_000, retentionSeconds: 7 * 24 * 3600 });
 const own: Guard = {
-  async claim(webhookId: string, leaseSeconds: number): Promise<Claim> {
-    return webhookId.length > leaseSeconds ? 'ACQUIRED' : 'IN_PROGRESS';
+  async claim(webhookId: string, token: string, leaseSeconds: number): Promise<Claim> {
+    return webhookId.length + token.length > leaseSeconds ? 'ACQUIRED' : 'IN_PROGRESS';
   },
-  complete: async () => {},
-  release: () => undefined,
+  renew: async (): Promise<Held> => 'HELD',
+  complete: async () => 'HELD',
+  release: () => 'LOST',
 };
+const held: Held = memory instanceof MemoryGuard ? memory.renew('wh_1', 'token', 60) : 'LOST';
+const failed: boolean = !handlerSucceeded(false, 500);
 const skipped: ReceiveOutcome | null = outcomeForClaim(CLAIMS[1] ?? 'ACQUIRED');
 keyring.retire('whk_20251121_01', 3600);
 const retiredAt: Date | undefined = keyring.retiredKeys()[0]?.expiresAt;
@@ -213,6 +216,11 @@ export const GUARDED: (request: Request) => Promise<Response> = webhookHandler({
   receiver,
   guard: nodeRedis,
   leaseSeconds: 120,
+  renew: true,
   onWebhook: () => undefined,
 });
-console.log(memory, own, skipped?.httpStatus, retiredAt, ioRedis.prefix, DEFAULT_CLAIM_LEASE_SECONDS);
+// @ts-expect-error a guard needs renew(): claims are renewed while the handler runs
+const unfenced: Guard = { claim: () => 'ACQUIRED', complete: () => 'HELD', release: () => 'HELD' };
+const fixedLease: number | null = nodeRedis.leaseSeconds;
+const renewed: Promise<Held> = ioRedis.renew('wh_1', 'token', 60);
+console.log(memory, own, skipped?.httpStatus, retiredAt, ioRedis.prefix, DEFAULT_CLAIM_LEASE_SECONDS, held, failed, fixedLease, renewed, unfenced);
