@@ -7,27 +7,41 @@
 //   const redis = await createClient({ url: process.env.REDIS_URL }).connect();
 //   app.use('/webhooks', webhookMiddleware({ receiver, guard: new RedisGuard(redis), onWebhook }));
 //
-// Each webhook id is one key, `prefix + id`: claim is `SET key in-progress NX PX lease`
-// (atomic in Redis), complete is `SET key done PX retention`, release a Lua script deleting
-// the key only while it holds `in-progress`, so a completed id is never released.
+// The protocol is the core's (kompliant_webhooks::redis, through the native module): each
+// webhook id is one key, `prefix + id`, holding `in-progress:<token>` while claimed or
+// `done` once processed; claim, renew, complete and release are its four Lua scripts (each
+// reads and writes one key, so it is atomic), run with EVALSHA (EVAL when Redis does not
+// have the script yet). Their answers are checked by the core. Nothing of the protocol is
+// written again here.
 
-const { DEFAULT_CLAIM_LEASE_SECONDS, optionalSeconds } = require('./lib/guard.js');
-const { INSPECT } = require('./lib/internal.js');
+const { createHash } = require('node:crypto');
+const binding = require('./lib/native.js');
+const { native } = require('./lib/errors.js');
+const { DEFAULT_CLAIM_LEASE_SECONDS } = require('./lib/guard.js');
+const { INSPECT, checkString } = require('./lib/internal.js');
 
-/** The default key prefix. */
-const DEFAULT_PREFIX = 'kompliant:webhook:';
-/** The default retention of a processed id, in seconds: 7 days, the retry horizon. */
-const DEFAULT_RETENTION_SECONDS = 7 * 24 * 60 * 60;
+const PROTOCOL = binding.redisProtocol();
 
-const IN_PROGRESS = 'in-progress';
-const DONE = 'done';
-const RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+/** The default key prefix (the core's `redis::DEFAULT_PREFIX`). */
+const DEFAULT_PREFIX = PROTOCOL.defaultPrefix;
+/** The default retention of a processed id, in seconds (the core's: 7 days, the retry horizon). */
+const DEFAULT_RETENTION_SECONDS = PROTOCOL.defaultRetentionSeconds;
 
+/** A script of the protocol with its SHA-1 (what EVALSHA names it by). */
+function script(source) {
+  return Object.freeze({ source, sha: createHash('sha1').update(source).digest('hex') });
+}
+const SCRIPTS = Object.freeze({
+  claim: script(PROTOCOL.claim),
+  renew: script(PROTOCOL.renew),
+  complete: script(PROTOCOL.complete),
+  release: script(PROTOCOL.release),
+});
+
+/** `seconds` as the script's milliseconds (the core's `redis::millis`); a RangeError if bad. */
 function millis(name, seconds) {
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new RangeError(`${name} must be a finite, positive number of seconds`);
-  }
-  return String(Math.max(1, Math.round(seconds * 1000)));
+  if (typeof seconds !== 'number') throw new RangeError(`${name} must be a finite, positive number of seconds`);
+  return native(() => binding.redisMillis(name, seconds));
 }
 
 /** A function sending one command (`[name, ...args]`) with the client's own API. */
@@ -38,11 +52,17 @@ function commandSender(client) {
   throw new TypeError('client must be a node-redis (v4 or later) or ioredis client: it has neither call() nor sendCommand()');
 }
 
+/** A reply as text (either client may answer a Buffer). */
+function text(reply) {
+  return Buffer.isBuffer(reply) ? reply.toString('utf8') : String(reply);
+}
+
 /**
  * A `Guard` in Redis. Options: `prefix` (default `kompliant:webhook:`; one per Kompliant
  * account if several share a Redis), `retentionSeconds` (default 7 days), `leaseSeconds`
- * (when given, replaces the lease the adapter asks for, so every process uses the same).
- * Redis errors propagate (a failed claim is answered 500 and Kompliant retries).
+ * (when given, replaces the adapter's lease in every claim and renewal, so every process
+ * uses the same; the adapters then renew at its pace). Redis errors propagate (a failed
+ * claim is answered 500 and Kompliant retries).
  */
 class RedisGuard {
   #send;
@@ -60,35 +80,56 @@ class RedisGuard {
 
   /** The Redis key of `webhookId`. */
   key(webhookId) {
-    return this.prefix + webhookId;
+    return this.prefix + checkString('webhookId', webhookId);
   }
 
-  /** Claims `webhookId` (SET NX PX): a `Claim`. */
-  async claim(webhookId, leaseSeconds = DEFAULT_CLAIM_LEASE_SECONDS) {
-    const key = this.key(webhookId);
-    const leaseMs = this.#leaseMs ?? millis('leaseSeconds', optionalSeconds('leaseSeconds', leaseSeconds) || 0.001);
-    // A key that expires between SET NX and GET is free again: try once more.
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if ((await this.#send(['SET', key, IN_PROGRESS, 'NX', 'PX', leaseMs])) !== null) return 'ACQUIRED';
-      const current = await this.#send(['GET', key]);
-      if (current === null || current === undefined) continue;
-      return String(current) === DONE ? 'ALREADY_COMPLETED' : 'IN_PROGRESS';
+  /** The guard's own lease in seconds (the `leaseSeconds` option), or `null`. */
+  get leaseSeconds() {
+    return this.#leaseMs === null ? null : Number(this.#leaseMs) / 1000;
+  }
+
+  /** Claims `webhookId` under `token` (the CLAIM script): a `Claim`. */
+  async claim(webhookId, token, leaseSeconds = DEFAULT_CLAIM_LEASE_SECONDS) {
+    const reply = await this.#run(SCRIPTS.claim, webhookId, token, this.#lease(leaseSeconds));
+    return native(() => binding.checkClaim(text(reply)));
+  }
+
+  /** Extends `token`'s claim on `webhookId` (the RENEW script): `HELD` or `LOST`. */
+  async renew(webhookId, token, leaseSeconds = DEFAULT_CLAIM_LEASE_SECONDS) {
+    return this.#held('renew', await this.#run(SCRIPTS.renew, webhookId, token, this.#lease(leaseSeconds)));
+  }
+
+  /** Records `webhookId` as processed for the retention window (the COMPLETE script): `HELD` or `LOST`. */
+  async complete(webhookId, token) {
+    return this.#held('complete', await this.#run(SCRIPTS.complete, webhookId, token, this.#retentionMs));
+  }
+
+  /** Gives up `token`'s claim on `webhookId` (the RELEASE script): `HELD` or `LOST`. */
+  async release(webhookId, token) {
+    return this.#held('release', await this.#run(SCRIPTS.release, webhookId, token));
+  }
+
+  #lease(leaseSeconds) {
+    return this.#leaseMs ?? millis('leaseSeconds', leaseSeconds);
+  }
+
+  #held(method, reply) {
+    return native(() => binding.checkHeld(method, text(reply)));
+  }
+
+  /** Runs a script on the key of `webhookId` with `token` (and `ms`): EVALSHA, else EVAL. */
+  async #run(s, webhookId, token, ms) {
+    const args = ['1', this.key(webhookId), checkString('token', token), ...(ms === undefined ? [] : [ms])];
+    try {
+      return await this.#send(['EVALSHA', s.sha, ...args]);
+    } catch (err) {
+      if (!String(err?.message).startsWith('NOSCRIPT')) throw err;
+      return this.#send(['EVAL', s.source, ...args]);
     }
-    return 'IN_PROGRESS';
-  }
-
-  /** Records `webhookId` as processed for the retention window. */
-  async complete(webhookId) {
-    await this.#send(['SET', this.key(webhookId), DONE, 'PX', this.#retentionMs]);
-  }
-
-  /** Deletes `webhookId`'s claim while it is in progress (never a completed id). */
-  async release(webhookId) {
-    await this.#send(['EVAL', RELEASE, '1', this.key(webhookId), IN_PROGRESS]);
   }
 
   toString() {
-    return `RedisGuard(prefix=${JSON.stringify(this.prefix)}, retentionSeconds=${Number(this.#retentionMs) / 1000}, leaseSeconds=${this.#leaseMs === null ? 'null' : Number(this.#leaseMs) / 1000})`;
+    return `RedisGuard(prefix=${JSON.stringify(this.prefix)}, retentionSeconds=${Number(this.#retentionMs) / 1000}, leaseSeconds=${this.leaseSeconds})`;
   }
 
   [INSPECT]() {
