@@ -63,8 +63,11 @@ from .guard import (
     Guard,
     GuardedDelivery,
     GuardedReceiver,
+    Held,
     MemoryGuard,
     ReceiveOutcome,
+    handler_succeeded,
+    new_claim_token,
 )
 from .aio import AsyncKompliantClient, AsyncStore
 from .errors import (
@@ -124,6 +127,9 @@ __all__ = [
     "MemoryGuard",
     "Guard",
     "Claim",
+    "Held",
+    "handler_succeeded",
+    "new_claim_token",
     "GuardedReceiver",
     "GuardedDelivery",
     "ReceiveOutcome",

@@ -1,5 +1,7 @@
 """What the framework adapters share: the receiver protocol, bounded body reading, the log
-lines for a refused webhook and a failed handler, and the answer to a failed handler."""
+lines for a refused webhook and a failed handler, the answer to a failed handler, and the end
+of a guarded delivery (the core's handler-failure rule, the guard's errors and lost claims
+logged)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from ._native import (
     ReceiveOutcome,
     Webhook,
     handler_failure_answer,
+    handler_succeeded,
 )
 from .errors import WebhookError
 from .guard import Guard
@@ -127,8 +130,13 @@ def log_not_processed(webhook: Webhook, outcome: ReceiveOutcome, remote: Optiona
     )
 
 
-def log_guard_error(delivery: GuardedDelivery) -> None:
-    """Logs (error) that the guard could not complete or release a claim; the answer stands."""
+def settle(delivery: GuardedDelivery, raised: bool, response_status: Optional[int] = None) -> ReceiveOutcome:
+    """Finishes a guarded delivery once the handler ran (or was kept from running) and returns
+    the outcome: the handler succeeded by the core's rule (``handler_succeeded``: it did not
+    raise and its response, if any, is below 400), so the claim is completed, or it failed
+    and the claim is released. Logs (error) a guard that could not record it, and a claim
+    found lost (the webhook may have been processed twice); the answer stands either way."""
+    outcome = delivery.finish(handler_succeeded(raised, response_status))
     error = delivery.guard_error
     if error is not None:
         logger.error(
@@ -137,3 +145,7 @@ def log_guard_error(delivery: GuardedDelivery) -> None:
             error.code,
             error,
         )
+    lost = delivery.claim_lost_message
+    if lost is not None:
+        logger.error("duplicate guard: %s", lost)
+    return outcome

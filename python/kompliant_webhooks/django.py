@@ -41,11 +41,11 @@ from ._adapter import (
     AnyGuard,
     SupportsDecrypt,
     guarded_receiver,
-    log_guard_error,
     log_handler_failure,
     log_not_processed,
     log_refusal,
     read_at_most,
+    settle,
 )
 from ._native import HANDLER_FAILURE_STATUS, ReceiveOutcome, Webhook
 from .errors import WebhookError
@@ -125,7 +125,7 @@ def webhook_view(
                 log_refusal(error, remote)
                 return refusal_response(error)
             if delivery is not None and not delivery.should_process:
-                outcome = delivery.finish(False)
+                outcome = settle(delivery, raised=False)
                 log_not_processed(webhook, outcome, remote)
                 return outcome_response(outcome)
             try:
@@ -133,13 +133,11 @@ def webhook_view(
             except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
                 log_handler_failure(webhook, remote)
                 if delivery is not None:
-                    delivery.finish(False)
-                    log_guard_error(delivery)
+                    settle(delivery, raised=True)
                 return handler_failure_response()
             response = HttpResponse(status=200) if result is None else result
             if delivery is not None:
-                delivery.finish(response.status_code < 400)
-                log_guard_error(delivery)
+                settle(delivery, raised=False, response_status=response.status_code)
             return response
 
         return csrf_exempt(require_POST(view))

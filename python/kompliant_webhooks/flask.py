@@ -46,11 +46,11 @@ from ._adapter import (
     AnyGuard,
     SupportsDecrypt,
     guarded_receiver,
-    log_guard_error,
     log_handler_failure,
     log_not_processed,
     log_refusal,
     read_at_most,
+    settle,
 )
 from ._native import HANDLER_FAILURE_STATUS, ReceiveOutcome, Webhook
 from .errors import WebhookError
@@ -139,7 +139,7 @@ def webhook_view(
                 log_refusal(error, request.remote_addr)
                 return refusal_response(error)
             if delivery is not None and not delivery.should_process:
-                outcome = delivery.finish(False)
+                outcome = settle(delivery, raised=False)
                 log_not_processed(webhook, outcome, request.remote_addr)
                 return outcome_response(outcome)
             try:
@@ -148,12 +148,10 @@ def webhook_view(
             except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
                 log_handler_failure(webhook, request.remote_addr)
                 if delivery is not None:
-                    delivery.finish(False)
-                    log_guard_error(delivery)
+                    settle(delivery, raised=True)
                 return handler_failure_response()
             if delivery is not None:
-                delivery.finish(response.status_code < 400)
-                log_guard_error(delivery)
+                settle(delivery, raised=False, response_status=response.status_code)
             return response
 
         return view

@@ -18,63 +18,76 @@ You supply the client (``redis.Redis``, or a ``redis.RedisCluster``: each webhoo
 configured as you need (TLS, authentication, timeouts, ``decode_responses`` either way); this
 module imports nothing from ``redis`` and the package does not depend on it.
 
-Each webhook id is one key, ``prefix + id``:
+The protocol is the core's (``kompliant_webhooks::redis`` in Rust; the Node guard runs the
+same): each webhook id is one key, ``prefix + id``, holding ``in-progress:<token>`` while a
+delivery holds the claim (expiring with the lease, renewed while the handler runs) or
+``done`` once processed (expiring after the retention). Each operation is one Lua script run
+with ``EVALSHA`` (``register_script``), reading and writing that one key, so it is atomic:
 
-- ``claim``: ``SET key in-progress NX PX lease``, atomic in Redis: of any number of
-  concurrent claims at most one is ``ACQUIRED``; otherwise the key's value says
-  ``ALREADY_COMPLETED`` or ``IN_PROGRESS``. A process that dies mid-handler loses its claim
-  when the lease ends.
-- ``complete``: ``SET key done PX retention`` (recorded even if the lease lapsed).
-- ``release``: a Lua script deleting the key only while it holds ``in-progress``, so a
-  completed id is never forgotten.
+- ``claim``: sets ``in-progress:<token>`` with the lease if the key is free (``ACQUIRED``);
+  otherwise answers ``ALREADY_COMPLETED`` (``done``) or ``IN_PROGRESS``.
+- ``renew``: extends the lease if the key still holds this token (``HELD``), else ``LOST``.
+- ``complete``: sets ``done`` with the retention if the key holds this token or is gone (the
+  lease lapsed and nobody claimed the id since): ``HELD``; else ``LOST``, nothing changed.
+- ``release``: deletes the key if it holds this token (``HELD``); a completed id or another
+  delivery's claim is left alone (``LOST``).
 
 Redis errors (connection refused, timeouts) propagate: a failed claim is answered 500 and
-Kompliant retries; a failed complete or release leaves the answer unchanged and is logged.
-Redis must keep the keys: do not run it with an eviction policy that may drop them early
-(``maxmemory-policy noeviction`` or a ``volatile-*`` policy with room to spare), and size it
-for the peak rate times the retention (about 100 bytes per id).
+Kompliant retries; a failed renewal is tried again at the next interval; a failed complete
+or release leaves the answer unchanged and is logged. Redis must keep the keys: do not run
+it with an eviction policy that may drop them early (``maxmemory-policy noeviction`` or a
+``volatile-*`` policy with room to spare), and size it for the peak rate times the retention
+(about 130 bytes per id).
+
+A key written by an earlier version of this package (``in-progress`` without a token) is
+another holder's claim: it is answered ``IN_PROGRESS`` until its lease lapses.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Tuple, Union
 
-from ._native import DEFAULT_RETENTION
-from .guard import Claim
+from ._native import (
+    CLAIMS,
+    DEFAULT_RETENTION,
+    HELDS,
+    REDIS_CLAIM_SCRIPT,
+    REDIS_COMPLETE_SCRIPT,
+    REDIS_DEFAULT_PREFIX,
+    REDIS_DONE,
+    REDIS_IN_PROGRESS_PREFIX,
+    REDIS_RELEASE_SCRIPT,
+    REDIS_RENEW_SCRIPT,
+    redis_millis,
+)
 
-__all__ = ["RedisGuard", "DEFAULT_PREFIX"]
+__all__ = ["RedisGuard", "DEFAULT_PREFIX", "DONE", "IN_PROGRESS_PREFIX"]
 
 #: The default key prefix.
-DEFAULT_PREFIX = "kompliant:webhook:"
-
-_IN_PROGRESS = "in-progress"
-_DONE = "done"
-
-# Deletes the key only while it is still in progress: a completed id is never released.
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1])
-end
-return 0
-"""
+DEFAULT_PREFIX: str = REDIS_DEFAULT_PREFIX
+#: The value of a processed id's key.
+DONE: str = REDIS_DONE
+#: The value of a claimed id's key is this followed by the holder's token.
+IN_PROGRESS_PREFIX: str = REDIS_IN_PROGRESS_PREFIX
 
 _Seconds = Union[float, timedelta]
 
 
 def _millis(value: _Seconds, what: str) -> int:
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    if not seconds > 0 or seconds != seconds or seconds == float("inf"):
+    if not seconds > 0 or seconds == float("inf"):
         raise ValueError(f"{what} must be a finite, positive number of seconds (got {seconds})")
-    return max(1, round(seconds * 1000))
+    return redis_millis(seconds)
 
 
-def _text(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value).decode("utf-8", "replace")
-    return str(value)
+def _answer(reply: Any, script: str, allowed: Tuple[str, ...]) -> str:
+    """A script's reply as the string the core parses (replies arrive as bytes unless the
+    client decodes them); anything else is the store misbehaving."""
+    text = bytes(reply).decode("utf-8", "replace") if isinstance(reply, (bytes, bytearray)) else reply
+    if isinstance(text, str) and text in allowed:
+        return text
+    raise RuntimeError(f"the {script} script answered {reply!r}, not one of {', '.join(allowed)}")
 
 
 class RedisGuard:
@@ -85,8 +98,8 @@ class RedisGuard:
     share a Redis: webhook ids are unique within an account). ``retention`` (seconds or
     ``timedelta``, default 7 days, the retry horizon) is how long a processed id is
     remembered. ``lease``, when given, replaces the lease the receiver asks for in every
-    claim (so every process sharing the guard uses the same one); by default the receiver's
-    (5 minutes) applies.
+    claim and renewal (so every process sharing the guard uses the same one); by default the
+    receiver's (5 minutes) applies.
     """
 
     def __init__(
@@ -97,42 +110,47 @@ class RedisGuard:
         retention: _Seconds = DEFAULT_RETENTION,
         lease: Optional[_Seconds] = None,
     ) -> None:
-        for method in ("set", "get", "register_script"):
-            if not callable(getattr(client, method, None)):
-                raise TypeError(f"client must be a redis-py client (redis.Redis); it has no {method}()")
+        if not callable(getattr(client, "register_script", None)):
+            raise TypeError("client must be a redis-py client (redis.Redis); it has no register_script()")
         self.client = client
         self.prefix = prefix
         self.retention_ms = _millis(retention, "retention")
         self.lease_ms = None if lease is None else _millis(lease, "lease")
-        self._release = client.register_script(_RELEASE)
+        self._claim: Callable[..., Any] = client.register_script(REDIS_CLAIM_SCRIPT)
+        self._renew: Callable[..., Any] = client.register_script(REDIS_RENEW_SCRIPT)
+        self._complete: Callable[..., Any] = client.register_script(REDIS_COMPLETE_SCRIPT)
+        self._release: Callable[..., Any] = client.register_script(REDIS_RELEASE_SCRIPT)
 
     def key(self, webhook_id: str) -> str:
         """The Redis key of ``webhook_id``."""
         return self.prefix + webhook_id
 
-    def claim(self, webhook_id: str, lease: float, /) -> str:
-        """Claims ``webhook_id`` for ``lease`` seconds (or the guard's own ``lease``):
-        ``SET NX PX``; returns a :class:`~kompliant_webhooks.Claim` value."""
-        key = self.key(webhook_id)
-        lease_ms = self.lease_ms if self.lease_ms is not None else _millis(lease, "lease")
-        # A key that expires between SET NX and GET is free again: try once more.
-        for _ in range(3):
-            if self.client.set(key, _IN_PROGRESS, nx=True, px=lease_ms):
-                return Claim.ACQUIRED.value
-            current = _text(self.client.get(key))
-            if current == _DONE:
-                return Claim.ALREADY_COMPLETED.value
-            if current is not None:
-                return Claim.IN_PROGRESS.value
-        return Claim.IN_PROGRESS.value
+    def _lease_ms(self, lease: float) -> int:
+        return self.lease_ms if self.lease_ms is not None else _millis(lease, "lease")
 
-    def complete(self, webhook_id: str, /) -> None:
-        """Records ``webhook_id`` as processed for the retention window."""
-        self.client.set(self.key(webhook_id), _DONE, px=self.retention_ms)
+    def claim(self, webhook_id: str, token: str, lease: float, /) -> str:
+        """Claims ``webhook_id`` for ``token`` for ``lease`` seconds (or the guard's own
+        ``lease``); returns a :class:`~kompliant_webhooks.Claim` value."""
+        reply = self._claim(keys=[self.key(webhook_id)], args=[token, self._lease_ms(lease)])
+        return _answer(reply, "claim", CLAIMS)
 
-    def release(self, webhook_id: str, /) -> None:
-        """Deletes ``webhook_id``'s claim if it is still in progress (never a completed id)."""
-        self._release(keys=[self.key(webhook_id)], args=[_IN_PROGRESS])
+    def renew(self, webhook_id: str, token: str, lease: float, /) -> str:
+        """Extends ``token``'s claim to ``lease`` seconds (or the guard's own ``lease``) from
+        now; returns ``"HELD"``, or ``"LOST"`` when ``token`` no longer holds it."""
+        reply = self._renew(keys=[self.key(webhook_id)], args=[token, self._lease_ms(lease)])
+        return _answer(reply, "renew", HELDS)
+
+    def complete(self, webhook_id: str, token: str, /) -> str:
+        """Records ``webhook_id`` as processed for the retention window if ``token`` holds the
+        claim (or it lapsed unclaimed); returns ``"HELD"``, or ``"LOST"`` (nothing changed)."""
+        reply = self._complete(keys=[self.key(webhook_id)], args=[token, self.retention_ms])
+        return _answer(reply, "complete", HELDS)
+
+    def release(self, webhook_id: str, token: str, /) -> str:
+        """Deletes ``webhook_id``'s claim if ``token`` holds it (never a completed id, never
+        another holder's claim); returns ``"HELD"``, or ``"LOST"`` (nothing changed)."""
+        reply = self._release(keys=[self.key(webhook_id)], args=[token])
+        return _answer(reply, "release", HELDS)
 
     def __repr__(self) -> str:
         # The client's repr may name its host; never its password, but keep it out anyway.

@@ -61,11 +61,11 @@ from ._adapter import (
     SupportsDecrypt,
     blocks,
     guarded_receiver,
-    log_guard_error,
     log_handler_failure,
     log_not_processed,
     log_refusal,
     read_at_most_async,
+    settle,
 )
 from ._native import HANDLER_FAILURE_STATUS, GuardedDelivery, ReceiveOutcome, Webhook
 from .errors import WebhookError
@@ -137,13 +137,10 @@ def webhook_endpoint(
     guarded = guarded_receiver(guard, lease)
     threaded = blocks(guard)
 
-    async def finish(delivery: GuardedDelivery, succeeded: bool) -> ReceiveOutcome:
+    async def finish(delivery: GuardedDelivery, raised: bool, status: Optional[int] = None) -> ReceiveOutcome:
         if threaded:
-            outcome = await run_in_threadpool(delivery.finish, succeeded)
-        else:
-            outcome = delivery.finish(succeeded)
-        log_guard_error(delivery)
-        return outcome
+            return await run_in_threadpool(settle, delivery, raised, status)
+        return settle(delivery, raised, status)
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         is_async = inspect.iscoroutinefunction(handler)
@@ -180,11 +177,11 @@ def webhook_endpoint(
             except Exception:  # whatever the handler raised: 500, so Kompliant redelivers
                 log_handler_failure(webhook, _client(request))
                 if delivery is not None:
-                    await finish(delivery, False)
+                    await finish(delivery, True)
                 return handler_failure_response()
             response = Response(status_code=200) if result is None else result
             if delivery is not None:
-                await finish(delivery, response.status_code < 400)
+                await finish(delivery, False, response.status_code)
             return response
 
         return endpoint

@@ -226,3 +226,49 @@ def fake() -> Iterator[FakeKompliant]:
         yield server
     finally:
         server.close()
+
+
+class DictGuard:
+    """A guard written in Python (what a user plugs in for their own store), following the
+    fenced ``Guard`` protocol: the value of an id is ``"done"`` or the holder's token (leases
+    are not kept: nothing lapses here)."""
+
+    def __init__(self) -> None:
+        self.state: Dict[str, str] = {}
+        self.calls: List[str] = []
+        self.lock = threading.Lock()
+        self.fail_release = False
+
+    def claim(self, webhook_id: str, token: str, lease: float, /) -> str:
+        with self.lock:
+            self.calls.append(f"claim {webhook_id} {lease}")
+            current = self.state.get(webhook_id)
+            if current == "done":
+                return "ALREADY_COMPLETED"
+            if current is not None:
+                return "IN_PROGRESS"
+            self.state[webhook_id] = token
+            return "ACQUIRED"
+
+    def renew(self, webhook_id: str, token: str, lease: float, /) -> str:
+        with self.lock:
+            self.calls.append(f"renew {webhook_id}")
+            return "HELD" if self.state.get(webhook_id) == token else "LOST"
+
+    def complete(self, webhook_id: str, token: str, /) -> str:
+        with self.lock:
+            self.calls.append(f"complete {webhook_id}")
+            if self.state.get(webhook_id, token) != token:
+                return "LOST"
+            self.state[webhook_id] = "done"
+            return "HELD"
+
+    def release(self, webhook_id: str, token: str, /) -> str:
+        with self.lock:
+            self.calls.append(f"release {webhook_id}")
+            if self.fail_release:
+                raise ConnectionError("store at redis://:hunter2@10.0.0.1 unreachable")
+            if self.state.get(webhook_id) != token:
+                return "LOST"
+            del self.state[webhook_id]
+            return "HELD"

@@ -13,7 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from django.urls import path
 
-from kompliant_webhooks import HANDLER_FAILURE_STATUS, MemoryGuard, PayloadSchemaMismatchError, Webhook, WebhookError
+from kompliant_webhooks import (
+    HANDLER_FAILURE_STATUS,
+    MemoryGuard,
+    PayloadSchemaMismatchError,
+    Webhook,
+    WebhookError,
+    new_claim_token,
+)
 from kompliant_webhooks.django import read_webhook, refusal_response, webhook_view
 
 from conftest import METADATA, Sealer, receiver_for
@@ -145,9 +152,10 @@ def test_the_guard_skips_duplicates_and_a_failure_lets_the_retry_through(client:
 def test_the_guard_answers_503_to_a_duplicate_in_progress(client: Client) -> None:
     guarded_runs.clear()
     webhook_id = "wh_django_busy"
-    assert GUARD.claim(webhook_id) == "ACQUIRED"  # another worker is processing it
+    other = new_claim_token()
+    assert GUARD.claim(webhook_id, other) == "ACQUIRED"  # another worker is processing it
     busy = client.post("/guarded", data=SEALER.body(id=webhook_id), content_type="application/json")
     assert busy.status_code == 503 and guarded_runs == []
-    GUARD.release(webhook_id)
+    assert GUARD.release(webhook_id, other) == "HELD"
     assert client.post("/guarded", data=SEALER.body(id=webhook_id), content_type="application/json").status_code == 200
     assert guarded_runs == [webhook_id]

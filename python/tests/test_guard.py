@@ -5,13 +5,17 @@ test_adapter_django.py)."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 from datetime import datetime, timedelta, timezone
-from typing import Dict, List, Optional
+from pathlib import Path
+from typing import List, Optional
 
 import pytest
 from flask import Flask, Response
 from starlette.applications import Starlette
+from starlette.responses import Response as StarletteResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -21,6 +25,7 @@ from kompliant_webhooks import (
     DEFAULT_RETENTION,
     Guard,
     GuardedReceiver,
+    Held,
     Keyring,
     MemoryGuard,
     ReceiveOutcome,
@@ -28,48 +33,16 @@ from kompliant_webhooks import (
     Webhook,
     WebhookError,
     WebhookReceiver,
+    handler_succeeded,
+    new_claim_token,
 )
 from kompliant_webhooks import _native
 from kompliant_webhooks.flask import webhook_view
 from kompliant_webhooks.starlette import webhook_endpoint
 
-from conftest import METADATA, Sealer, receiver_for
+from conftest import METADATA, DictGuard, Sealer, receiver_for
 
 WEBHOOK_ID = METADATA["id"]
-
-
-class DictGuard:
-    """A guard written in Python (what a user plugs in for their own store)."""
-
-    def __init__(self) -> None:
-        self.state: Dict[str, str] = {}
-        self.calls: List[str] = []
-        self.lock = threading.Lock()
-        self.fail_release = False
-
-    def claim(self, webhook_id: str, lease: float) -> str:
-        with self.lock:
-            self.calls.append(f"claim {webhook_id} {lease}")
-            current = self.state.get(webhook_id)
-            if current == "done":
-                return Claim.ALREADY_COMPLETED
-            if current == "busy":
-                return "IN_PROGRESS"
-            self.state[webhook_id] = "busy"
-            return Claim.ACQUIRED
-
-    def complete(self, webhook_id: str) -> None:
-        with self.lock:
-            self.calls.append(f"complete {webhook_id}")
-            self.state[webhook_id] = "done"
-
-    def release(self, webhook_id: str) -> None:
-        with self.lock:
-            self.calls.append(f"release {webhook_id}")
-            if self.fail_release:
-                raise ConnectionError("store at redis://:hunter2@10.0.0.1 unreachable")
-            if self.state.get(webhook_id) == "busy":
-                del self.state[webhook_id]
 
 
 # --- the values from the core ---------------------------------------------------------
@@ -96,32 +69,66 @@ def test_claims_are_the_cores_and_map_to_the_cores_answers() -> None:
     assert DEFAULT_CLAIM_LEASE == 300.0 and DEFAULT_RETENTION == 7 * 24 * 3600.0
 
 
+def test_the_handler_failure_rule_is_the_cores() -> None:
+    assert handler_succeeded(False) and handler_succeeded(False, 204) and handler_succeeded(False, 399)
+    assert not handler_succeeded(False, _native.HANDLER_FAILED_FROM_STATUS)
+    assert not handler_succeeded(False, 503)
+    assert not handler_succeeded(True) and not handler_succeeded(True, 200)
+    assert tuple(h.value for h in Held) == _native.HELDS == ("HELD", "LOST")
+
+
 def test_memory_guard_claims_once_completes_releases_and_is_bounded() -> None:
     guard = MemoryGuard(max_entries=2, retention=timedelta(hours=1))
+    a, b = new_claim_token(), new_claim_token()
+    assert a != b and len(a) == 22 and a.isalnum()
     assert (guard.max_entries, guard.retention) == (2, 3600.0)
-    assert guard.claim("wh_a") == "ACQUIRED"
-    assert guard.claim("wh_a") == "IN_PROGRESS"
-    guard.release("wh_a")
-    assert guard.claim("wh_a", 60) == "ACQUIRED"
-    guard.complete("wh_a")
-    guard.release("wh_a")  # never forgets a completed id
-    assert guard.claim("wh_a") == "ALREADY_COMPLETED"
-    assert guard.claim("wh_b") == "ACQUIRED"
-    assert guard.claim("wh_c") == "AT_CAPACITY"
+    assert guard.claim("wh_a", a) == "ACQUIRED"
+    assert guard.claim("wh_a", b) == "IN_PROGRESS"
+    assert guard.release("wh_a", a) == "HELD"
+    assert guard.claim("wh_a", b, 60) == "ACQUIRED"
+    assert guard.complete("wh_a", b) == "HELD"
+    assert guard.release("wh_a", b) == "LOST"  # never forgets a completed id
+    assert guard.claim("wh_a", a) == "ALREADY_COMPLETED"
+    assert guard.claim("wh_b", a) == "ACQUIRED"
+    assert guard.claim("wh_c", a) == "AT_CAPACITY"
     assert len(guard) == 2
     assert "max_entries=2" in repr(guard)
     with pytest.raises(ValueError):
         MemoryGuard(max_entries=0)
     with pytest.raises(ValueError):
         MemoryGuard(retention=-1)
+    with pytest.raises(ValueError, match="claim token"):
+        guard.claim("wh_d", "not a token")
 
 
-def test_memory_guard_leases_lapse() -> None:
+def test_memory_guard_leases_lapse_and_renewals_extend_them() -> None:
     guard = MemoryGuard()
-    assert guard.claim("wh_a", 0.05) == "ACQUIRED"
-    assert guard.claim("wh_a", 0.05) == "IN_PROGRESS"
-    threading.Event().wait(0.15)
-    assert guard.claim("wh_a", 0.05) == "ACQUIRED"
+    a, b = new_claim_token(), new_claim_token()
+    assert guard.claim("wh_a", a, 0.2) == "ACQUIRED"
+    assert guard.claim("wh_a", b, 0.2) == "IN_PROGRESS"
+    threading.Event().wait(0.12)
+    assert guard.renew("wh_a", a, 0.2) == "HELD"
+    threading.Event().wait(0.12)  # past the first lease, within the renewed one
+    assert guard.claim("wh_a", b, 0.2) == "IN_PROGRESS"
+    threading.Event().wait(0.25)
+    assert guard.claim("wh_a", b, 0.2) == "ACQUIRED"
+
+
+def test_memory_guard_fences_a_stale_holder() -> None:
+    """The issue: a holder whose lease lapsed, and whose webhook was claimed again, changes
+    nothing of the new claim (its renew, release and complete are LOST)."""
+    guard = MemoryGuard()
+    stale, current = new_claim_token(), new_claim_token()
+    assert guard.claim("wh_a", stale, 0.05) == "ACQUIRED"
+    threading.Event().wait(0.1)
+    assert guard.claim("wh_a", current, 60) == "ACQUIRED"
+    assert guard.renew("wh_a", stale, 60) == "LOST"
+    assert guard.release("wh_a", stale) == "LOST"
+    assert guard.complete("wh_a", stale) == "LOST"
+    assert guard.claim("wh_a", new_claim_token()) == "IN_PROGRESS"  # still the current holder's
+    assert guard.renew("wh_a", current, 60) == "HELD"
+    assert guard.complete("wh_a", current) == "HELD"
+    assert guard.renew("wh_a", current, 60) == "LOST"  # completed
 
 
 # --- GuardedReceiver ------------------------------------------------------------------
@@ -130,15 +137,18 @@ def test_memory_guard_leases_lapse() -> None:
 @pytest.mark.parametrize("make_guard", [MemoryGuard, DictGuard], ids=["memory", "python"])
 def test_guarded_receiver_runs_the_core_flow(sealer: Sealer, make_guard: type) -> None:
     guarded = GuardedReceiver(receiver_for(sealer), make_guard(), lease=30)
-    assert guarded.lease == 30.0
+    assert guarded.lease == 30.0 and guarded.renews
     first = guarded.begin(sealer.body())
     assert first.should_process and first.claim == "ACQUIRED" and first.webhook.id == WEBHOOK_ID
+    assert first.holds_claim and first.renew() == "HELD" and len(first.token) == 22
     concurrent = guarded.begin(sealer.body(retry_count=1))
-    assert not concurrent.should_process
+    assert not concurrent.should_process and not concurrent.holds_claim
+    assert concurrent.token != first.token and concurrent.renew() == "LOST"
     assert concurrent.finish(True).http_status == 503  # in progress: Kompliant retries
     failed = first.finish(False)
     assert (failed.name, failed.http_status) == ("HANDLER_FAILED", 500)
-    assert first.guard_error is None
+    assert first.guard_error is None and not first.claim_lost and first.claim_lost_message is None
+    assert not first.holds_claim and first.renew() == "LOST"
     with pytest.raises(RuntimeError):
         first.finish(True)
 
@@ -183,23 +193,67 @@ def test_a_python_guard_gets_the_lease_and_a_bad_answer_is_an_internal_error(sea
     assert guard.calls == [f"claim {WEBHOOK_ID} 90.0", f"complete {WEBHOOK_ID}"]
 
     class Confused(DictGuard):
-        def claim(self, webhook_id: str, lease: float) -> str:
+        def claim(self, webhook_id: str, token: str, lease: float, /) -> str:
             return "acquired"
 
     with pytest.raises(WebhookError) as error:
         GuardedReceiver(None, Confused()).admit(webhook)
     assert (error.value.code, error.value.http_status) == ("INTERNAL", 500)
     assert "'acquired'" in str(error.value)
+
+    class Vague(DictGuard):
+        def release(self, webhook_id: str, token: str, /) -> str:
+            return "released"
+
+    delivery = GuardedReceiver(None, Vague()).admit(webhook)
+    assert delivery.finish(False).http_status == 500  # the answer stands
+    assert delivery.guard_error is not None and "'released'" in str(delivery.guard_error)
+    assert "HELD, LOST" in str(delivery.guard_error)
     with pytest.raises(TypeError, match="claim"):
         GuardedReceiver(None, object())  # type: ignore[arg-type]
     assert isinstance(guard, Guard) and not isinstance(object(), Guard)
+
+
+class OldGuard:
+    """A guard written for the protocol before fenced claims (no token, no renew)."""
+
+    def claim(self, webhook_id: str, lease: float) -> str:
+        return "ACQUIRED"
+
+    def complete(self, webhook_id: str) -> None: ...
+
+    def release(self, webhook_id: str) -> None: ...
+
+
+def test_a_guard_of_the_old_protocol_is_refused_naming_what_is_missing(sealer: Sealer) -> None:
+    with pytest.raises(TypeError, match=r"OldGuard has no renew\(webhook_id, token, lease_seconds\)"):
+        GuardedReceiver(None, OldGuard())  # type: ignore[arg-type]
+
+    class NoToken(OldGuard):
+        def renew(self, webhook_id: str, lease: float) -> str:
+            return "HELD"
+
+    with pytest.raises(TypeError, match=r"NoToken has claim\(webhook_id.*lease.*\).*, which does not take \(webhook_id, token, lease_seconds\)"):
+        GuardedReceiver(None, NoToken())  # type: ignore[arg-type]
+
+    class OldRelease(DictGuard):
+        def release(self, webhook_id: str) -> None:  # type: ignore[override]
+            pass
+
+    with pytest.raises(TypeError, match=r"OldRelease has release\(webhook_id[^,]*\).*, which does not take \(webhook_id, token\)"):
+        GuardedReceiver(None, OldRelease())
+    # The adapters refuse it when the view is made, not at the first webhook.
+    with pytest.raises(TypeError, match="renew"):
+        webhook_view(receiver_for(sealer), guard=OldGuard())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="renew"):
+        webhook_endpoint(receiver_for(sealer), guard=OldGuard())  # type: ignore[arg-type]
 
 
 def test_a_python_guard_that_raises_is_reported_without_its_text(
     sealer: Sealer, caplog: pytest.LogCaptureFixture
 ) -> None:
     class Down(DictGuard):
-        def claim(self, webhook_id: str, lease: float) -> str:
+        def claim(self, webhook_id: str, token: str, lease: float, /) -> str:
             raise ConnectionError("redis://:hunter2@10.0.0.1 refused")
 
     webhook = receiver_for(sealer).decrypt(sealer.body())
@@ -293,7 +347,7 @@ def test_flask_in_progress_duplicate_gets_503(sealer: Sealer) -> None:
 def test_flask_handler_error_response_releases_the_claim(sealer: Sealer) -> None:
     guard = MemoryGuard()
     app = Flask(__name__)
-    answers = [("not yet", 502), ("ok", 202)]
+    answers = [("bad", 400), ("not yet", 502), ("ok", 202)]
 
     @app.post("/webhooks")
     @webhook_view(receiver_for(sealer), guard=guard)
@@ -301,6 +355,7 @@ def test_flask_handler_error_response_releases_the_claim(sealer: Sealer) -> None
         return answers.pop(0)
 
     client = app.test_client()
+    assert client.post("/webhooks", data=sealer.body()).status_code == 400  # the core's rule: failed
     assert client.post("/webhooks", data=sealer.body()).status_code == 502
     assert client.post("/webhooks", data=sealer.body()).status_code == 202
     assert client.post("/webhooks", data=sealer.body()).status_code == 200
@@ -344,11 +399,100 @@ def test_starlette_in_progress_duplicate_gets_503_and_a_full_guard_503(sealer: S
 
     endpoint = webhook_endpoint(receiver_for(sealer), guard=guard)(on_webhook)
     client = TestClient(Starlette(routes=[Route("/webhooks", endpoint, methods=["POST"])]))
-    assert guard.claim(WEBHOOK_ID) == "ACQUIRED"  # another worker is processing it
+    other = new_claim_token()
+    assert guard.claim(WEBHOOK_ID, other) == "ACQUIRED"  # another worker is processing it
     busy = client.post("/webhooks", content=sealer.body(retry_count=1))
     assert (busy.status_code, busy.text) == (503, "webhook is being processed; retry later")
     full = client.post("/webhooks", content=sealer.body(id="wh_other"))
     assert full.status_code == 503 and handled == []
-    guard.release(WEBHOOK_ID)  # that worker failed
+    assert guard.release(WEBHOOK_ID, other) == "HELD"  # that worker failed
     assert client.post("/webhooks", content=sealer.body(retry_count=2)).status_code == 200
     assert handled == [WEBHOOK_ID]
+
+
+def test_starlette_handler_error_response_releases_the_claim(sealer: Sealer) -> None:
+    guard = MemoryGuard()
+    statuses = [400, 204]
+
+    async def on_webhook(webhook: Webhook) -> StarletteResponse:
+        return StarletteResponse(status_code=statuses.pop(0))
+
+    endpoint = webhook_endpoint(receiver_for(sealer), guard=guard)(on_webhook)
+    client = TestClient(Starlette(routes=[Route("/webhooks", endpoint, methods=["POST"])]))
+    assert client.post("/webhooks", content=sealer.body()).status_code == 400  # released
+    assert client.post("/webhooks", content=sealer.body()).status_code == 204
+    duplicate = client.post("/webhooks", content=sealer.body())
+    assert duplicate.status_code == 200 and statuses == []
+
+
+class LosingGuard(DictGuard):
+    """A guard whose claim another delivery took while the handler ran (as after a lapsed
+    lease): complete and release answer LOST."""
+
+    def complete(self, webhook_id: str, token: str, /) -> str:
+        return "LOST"
+
+    def release(self, webhook_id: str, token: str, /) -> str:
+        return "LOST"
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["succeeded", "failed"])
+def test_adapters_log_a_lost_claim_and_keep_their_answer(
+    sealer: Sealer, caplog: pytest.LogCaptureFixture, fails: bool
+) -> None:
+    app = Flask(__name__)
+
+    @app.post("/webhooks")
+    @webhook_view(receiver_for(sealer), guard=LosingGuard(), lease=60)
+    def on_webhook(webhook: Webhook) -> None:
+        if fails:
+            raise RuntimeError("handler bug")
+
+    async def on_webhook_async(webhook: Webhook) -> None:
+        if fails:
+            raise RuntimeError("handler bug")
+
+    endpoint = webhook_endpoint(receiver_for(sealer), guard=LosingGuard(), lease=60)(on_webhook_async)
+    starlette = TestClient(Starlette(routes=[Route("/webhooks", endpoint, methods=["POST"])]))
+    for post in (lambda: app.test_client().post("/webhooks", data=sealer.body()).status_code,
+                 lambda: starlette.post("/webhooks", content=sealer.body()).status_code):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="kompliant_webhooks"):
+            assert post() == (500 if fails else 200)
+        lost = [r for r in caplog.records if "was lost while its handler ran" in r.getMessage()]
+        assert len(lost) == 1 and lost[0].levelno == logging.ERROR
+        assert WEBHOOK_ID in lost[0].getMessage()
+        assert ("processed twice" in lost[0].getMessage()) == (not fails)
+
+
+_EXIT_WHILE_RENEWING = """
+import sys, threading, time
+sys.path.insert(0, sys.argv[1])
+from conftest import DictGuard, Sealer, receiver_for
+from kompliant_webhooks import GuardedReceiver
+
+class Slow(DictGuard):
+    def renew(self, webhook_id, token, lease, /):
+        time.sleep(0.02)  # lets go of the GIL: the interpreter may start exiting meanwhile
+        return super().renew(webhook_id, token, lease)
+
+sealer = Sealer()
+guard = Slow()
+guarded = GuardedReceiver(receiver_for(sealer), guard, lease=0.03)
+held = []
+threading.Thread(target=lambda: (held.append(guarded.begin(sealer.body())), time.sleep(10)), daemon=True).start()
+time.sleep(0.3)
+assert sum(c.startswith("renew") for c in guard.calls) > 3, guard.calls
+"""
+
+
+def test_the_interpreter_exits_cleanly_while_the_core_renews_through_a_python_guard() -> None:
+    """The renewal thread is no Python thread: attaching (or coming back from a call that let
+    go of the GIL) after finalization began aborted the process in 3 runs of 5 before the
+    atexit hook that stops and waits for guard calls."""
+    for _ in range(5):
+        run = subprocess.run(
+            [sys.executable, "-c", _EXIT_WHILE_RENEWING, str(Path(__file__).parent)],
+            capture_output=True, text=True, timeout=60,
+        )
+        assert run.returncode == 0, run.stderr

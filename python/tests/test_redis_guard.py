@@ -14,9 +14,9 @@ import pytest
 import redis
 from flask import Flask
 
-from kompliant_webhooks import GuardedReceiver, Webhook
+from kompliant_webhooks import GuardedReceiver, Webhook, new_claim_token
 from kompliant_webhooks.flask import webhook_view
-from kompliant_webhooks.redis import RedisGuard
+from kompliant_webhooks.redis import DONE, IN_PROGRESS_PREFIX, RedisGuard
 
 from conftest import METADATA, Sealer, receiver_for
 
@@ -39,33 +39,71 @@ def prefix() -> str:
 
 def test_claim_complete_release_in_redis(client: "redis.Redis[bytes]", prefix: str) -> None:
     guard = RedisGuard(client, prefix=prefix, retention=3600)
-    assert guard.claim("wh_a", 60) == "ACQUIRED"
+    a, b = new_claim_token(), new_claim_token()
+    assert guard.claim("wh_a", a, 60) == "ACQUIRED"
     assert 59_000 < client.pttl(prefix + "wh_a") <= 60_000
-    assert guard.claim("wh_a", 60) == "IN_PROGRESS"
-    guard.release("wh_a")
+    assert text(client.get(prefix + "wh_a")) == IN_PROGRESS_PREFIX + a == f"in-progress:{a}"
+    assert guard.claim("wh_a", b, 60) == "IN_PROGRESS"
+    assert guard.release("wh_a", a) == "HELD"
     assert client.exists(prefix + "wh_a") == 0
-    assert guard.claim("wh_a", 60) == "ACQUIRED"
-    guard.complete("wh_a")
+    assert guard.claim("wh_a", b, 60) == "ACQUIRED"
+    assert guard.complete("wh_a", b) == "HELD"
+    assert text(client.get(prefix + "wh_a")) == DONE == "done"
     assert 3_590_000 < client.pttl(prefix + "wh_a") <= 3_600_000
-    guard.release("wh_a")  # a completed id is never released
-    assert guard.claim("wh_a", 60) == "ALREADY_COMPLETED"
-    guard.release("wh_never_claimed")  # nothing to do
+    assert guard.release("wh_a", b) == "LOST"  # a completed id is never released
+    assert guard.claim("wh_a", a, 60) == "ALREADY_COMPLETED"
+    assert guard.release("wh_never_claimed", a) == "LOST"  # nothing to do
     assert client.exists(prefix + "wh_never_claimed") == 0
     assert "hunter2" not in repr(guard) and prefix in repr(guard)
 
 
-def test_a_lease_lapses_and_the_guard_lease_overrides(client: "redis.Redis[bytes]", prefix: str) -> None:
+def text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def test_a_lease_lapses_renewals_extend_it_and_the_guard_lease_overrides(
+    client: "redis.Redis[bytes]", prefix: str
+) -> None:
     guard = RedisGuard(client, prefix=prefix)
-    assert guard.claim("wh_a", 0.1) == "ACQUIRED"
+    a, b = new_claim_token(), new_claim_token()
+    assert guard.claim("wh_a", a, 0.1) == "ACQUIRED"
     time.sleep(0.3)
-    assert guard.claim("wh_a", 60) == "ACQUIRED"  # the first claimer died: lease over
+    assert guard.claim("wh_a", b, 60) == "ACQUIRED"  # the first claimer died: lease over
+    assert guard.renew("wh_a", b, 120) == "HELD"
+    assert 119_000 < client.pttl(prefix + "wh_a") <= 120_000
     fixed = RedisGuard(client, prefix=prefix, lease=30)
-    assert fixed.claim("wh_b", 600) == "ACQUIRED"
+    assert fixed.claim("wh_b", a, 600) == "ACQUIRED"
+    assert 29_000 < client.pttl(prefix + "wh_b") <= 30_000
+    assert fixed.renew("wh_b", a, 600) == "HELD"
     assert 29_000 < client.pttl(prefix + "wh_b") <= 30_000
     with pytest.raises(ValueError):
         RedisGuard(client, retention=0)
     with pytest.raises(TypeError):
         RedisGuard(object())
+
+
+def test_a_stale_holder_changes_nothing_in_redis(client: "redis.Redis[bytes]", prefix: str) -> None:
+    """Fencing: once a lapsed claim is claimed again, the first holder's renew, release and
+    complete answer LOST and leave the new holder's key as it was."""
+    guard = RedisGuard(client, prefix=prefix, retention=3600)
+    stale, current = new_claim_token(), new_claim_token()
+    assert guard.claim("wh_a", stale, 0.05) == "ACQUIRED"
+    time.sleep(0.15)
+    assert guard.claim("wh_a", current, 60) == "ACQUIRED"
+    for attempt in (lambda: guard.renew("wh_a", stale, 600), lambda: guard.release("wh_a", stale),
+                    lambda: guard.complete("wh_a", stale)):
+        assert attempt() == "LOST"
+        assert text(client.get(prefix + "wh_a")) == IN_PROGRESS_PREFIX + current
+        assert 59_000 < client.pttl(prefix + "wh_a") <= 60_000
+    # A lapsed claim nobody took since may still be completed by its holder.
+    assert guard.claim("wh_b", stale, 0.05) == "ACQUIRED"
+    time.sleep(0.15)
+    assert guard.complete("wh_b", stale) == "HELD"
+    assert guard.claim("wh_b", current, 60) == "ALREADY_COMPLETED"
+    # A key of the protocol before tokens ("in-progress") is another holder's claim.
+    client.set(prefix + "wh_c", "in-progress", px=60_000)
+    assert guard.claim("wh_c", current, 60) == "IN_PROGRESS"
+    assert guard.release("wh_c", current) == "LOST" and client.exists(prefix + "wh_c") == 1
 
 
 def test_concurrent_claims_acquire_once(client: "redis.Redis[bytes]", prefix: str) -> None:
@@ -75,7 +113,7 @@ def test_concurrent_claims_acquire_once(client: "redis.Redis[bytes]", prefix: st
 
     def claim() -> None:
         barrier.wait()
-        results.append(guard.claim("wh_race", 60))
+        results.append(guard.claim("wh_race", new_claim_token(), 60))
 
     threads = [threading.Thread(target=claim) for _ in range(16)]
     for t in threads:
@@ -111,7 +149,7 @@ def test_two_receivers_sharing_redis_process_each_webhook_once(
     assert handled == [f"a:{METADATA['id']}", f"b:{METADATA['id']}"]
 
     # A webhook still being processed elsewhere gets 503, without the handler.
-    RedisGuard(client, prefix=prefix).claim("wh_busy", 60)
+    RedisGuard(client, prefix=prefix).claim("wh_busy", new_claim_token(), 60)
     busy = a.post("/webhooks", data=sealer.body(id="wh_busy"))
     assert busy.status_code == 503 and len(handled) == 2
 
@@ -134,3 +172,66 @@ def test_redis_unreachable_answers_500_and_never_runs_the_handler(sealer: Sealer
 
     answer = app.test_client().post("/webhooks", data=sealer.body())
     assert answer.status_code == 500 and handled == []
+
+
+# --- the issue: a 1 s lease and a 3 s handler -------------------------------------------
+
+
+def test_a_handler_slower_than_its_lease_runs_once_while_its_claim_is_renewed(
+    prefix: str, sealer: Sealer
+) -> None:
+    """A redelivery arriving at 1.5 s, while the first attempt's 3 s handler runs past its 1 s
+    lease, is answered 503 IN_PROGRESS: the core's renewal thread kept the claim (through the
+    Python RedisGuard) and the handler runs once."""
+    guard = RedisGuard(redis.Redis.from_url(URL or ""), prefix=prefix)
+    handled: List[str] = []
+    started = threading.Event()
+    app = Flask(__name__)
+
+    @app.post("/webhooks")
+    @webhook_view(receiver_for(sealer), guard=guard, lease=1)
+    def on_webhook(webhook: Webhook) -> None:
+        handled.append(webhook.id)
+        started.set()
+        time.sleep(3)
+
+    answers: List[int] = []
+    first = threading.Thread(
+        target=lambda: answers.append(app.test_client().post("/webhooks", data=sealer.body()).status_code)
+    )
+    first.start()
+    assert started.wait(5)
+    time.sleep(1.5)
+    redelivery = app.test_client().post("/webhooks", data=sealer.body(retry_count=1))
+    assert (redelivery.status_code, redelivery.get_data(as_text=True)) == (
+        503, "webhook is being processed; retry later")
+    first.join(10)
+    assert answers == [200] and handled == [METADATA["id"]]
+    later = app.test_client().post("/webhooks", data=sealer.body(retry_count=2))
+    assert later.status_code == 200 and handled == [METADATA["id"]]
+
+
+def test_without_renewal_a_stale_failure_does_not_free_the_second_claim(
+    client: "redis.Redis[bytes]", prefix: str, sealer: Sealer
+) -> None:
+    """renew=False and a handler slower than its 1 s lease: a redelivery at 1.5 s acquires the
+    lapsed claim (the webhook runs twice, which renewal prevents), but when the first attempt
+    then fails, its release is LOST (claim_lost) and leaves the second's claim: a third
+    delivery is IN_PROGRESS, not a third run."""
+    guard = RedisGuard(client, prefix=prefix)
+    guarded = GuardedReceiver(receiver_for(sealer), guard, lease=1, renew=False)
+    assert not guarded.renews
+    first = guarded.begin(sealer.body())
+    assert first.should_process
+    time.sleep(1.5)
+    assert first.holds_claim and first.renew() == "LOST"  # it cannot know before asking
+    second = guarded.begin(sealer.body(retry_count=1))
+    assert second.should_process and second.claim == "ACQUIRED"
+    failed = first.finish(False)
+    assert failed.http_status == 500 and first.claim_lost and first.guard_error is None
+    assert first.claim_lost_message is not None and METADATA["id"] in first.claim_lost_message
+    assert text(client.get(prefix + METADATA["id"])) == IN_PROGRESS_PREFIX + second.token
+    third = guarded.begin(sealer.body(retry_count=2))
+    assert (third.should_process, third.finish(True).http_status) == (False, 503)
+    assert second.finish(True).name == "PROCESSED" and not second.claim_lost
+    assert guarded.begin(sealer.body(retry_count=3)).claim == "ALREADY_COMPLETED"

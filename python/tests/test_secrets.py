@@ -32,7 +32,7 @@ from kompliant_webhooks import (
 )
 from kompliant_webhooks.flask import webhook_view
 
-from conftest import METADATA, Sim
+from conftest import METADATA, DictGuard, Sim
 from secret_forms import (
     CLIENT_AUTH_TOKEN,
     CLIENT_SECRET_KEY,
@@ -170,25 +170,6 @@ def test_keyrings_from_add_json_env_and_file_never_show_their_secrets(
 
 
 # --- receivers ------------------------------------------------------------------------------
-
-
-class DictGuard:
-    """A guard written in Python, as a user would write one."""
-
-    def __init__(self) -> None:
-        self.state: Dict[str, str] = {}
-
-    def claim(self, webhook_id: str, lease: float) -> str:
-        if webhook_id in self.state:
-            return "ALREADY_COMPLETED" if self.state[webhook_id] == "done" else "IN_PROGRESS"
-        self.state[webhook_id] = "claimed"
-        return "ACQUIRED"
-
-    def complete(self, webhook_id: str) -> None:
-        self.state[webhook_id] = "done"
-
-    def release(self, webhook_id: str) -> None:
-        self.state.pop(webhook_id, None)
 
 
 def test_webhook_receivers_and_guarded_receivers_never_show_their_secrets() -> None:
@@ -439,13 +420,13 @@ class FailingGuard(DictGuard):
         if method == self.fail:
             raise ConnectionError(f"redis://:{self.PASSWORD}@10.0.0.7:6379 refused {method}")
 
-    def claim(self, webhook_id: str, lease: float) -> str:
+    def claim(self, webhook_id: str, token: str, lease: float, /) -> str:
         self._maybe_fail("claim")
-        return super().claim(webhook_id, lease)
+        return super().claim(webhook_id, token, lease)
 
-    def complete(self, webhook_id: str) -> None:
+    def complete(self, webhook_id: str, token: str, /) -> str:
         self._maybe_fail("complete")
-        super().complete(webhook_id)
+        return super().complete(webhook_id, token)
 
 
 def test_guard_failures_and_refusals_log_no_secret(caplog: pytest.LogCaptureFixture) -> None:

@@ -96,18 +96,25 @@ class CountingGuard:
         self._inner = inner
         self._stats = stats
 
-    def claim(self, webhook_id: str, lease: float) -> str:
-        claim = self._inner.claim(webhook_id, lease)
-        self._stats.add(f"claim.{getattr(claim, 'value', claim)}")
+    def claim(self, webhook_id: str, token: str, lease: float, /) -> str:
+        claim = self._inner.claim(webhook_id, token, lease)
+        self._stats.add(f"claim.{claim}")
         return claim
 
-    def complete(self, webhook_id: str) -> None:
-        self._inner.complete(webhook_id)
-        self._stats.add("completed")
+    def renew(self, webhook_id: str, token: str, lease: float, /) -> str:
+        held = self._inner.renew(webhook_id, token, lease)
+        self._stats.add(f"renew.{held}")
+        return held
 
-    def release(self, webhook_id: str) -> None:
-        self._inner.release(webhook_id)
-        self._stats.add("released")
+    def complete(self, webhook_id: str, token: str, /) -> str:
+        held = self._inner.complete(webhook_id, token)
+        self._stats.add("completed" if held == "HELD" else "complete.LOST")
+        return held
+
+    def release(self, webhook_id: str, token: str, /) -> str:
+        held = self._inner.release(webhook_id, token)
+        self._stats.add("released" if held == "HELD" else "release.LOST")
+        return held
 
 
 class Failure:
