@@ -103,12 +103,12 @@ def log_handler_failure(webhook: Webhook, remote: Optional[str] = None) -> None:
 AnyGuard = Union[MemoryGuard, Guard]
 
 
-def guarded_receiver(guard: Optional[AnyGuard], lease: Optional[float]) -> Optional[GuardedReceiver]:
+def guarded_receiver(guard: Optional[AnyGuard], lease: Optional[float], renew: bool = True) -> Optional[GuardedReceiver]:
     """The core's guarded flow for an adapter's ``guard=`` (``None`` without a guard). The
     adapter decrypts with its own receiver, then ``admit``s the webhook."""
     if guard is None:
         return None
-    return GuardedReceiver(None, guard, lease=lease)
+    return GuardedReceiver(None, guard, lease=lease, renew=renew)
 
 
 def blocks(guard: Optional[AnyGuard]) -> bool:

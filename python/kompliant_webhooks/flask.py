@@ -118,16 +118,19 @@ def webhook_view(
     *,
     guard: Optional[AnyGuard] = None,
     lease: Optional[float] = None,
+    renew: bool = True,
 ) -> Callable[[Handler], Callable[..., ResponseReturnValue]]:
     """Decorator turning ``handler(webhook, **url_variables)`` into a Flask view that
     verifies the webhook first (see the module documentation for the answers).
 
     With ``guard`` (a ``MemoryGuard``, a ``RedisGuard`` or any ``Guard``), each webhook id is
-    claimed (for ``lease`` seconds, default 5 minutes) before the handler runs: a duplicate of
+    claimed (for ``lease`` seconds, default 5 minutes; with ``renew``, the default, the claim is
+    renewed every lease/3 while the handler runs) before the handler runs: a duplicate of
     a processed webhook is answered 200 and one still in progress 503, without calling the
     handler; the id is completed when the handler succeeds (returns ``None`` or a response
-    with a status below 400) and released otherwise, so Kompliant's retry is processed."""
-    guarded = guarded_receiver(guard, lease)
+    with a status below 400) and released otherwise, so Kompliant's retry is processed. A
+    claim found lost (another delivery holds it) is logged as an error; the answer stands."""
+    guarded = guarded_receiver(guard, lease, renew)
 
     def decorate(handler: Handler) -> Callable[..., ResponseReturnValue]:
         @functools.wraps(handler)

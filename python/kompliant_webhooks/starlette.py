@@ -120,6 +120,7 @@ def webhook_endpoint(
     *,
     guard: Optional[AnyGuard] = None,
     lease: Optional[float] = None,
+    renew: bool = True,
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Decorator turning ``handler(webhook)`` (sync or async) into a Starlette endpoint that
     verifies the webhook first. Whatever the handler raises (a ``WebhookError`` from
@@ -128,13 +129,15 @@ def webhook_endpoint(
     logged with its traceback.
 
     With ``guard`` (a ``MemoryGuard``, a ``RedisGuard`` or any ``Guard``), each webhook id is
-    claimed (for ``lease`` seconds, default 5 minutes) before the handler runs: a duplicate of
+    claimed (for ``lease`` seconds, default 5 minutes; with ``renew``, the default, the claim is
+    renewed every lease/3 while the handler runs) before the handler runs: a duplicate of
     a processed webhook is answered 200 and one still in progress 503, without calling the
     handler; the id is completed when the handler succeeds (returns ``None`` or a response
     with a status below 400) and released otherwise, so Kompliant's retry is processed. A
+    claim found lost (another delivery holds it) is logged as an error; the answer stands. A
     guard other than ``MemoryGuard`` (whose calls may block on I/O) is called from
     Starlette's thread pool."""
-    guarded = guarded_receiver(guard, lease)
+    guarded = guarded_receiver(guard, lease, renew)
     threaded = blocks(guard)
 
     async def finish(delivery: GuardedDelivery, raised: bool, status: Optional[int] = None) -> ReceiveOutcome:

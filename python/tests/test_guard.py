@@ -104,14 +104,14 @@ def test_memory_guard_claims_once_completes_releases_and_is_bounded() -> None:
 def test_memory_guard_leases_lapse_and_renewals_extend_them() -> None:
     guard = MemoryGuard()
     a, b = new_claim_token(), new_claim_token()
-    assert guard.claim("wh_a", a, 0.2) == "ACQUIRED"
-    assert guard.claim("wh_a", b, 0.2) == "IN_PROGRESS"
-    threading.Event().wait(0.12)
-    assert guard.renew("wh_a", a, 0.2) == "HELD"
-    threading.Event().wait(0.12)  # past the first lease, within the renewed one
-    assert guard.claim("wh_a", b, 0.2) == "IN_PROGRESS"
+    assert guard.claim("wh_a", a, 0.4) == "ACQUIRED"
+    assert guard.claim("wh_a", b, 0.4) == "IN_PROGRESS"
     threading.Event().wait(0.25)
-    assert guard.claim("wh_a", b, 0.2) == "ACQUIRED"
+    assert guard.renew("wh_a", a, 0.4) == "HELD"
+    threading.Event().wait(0.25)  # past the first lease, within the renewed one
+    assert guard.claim("wh_a", b, 0.4) == "IN_PROGRESS"
+    threading.Event().wait(0.5)
+    assert guard.claim("wh_a", b, 0.4) == "ACQUIRED"
 
 
 def test_memory_guard_fences_a_stale_holder() -> None:
@@ -496,3 +496,27 @@ def test_the_interpreter_exits_cleanly_while_the_core_renews_through_a_python_gu
             capture_output=True, text=True, timeout=60,
         )
         assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("renew", [True, False], ids=["renewed", "not-renewed"])
+def test_flask_renews_a_slow_handlers_claim_unless_told_not_to(sealer: Sealer, renew: bool) -> None:
+    """A 0.3 s lease, a 0.9 s handler, a redelivery at 0.5 s: 503 while the claim is renewed;
+    with renew=False the lapsed claim is taken and the handler runs again."""
+    app = Flask(__name__)
+    runs: List[int] = []
+    started = threading.Event()
+
+    @app.post("/webhooks")
+    @webhook_view(receiver_for(sealer), guard=MemoryGuard(), lease=0.3, renew=renew)
+    def on_webhook(webhook: Webhook) -> None:
+        runs.append(webhook.retry_count)
+        started.set()
+        threading.Event().wait(0.9 if webhook.retry_count == 0 else 0)
+
+    first = threading.Thread(target=lambda: app.test_client().post("/webhooks", data=sealer.body()))
+    first.start()
+    assert started.wait(5)
+    threading.Event().wait(0.5)
+    redelivery = app.test_client().post("/webhooks", data=sealer.body(retry_count=1)).status_code
+    first.join(5)
+    assert (redelivery, runs) == ((503, [0]) if renew else (200, [0, 1]))
