@@ -12,7 +12,8 @@ use kompliant_webhooks::decided::{
     DEFAULT_GUARD_MAX_ENTRIES, HANDLER_FAILED_FROM_STATUS,
 };
 use kompliant_webhooks::{
-    redis, Claim, ClaimToken, Held, MemoryGuard, MemoryGuardOptions, ReceiveOutcome, WebhookGuard,
+    redis, Claim, ClaimToken, Held, MemoryGuard, MemoryGuardOptions, ReceiveOutcome, WebhookError,
+    WebhookGuard,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -68,14 +69,8 @@ impl PyMemoryGuard {
         token: &str,
         lease: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<&'static str> {
-        let (token, lease) = (claim_token(token)?, lease_arg(lease)?);
-        guard(py, Side::Receive, || {
-            Ok(self
-                .inner
-                .claim(webhook_id, &token, lease)
-                .or_raise(py)?
-                .as_str())
-        })
+        let lease = lease_arg(lease)?;
+        self.answer(py, token, |g, t| g.claim(webhook_id, t, lease))
     }
 
     /// Extends `token`'s claim on `webhook_id` to `lease` from now (default 5 minutes):
@@ -88,42 +83,22 @@ impl PyMemoryGuard {
         token: &str,
         lease: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<&'static str> {
-        let (token, lease) = (claim_token(token)?, lease_arg(lease)?);
-        guard(py, Side::Receive, || {
-            Ok(self
-                .inner
-                .renew(webhook_id, &token, lease)
-                .or_raise(py)?
-                .as_str())
-        })
+        let lease = lease_arg(lease)?;
+        self.answer(py, token, |g, t| g.renew(webhook_id, t, lease))
     }
 
     /// Records that `webhook_id` was processed (remembered for the retention window), if
     /// `token` holds the claim or the claim lapsed unclaimed since: `"HELD"`; otherwise
     /// `"LOST"` and nothing changes.
     fn complete(&self, py: Python<'_>, webhook_id: &str, token: &str) -> PyResult<&'static str> {
-        let token = claim_token(token)?;
-        guard(py, Side::Receive, || {
-            Ok(self
-                .inner
-                .complete(webhook_id, &token)
-                .or_raise(py)?
-                .as_str())
-        })
+        self.answer(py, token, |g, t| g.complete(webhook_id, t))
     }
 
     /// Gives up `token`'s claim on `webhook_id` after a failure, so a redelivery is
     /// processed: `"HELD"`; `"LOST"` (nothing changes) when `token` does not hold it. Never
     /// forgets a completed id.
     fn release(&self, py: Python<'_>, webhook_id: &str, token: &str) -> PyResult<&'static str> {
-        let token = claim_token(token)?;
-        guard(py, Side::Receive, || {
-            Ok(self
-                .inner
-                .release(webhook_id, &token)
-                .or_raise(py)?
-                .as_str())
-        })
+        self.answer(py, token, |g, t| g.release(webhook_id, t))
     }
 
     /// Largest number of ids held.
@@ -152,10 +127,45 @@ impl PyMemoryGuard {
     }
 }
 
-/// A claim token argument (a `ValueError` for a string that is no token).
-fn claim_token(token: &str) -> PyResult<ClaimToken> {
-    ClaimToken::parse(token).map_err(|e| PyValueError::new_err(e.to_string()))
+impl PyMemoryGuard {
+    /// One call of the core guard with `token` parsed (a `ValueError` for a string that is no
+    /// token), answered as the core's string.
+    fn answer<A: Answer>(
+        &self,
+        py: Python<'_>,
+        token: &str,
+        call: impl FnOnce(&MemoryGuard, &ClaimToken) -> Result<A, WebhookError>,
+    ) -> PyResult<&'static str> {
+        let token = ClaimToken::parse(token).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        guard(py, Side::Receive, || {
+            Ok(call(&self.inner, &token).or_raise(py)?.as_str())
+        })
+    }
 }
+
+/// A guard's answer, parsed from and shown as its string form (the core's `Claim` or `Held`).
+trait Answer: Sized + Copy + 'static {
+    const ALL: &'static [Self];
+    fn parse(text: &str) -> Option<Self>;
+    fn as_str(self) -> &'static str;
+}
+
+macro_rules! answer {
+    ($answer:ty) => {
+        impl Answer for $answer {
+            const ALL: &'static [Self] = <$answer>::ALL;
+            fn parse(text: &str) -> Option<Self> {
+                <$answer>::parse(text)
+            }
+            fn as_str(self) -> &'static str {
+                <$answer>::as_str(self)
+            }
+        }
+    };
+}
+
+answer!(Claim);
+answer!(Held);
 
 /// A lease argument (default 5 minutes).
 fn lease_arg(lease: Option<&Bound<'_, PyAny>>) -> PyResult<std::time::Duration> {

@@ -9,6 +9,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
+use super::Answer;
 use crate::pyrepr::quote;
 
 /// The `Guard` protocol's methods and the arguments the core passes them (checked against
@@ -153,33 +154,6 @@ impl ForeignGuard {
                         .join(", ")
                 ),
             })
-    }
-}
-
-/// An answer of a guard method, parsed from its string form.
-trait Answer: Sized + Copy + 'static {
-    const ALL: &'static [Self];
-    fn parse(text: &str) -> Option<Self>;
-    fn as_str(self) -> &'static str;
-}
-
-impl Answer for Claim {
-    const ALL: &'static [Self] = Claim::ALL;
-    fn parse(text: &str) -> Option<Self> {
-        Claim::parse(text)
-    }
-    fn as_str(self) -> &'static str {
-        Claim::as_str(self)
-    }
-}
-
-impl Answer for Held {
-    const ALL: &'static [Self] = Held::ALL;
-    fn parse(text: &str) -> Option<Self> {
-        Held::parse(text)
-    }
-    fn as_str(self) -> &'static str {
-        Held::as_str(self)
     }
 }
 
