@@ -166,9 +166,13 @@ final class KeyringWatchTests: XCTestCase {
         XCTAssertNotNil(at.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"#, options: .regularExpression), at)
         XCTAssertEqual(try Keyring.fromFile(path: file).keyIds(), [first, second])
 
-        // Retired a day ago is within the default 7 days, not within an hour.
-        let dayAgo = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-86_400))
-        try #"{"\#(first)":{"secret":"\#(b64(first))","retired_at":"\#(dayAgo)"},"\#(second)":"\#(b64(second))"}"#
+        // Retired two days ago is within the default 7 days, not within an hour; the key the
+        // last rotation retired (a day ago) stays whatever the retention: it may still be
+        // ACTIVE if that rotation failed.
+        let stamp = ISO8601DateFormatter()
+        let twoDaysAgo = stamp.string(from: Date().addingTimeInterval(-2 * 86_400))
+        let dayAgo = stamp.string(from: Date().addingTimeInterval(-86_400))
+        try #"{"\#(first)":{"secret":"\#(b64(first))","retired_at":"\#(twoDaysAgo)"},"\#(second)":{"secret":"\#(b64(second))","retired_at":"\#(dayAgo)"}}"#
             .write(toFile: file, atomically: true, encoding: .utf8)
         try addToKeyringFile(path: file, keyId: second, secretBase64: b64(second))
         json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]

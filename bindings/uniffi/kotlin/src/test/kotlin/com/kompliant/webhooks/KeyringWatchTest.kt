@@ -269,10 +269,18 @@ class KeyringWatchTest {
         addToKeyringFile(file.path, third, b64(third))
         assertEquals(setOf(second, third), JSONObject(file.readText()).keySet())
 
-        // A shorter retention drops the key retired a day ago as well.
+        // A shorter retention drops a key retired two days ago, but never the key the last
+        // rotation retired (a day ago here): it may still be ACTIVE if that rotation failed.
+        file.writeText(
+            """{"$first":{"secret":"${b64(first)}","retired_at":"${now.minus(Duration.ofDays(2))}"},""" +
+                """"$second":{"secret":"${b64(second)}","retired_at":"${now.minus(Duration.ofDays(1))}"},""" +
+                """"$third":"${b64(third)}"}""",
+        )
+        addToKeyringFile(file.path, third, b64(third))
+        assertEquals(setOf(first, second, third), JSONObject(file.readText()).keySet())
         addToKeyringFile(file.path, third, b64(third), Duration.ofHours(1))
-        assertEquals(setOf(third), JSONObject(file.readText()).keySet())
-        assertEquals(listOf(third), Keyring.fromFile(file.path).keyIds())
+        assertEquals(setOf(second, third), JSONObject(file.readText()).keySet())
+        assertEquals(listOf(second, third), Keyring.fromFile(file.path).keyIds())
 
         // An old file (every value a string) still loads and is upgraded by the next write.
         file.writeText("""{"$first":"${b64(first)}"}""")
