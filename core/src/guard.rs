@@ -16,6 +16,7 @@
 
 mod flow;
 mod memory;
+pub mod postgres;
 mod receiver;
 pub mod redis;
 mod renew;

@@ -65,6 +65,8 @@ pub use error::{ErrorCode, WebhookError};
 pub use event::{
     Entities, EntityChange, Event, SubjectRecordDataUpdated, UserContext, UserType, WorkflowEvent,
 };
+/// The PostgreSQL guard's protocol (table, DDL, statements), defined once for every binding.
+pub use guard::postgres;
 /// The Redis guard's protocol (key scheme, values, scripts), defined once for every binding.
 pub use guard::redis;
 pub use guard::{

@@ -118,6 +118,39 @@ impl GuardFlow {
         }
     }
 
+    /// Step 3 in transactional mode (a guard whose `complete` runs in the transaction that
+    /// holds the handler's own writes, committed only on [`Held::Held`]): the answer once the
+    /// transaction was committed or rolled back. A successful handler whose `complete`
+    /// answered [`Held::Lost`] had its writes rolled back (another delivery holds the claim):
+    /// [`ReceiveOutcome::InProgress`], 503, so Kompliant retries and finds it processed or
+    /// free; one whose `complete` failed had them rolled back too: the guard's error, 500.
+    /// A failed handler's transaction is rolled back and its claim released, as without a
+    /// transaction.
+    pub fn finish_in_transaction(
+        &self,
+        succeeded: bool,
+        recorded: Result<Held, WebhookError>,
+    ) -> Finished {
+        match (succeeded, recorded) {
+            (true, Ok(Held::Held)) => Finished {
+                outcome: ReceiveOutcome::Processed,
+                guard_error: None,
+                claim_lost: false,
+            },
+            (true, Ok(Held::Lost)) => Finished {
+                outcome: ReceiveOutcome::InProgress,
+                guard_error: None,
+                claim_lost: true,
+            },
+            (true, Err(e)) => Finished {
+                outcome: ReceiveOutcome::rejected(&e),
+                guard_error: Some(e),
+                claim_lost: false,
+            },
+            (false, recorded) => self.finish(false, recorded, false),
+        }
+    }
+
     /// What to log when [`Finished::claim_lost`]: the webhook may have run twice.
     pub fn claim_lost_message(&self, succeeded: bool) -> String {
         format!(
@@ -170,6 +203,27 @@ mod tests {
             Some(ErrorCode::Internal)
         );
         assert!(flow.claim_lost_message(true).contains("processed twice"));
+        let committed = flow.finish_in_transaction(true, Ok(Held::Held));
+        assert_eq!(
+            (committed.outcome.http_status(), committed.claim_lost),
+            (200, false)
+        );
+        let rolled_back = flow.finish_in_transaction(true, Ok(Held::Lost));
+        assert_eq!(
+            (rolled_back.outcome, rolled_back.claim_lost),
+            (ReceiveOutcome::InProgress, true)
+        );
+        let not_recorded = flow.finish_in_transaction(
+            true,
+            Err(WebhookError::Internal {
+                detail: "connection lost".into(),
+            }),
+        );
+        assert_eq!(not_recorded.outcome.http_status(), 500);
+        assert_eq!(
+            flow.finish_in_transaction(false, Ok(Held::Held)).outcome,
+            ReceiveOutcome::HandlerFailed
+        );
         assert_eq!(
             GuardFlow::new("wh_1", Duration::ZERO)
                 .unwrap()
