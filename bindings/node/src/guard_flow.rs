@@ -105,6 +105,48 @@ impl GuardFlow {
         guard_failed: bool,
         lost_while_running: bool,
     ) -> NativeFinished {
+        let (recorded, invalid) = self.recorded(succeeded, held, guard_failed);
+        let finished = self.inner.finish(succeeded, recorded, lost_while_running);
+        let message = finished
+            .claim_lost
+            .then(|| self.inner.claim_lost_message(succeeded));
+        native(finished, message, invalid)
+    }
+
+    /// Step 3 in transactional mode (the core's `finish_in_transaction`): the answer once the
+    /// handler's transaction was committed (only when `complete`, run in it, answered `HELD`)
+    /// or rolled back. `held` is what `complete` (after success) or `release` (after failure,
+    /// once rolled back) answered, ignored when `guardFailed` (it, the transaction or its
+    /// commit failed). A successful handler whose `complete` answered `LOST` is answered
+    /// `IN_PROGRESS` (503) with `claimLost`: its writes were rolled back.
+    #[napi]
+    pub fn finish_in_transaction(
+        &self,
+        succeeded: bool,
+        held: Option<String>,
+        guard_failed: bool,
+    ) -> NativeFinished {
+        let (recorded, invalid) = self.recorded(succeeded, held, guard_failed);
+        let finished = self.inner.finish_in_transaction(succeeded, recorded);
+        let message = finished.claim_lost.then(|| {
+            format!(
+                "the claim on {} was lost before the handler's transaction committed (its lease ended and another delivery claimed it): the handler's writes were rolled back and Kompliant will retry",
+                self.inner.webhook_id()
+            )
+        });
+        native(finished, message, invalid)
+    }
+}
+
+impl GuardFlow {
+    /// What `complete`/`release` answered, as the core takes it, and the core's text when it
+    /// answered neither `HELD` nor `LOST`.
+    fn recorded(
+        &self,
+        succeeded: bool,
+        held: Option<String>,
+        guard_failed: bool,
+    ) -> (Result<core::Held, core::WebhookError>, Option<String>) {
         let method = self.inner.settle(succeeded).method();
         let recorded = if guard_failed {
             Err(core::WebhookError::Internal {
@@ -117,15 +159,20 @@ impl GuardFlow {
             (Err(e), false) => Some(e.to_string()),
             _ => None,
         };
-        let finished = self.inner.finish(succeeded, recorded, lost_while_running);
-        NativeFinished {
-            outcome: outcome(finished.outcome),
-            claim_lost: finished.claim_lost,
-            message: finished
-                .claim_lost
-                .then(|| self.inner.claim_lost_message(succeeded)),
-            guard_error: invalid,
-        }
+        (recorded, invalid)
+    }
+}
+
+fn native(
+    finished: core::Finished,
+    message: Option<String>,
+    invalid: Option<String>,
+) -> NativeFinished {
+    NativeFinished {
+        outcome: outcome(finished.outcome),
+        claim_lost: finished.claim_lost,
+        message,
+        guard_error: invalid,
     }
 }
 
@@ -168,5 +215,20 @@ mod tests {
             .unwrap()
             .contains("complete() answered"));
         assert!(GuardFlow::new("wh_1".into(), Some(-1.0)).is_err());
+        let committed = flow.finish_in_transaction(true, Some("HELD".into()), false);
+        assert_eq!(
+            (committed.outcome.http_status, committed.claim_lost),
+            (200, false)
+        );
+        let rolled_back = flow.finish_in_transaction(true, Some("LOST".into()), false);
+        assert_eq!(rolled_back.outcome.http_status, 503);
+        assert!(rolled_back.claim_lost && rolled_back.message.unwrap().contains("rolled back"));
+        let not_committed = flow.finish_in_transaction(true, None, true);
+        assert_eq!(not_committed.outcome.http_status, 500);
+        let failed = flow.finish_in_transaction(false, Some("HELD".into()), false);
+        assert_eq!(
+            (failed.outcome.http_status, failed.claim_lost),
+            (500, false)
+        );
     }
 }

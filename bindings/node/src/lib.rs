@@ -16,6 +16,7 @@ pub mod event;
 pub mod guard;
 pub mod guard_flow;
 pub mod keyring;
+pub mod postgres;
 pub mod receiver;
 pub mod redis;
 pub mod seal;
