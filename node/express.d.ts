@@ -2,7 +2,7 @@
 
 /// <reference types="node" />
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Guard, Webhook, WebhookReceiver } from './index.js';
+import type { Guard, InTransaction, TransactionalGuard, Webhook, WebhookReceiver } from './index.js';
 
 /** Options shared by the Express middleware, the Fastify plugin and the fetch handler. */
 export interface WebhookRouteOptions<Context extends unknown[]> {
@@ -38,7 +38,11 @@ export interface WebhookRouteOptions<Context extends unknown[]> {
    * (`reply.statusCode` once `reply.sent`); fetch, a `Response` it returned (that Response is
    * sent). A failed claim is answered 500 (`INTERNAL`); a claim found lost (another delivery
    * took it after its lease lapsed: the webhook may run twice) goes to `onError` as an
-   * `InternalError` with the core's message.
+   * `InternalError` with the core's message. A `TransactionalGuard`
+   * (`PostgresGuard#transactional()` from `kompliant-webhooks/postgres`) also opens a
+   * transaction after the claim and hands it to `onWebhook` as its last argument, `{ db }`;
+   * the webhook is marked processed in that transaction, committed only if the claim still
+   * holds (else rolled back and answered 503); a failed handler's is rolled back.
    */
   guard?: Guard;
   /**
@@ -55,6 +59,16 @@ export interface WebhookRouteOptions<Context extends unknown[]> {
   renew?: boolean;
 }
 
+/**
+ * The options with a transactional guard (`PostgresGuard#transactional()`): `onWebhook` gets
+ * `{ db }`, the client in the transaction in which the webhook is marked processed, as its
+ * last argument.
+ */
+export type TransactionalRouteOptions<Context extends unknown[]> = Omit<WebhookRouteOptions<Context>, 'guard' | 'onWebhook'> & {
+  guard: TransactionalGuard;
+  onWebhook: (webhook: Webhook, ...context: [...Context, transaction: InTransaction]) => unknown;
+};
+
 /** The middleware: an Express request handler (also mountable as a sub-application). */
 export interface KompliantWebhookMiddleware<Req, Res> {
   (req: Req, res: Res, next: (err?: unknown) => void): void;
@@ -63,7 +77,8 @@ export interface KompliantWebhookMiddleware<Req, Res> {
 /**
  * An Express middleware (Express 4 and 5) for Kompliant webhooks. It reads the raw body
  * itself (or uses the Buffer of a preceding `express.raw()`), decrypts it, calls
- * `onWebhook(webhook, req, res)`, and answers 200, or the refusal's `httpStatus` with its
+ * `onWebhook(webhook, req, res)` (`onWebhook(webhook, req, res, { db })` with a transactional
+ * guard), and answers 200, or the refusal's `httpStatus` with its
  * `publicMessage` (503 for an unknown key, 400 for a forged or malformed body, 413 for a
  * body over `maxBodyBytes`). If your handler sends a response itself, that response stands;
  * with a `guard`, one of status 400 or more (`res.statusCode` once `res.headersSent`) means it
@@ -73,6 +88,9 @@ export interface KompliantWebhookMiddleware<Req, Res> {
  * throws at start-up if a JSON body parser would run first on its path. At request time it
  * refuses (via `next(err)`, status 500) a body another middleware already parsed.
  */
+export declare function webhookMiddleware<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
+  options: TransactionalRouteOptions<[req: Req, res: Res]>,
+): KompliantWebhookMiddleware<Req, Res>;
 export declare function webhookMiddleware<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
   options: WebhookRouteOptions<[req: Req, res: Res]>,
 ): KompliantWebhookMiddleware<Req, Res>;

@@ -735,6 +735,48 @@ export interface Guard {
   release(webhookId: string, token: string): Held | string | Promise<Held | string>;
 }
 
+/**
+ * The client of a transactional guard's transaction, as the handler sees it (`pg`'s
+ * `PoolClient` fits; cast `db` to it for `pg`'s full types). Do not COMMIT or ROLLBACK it:
+ * the adapter does.
+ */
+export interface TransactionClient {
+  query(text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>;
+}
+
+/**
+ * The last argument of `onWebhook` when the adapter's guard is transactional (e.g.
+ * `PostgresGuard#transactional()` from `kompliant-webhooks/postgres`): `db` is inside the
+ * transaction in which the webhook is marked processed, so the handler's writes through it
+ * and the mark commit together or not at all.
+ */
+export interface InTransaction {
+  db: TransactionClient;
+}
+
+/** One open transaction of a `TransactionalGuard`, ended by `complete()` or `rollback()`. */
+export interface GuardTransaction {
+  /** The client inside the transaction, handed to the handler as `{ db }`. */
+  readonly db: TransactionClient;
+  /**
+   * Records `webhookId` as processed IN the transaction, then commits if that answered
+   * `HELD` and rolls back if `LOST`; rejects (nothing committed) if it or the commit failed.
+   */
+  complete(webhookId: string, token: string): Promise<Held | string>;
+  /** Rolls the transaction back (a failed handler). */
+  rollback(): Promise<void>;
+}
+
+/**
+ * A guard with a transactional mode: the adapters open `begin()` after the claim, give the
+ * handler `{ db }` as its last argument, and end the transaction with its `complete()` after
+ * success (answering from the core's `finish_in_transaction`: `LOST` is 503) or `rollback()`
+ * then the guard's `release()` after failure. Renewals use the guard's own `renew()`.
+ */
+export interface TransactionalGuard extends Guard {
+  begin(): Promise<GuardTransaction>;
+}
+
 /** How one delivery ended and what to answer (the core's `ReceiveOutcome`). */
 export interface ReceiveOutcome {
   /** `PROCESSED`, `HANDLER_FAILED`, `ALREADY_PROCESSED`, `IN_PROGRESS` or `AT_CAPACITY`. */

@@ -17,7 +17,7 @@
 const { createHash } = require('node:crypto');
 const binding = require('./lib/native.js');
 const { native } = require('./lib/errors.js');
-const { DEFAULT_CLAIM_LEASE_SECONDS } = require('./lib/guard.js');
+const { DEFAULT_CLAIM_LEASE_SECONDS, millis } = require('./lib/guard.js');
 const { INSPECT, checkString } = require('./lib/internal.js');
 
 const PROTOCOL = binding.redisProtocol();
@@ -37,12 +37,6 @@ const SCRIPTS = Object.freeze({
   complete: script(PROTOCOL.complete),
   release: script(PROTOCOL.release),
 });
-
-/** `seconds` as the script's milliseconds (the core's `redis::millis`); a RangeError if bad. */
-function millis(name, seconds) {
-  if (typeof seconds !== 'number') throw new RangeError(`${name} must be a finite, positive number of seconds`);
-  return native(() => binding.redisMillis(name, seconds));
-}
 
 /** A function sending one command (`[name, ...args]`) with the client's own API. */
 function commandSender(client) {

@@ -106,6 +106,15 @@ class MemoryGuard {
   }
 }
 
+/**
+ * `seconds` as the whole milliseconds a store's script or statement takes (the core's
+ * `millis`, at least 1), as a decimal string; a RangeError naming `name` if bad.
+ */
+function millis(name, seconds) {
+  if (typeof seconds !== 'number') throw new RangeError(`${name} must be a finite, positive number of seconds`);
+  return native(() => binding.redisMillis(name, seconds));
+}
+
 function frozenOutcome(o) {
   return Object.freeze({
     name: o.name,
@@ -232,4 +241,5 @@ module.exports = {
   frozenOutcome,
   claimString,
   renewWhileRunning,
+  millis,
 };

@@ -209,6 +209,7 @@ async function deliverGuarded(webhook, options, context, responseStatus) {
     return refusal(err);
   }
   if (skip) return answerFor(guards.frozenOutcome(skip));
+  if (typeof guard.begin === 'function') return deliverInTransaction(webhook, options, context, responseStatus, flow);
 
   const renewal = options.renew === false ? null : guards.renewWhileRunning(guard, flow, reportError);
   let handlerResult;
@@ -231,6 +232,76 @@ async function deliverGuarded(webhook, options, context, responseStatus) {
     await reportError(guards.guardFailure(method, err));
   }
   const finished = flow.finish(succeeded, typeof held === 'string' ? held : null, guardFailed, renewal?.lost ?? false);
+  if (finished.guardError) await reportError(new InternalError(finished.guardError));
+  if (finished.claimLost) await reportError(new InternalError(`internal error: ${finished.message}`));
+  return answerFor(guards.frozenOutcome(finished.outcome), raised ? {} : { handlerResult });
+}
+
+/**
+ * The rest of the guarded flow in transactional mode (a guard with `begin()`, e.g.
+ * `PostgresGuard#transactional()`), once claimed: `begin()` opens the handler's transaction →
+ * the handler gets `{ db }` (its client) as its last argument, the claim renewed on the guard
+ * (another connection) while it runs → after success, the transaction's `complete()` records
+ * the webhook as processed IN that transaction and commits only on HELD (LOST rolls back:
+ * answered 503, Kompliant retries); after failure (the core's rule), ROLLBACK then the
+ * guard's release → the core's `finishInTransaction` answer. If the transaction cannot be
+ * opened or completed, the claim is released so a retry need not wait for the lease.
+ */
+async function deliverInTransaction(webhook, options, context, responseStatus, flow) {
+  const onError = options.onError ?? logError;
+  const reportError = (err) => report(onError, err, context);
+  const { guard } = options;
+  const releaseQuietly = async () => {
+    try {
+      await guard.release(webhook.id, flow.token);
+    } catch (err) {
+      await reportError(guards.guardFailure('release', err));
+    }
+  };
+  let tx;
+  try {
+    tx = await guard.begin();
+  } catch (err) {
+    const failure = guards.guardFailure('begin', err);
+    await reportError(failure);
+    await releaseQuietly();
+    return refusal(failure);
+  }
+  const renewal = options.renew === false ? null : guards.renewWhileRunning(guard, flow, reportError);
+  let handlerResult;
+  let raised = false;
+  try {
+    handlerResult = await options.onWebhook(webhook, ...context, { db: tx.db });
+  } catch (err) {
+    raised = true;
+    await reportError(err);
+  }
+  await renewal?.stop();
+  const succeeded = guards.handlerSucceeded(raised, raised ? null : responseStatus(handlerResult, ...context));
+  let held = null;
+  let guardFailed = false;
+  if (succeeded) {
+    try {
+      held = await tx.complete(webhook.id, flow.token);
+    } catch (err) {
+      guardFailed = true;
+      await reportError(guards.guardFailure('complete', err));
+      await releaseQuietly();
+    }
+  } else {
+    try {
+      await tx.rollback();
+    } catch (err) {
+      await reportError(guards.guardFailure('rollback', err));
+    }
+    try {
+      held = await guard.release(webhook.id, flow.token);
+    } catch (err) {
+      guardFailed = true;
+      await reportError(guards.guardFailure('release', err));
+    }
+  }
+  const finished = flow.finishInTransaction(succeeded, typeof held === 'string' ? held : null, guardFailed);
   if (finished.guardError) await reportError(new InternalError(finished.guardError));
   if (finished.claimLost) await reportError(new InternalError(`internal error: ${finished.message}`));
   return answerFor(guards.frozenOutcome(finished.outcome), raised ? {} : { handlerResult });

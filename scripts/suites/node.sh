@@ -2,7 +2,9 @@
 # @napi-rs/cli, the binding crate's Rust unit tests, then `node --test` (every conformance
 # vector, the API, the Error classes, ESM and CommonJS entry points, the Express / Fastify /
 # fetch middlewares over real HTTP on loopback, the duplicate guards and RedisGuard (node-redis
-# and ioredis) against a private redis-server (scripts/suites/redis-common.sh), the client and an end-to-end run through
+# and ioredis) against a private redis-server (scripts/suites/redis-common.sh), PostgresGuard
+# and its transactional mode (pg) against a private PostgreSQL (scripts/suites/postgres-common.sh),
+# the client and an end-to-end run through
 # examples/node-receiver against `kompliant sim`), the rotation test of every language
 # (tests/rotation/rotation.py via lib.sh's rotation_run) with examples/node-receiver as the
 # receiver (Keyring.watch on the file `kompliant keys rotate` writes), `tsc --noEmit --strict` on a typed usage
@@ -48,8 +50,8 @@ suite_node() {
   step "node: the benchmark fixtures (tests/bench/fixtures.py), which a payload test decrypts"
   "$(tools_python)" "$ROOT/tests/bench/fixtures.py" "$ROOT/target/bench/fixtures" || return 1
 
-  step "node: node --test (with a private redis-server for the RedisGuard tests)"
-  redis_with_server node_run_tests "$tap" || rc=1
+  step "node: node --test (with a private redis-server and a private PostgreSQL for the RedisGuard and PostgresGuard tests)"
+  redis_with_server postgres_with_server node_run_tests "$tap" || rc=1
   local pass fail vectors vector_total
   pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)
   fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$tap" | tail -1)
@@ -77,9 +79,11 @@ suite_node() {
   return "$rc"
 }
 
-# node --test over test/, TAP into $1 (KOMPLIANT_TEST_REDIS_URL set by redis_with_server).
+# node --test over test/, TAP into $1 (KOMPLIANT_TEST_REDIS_URL set by redis_with_server,
+# KOMPLIANT_TEST_POSTGRES_URL by postgres_with_server, both in scripts/suites/*-common.sh).
 node_run_tests() {
   [ -n "${KOMPLIANT_TEST_REDIS_URL:-}" ] || { echo "node: no redis-server for the guard tests" >&2; return 1; }
+  [ -n "${KOMPLIANT_TEST_POSTGRES_URL:-}" ] || { echo "node: no PostgreSQL server for the PostgresGuard tests" >&2; return 1; }
   (cd "$ROOT/node" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" node --test --test-timeout=300000 \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$1" \

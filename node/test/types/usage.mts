@@ -32,10 +32,12 @@ import { webhookMiddleware } from 'kompliant-webhooks/express';
 import { webhookPlugin } from 'kompliant-webhooks/fastify';
 import { webhookHandler } from 'kompliant-webhooks/fetch';
 import { RedisGuard } from 'kompliant-webhooks/redis';
+import { PostgresGuard, DEFAULT_TABLE, DEFAULT_RETENTION_SECONDS as PG_RETENTION } from 'kompliant-webhooks/postgres';
+import { Pool as PgPool, type PoolClient } from 'pg';
 import { createClient as createRedisClient } from 'redis';
 import { Redis as IORedis } from 'ioredis';
 import { CLAIMS, DEFAULT_CLAIM_LEASE_SECONDS, MemoryGuard, handlerSucceeded, outcomeForClaim } from 'kompliant-webhooks';
-import type { Claim, Guard, Held, ReceiveOutcome } from 'kompliant-webhooks';
+import type { Claim, Guard, Held, ReceiveOutcome, TransactionalGuard } from 'kompliant-webhooks';
 
 // Keys and receiving.
 const keyring: Keyring = Keyring.fromEnv();
@@ -224,3 +226,38 @@ const unfenced: Guard = { claim: () => 'ACQUIRED', complete: () => 'HELD', relea
 const fixedLease: number | null = nodeRedis.leaseSeconds;
 const renewed: Promise<Held> = ioRedis.renew('wh_1', 'token', 60);
 console.log(memory, own, skipped?.httpStatus, retiredAt, ioRedis.prefix, DEFAULT_CLAIM_LEASE_SECONDS, held, failed, fixedLease, renewed, unfenced);
+
+// PostgresGuard over a pg.Pool, and its transactional mode: the handler's last argument.
+const pgPool = new PgPool({ connectionString: 'postgresql://localhost/app' });
+const postgres = new PostgresGuard(pgPool, { table: 'app.webhook_claims', retentionSeconds: 3600, leaseSeconds: 60 });
+const pgDeleted: Promise<number> = postgres.cleanup({ batch: 500 });
+const pgTable: string = postgres.table + DEFAULT_TABLE + String(PG_RETENTION);
+export const IN_TRANSACTION: (request: Request) => Promise<Response> = webhookHandler({
+  receiver,
+  guard: postgres.transactional(),
+  onWebhook: async (webhook, request, { db }) => {
+    await (db as PoolClient).query('INSERT INTO effects (webhook_id, url) VALUES ($1, $2)', [webhook.id, request.url]);
+  },
+});
+export const EXPRESS_IN_TRANSACTION = webhookMiddleware({
+  receiver,
+  guard: postgres.transactional(),
+  onWebhook: async (webhook, req, res, { db }) => {
+    const { rowCount } = await db.query('INSERT INTO effects (webhook_id) VALUES ($1)', [webhook.id]);
+    res.setHeader('x-rows', String(rowCount));
+    console.log(req.url);
+  },
+});
+await fastify.register(webhookPlugin, {
+  path: '/in-transaction',
+  receiver,
+  guard: postgres.transactional(),
+  onWebhook: async (webhook, request, reply, transaction) => {
+    await transaction!.db.query('INSERT INTO effects (webhook_id) VALUES ($1)', [webhook.id]);
+    console.log(request.url, reply.statusCode);
+  },
+});
+// @ts-expect-error a handler with { db } needs a transactional guard
+export const NOT_TRANSACTIONAL = webhookHandler({ receiver, guard: postgres, onWebhook: async (webhook, request, { db }) => db });
+const transactionalGuard: TransactionalGuard = postgres.transactional();
+console.log(pgDeleted, pgTable, transactionalGuard, postgres.createTable());
