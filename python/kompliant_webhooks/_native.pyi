@@ -34,6 +34,10 @@ __all__ = [
     "REDIS_RENEW_SCRIPT",
     "REDIS_COMPLETE_SCRIPT",
     "REDIS_RELEASE_SCRIPT",
+    "POSTGRES_DEFAULT_TABLE",
+    "postgres_check_table",
+    "postgres_statements",
+    "finish_in_transaction",
     "Keyring",
     "generate_secret",
     "add_to_keyring_file",
@@ -421,10 +425,14 @@ REDIS_CLAIM_SCRIPT: str
 REDIS_RENEW_SCRIPT: str
 REDIS_COMPLETE_SCRIPT: str
 REDIS_RELEASE_SCRIPT: str
+POSTGRES_DEFAULT_TABLE: str
 
 def new_claim_token() -> str: ...
 def handler_succeeded(raised: bool, response_status: Optional[int] = None) -> bool: ...
 def redis_millis(duration: _Seconds) -> int: ...
+def postgres_check_table(table: str) -> None: ...
+def postgres_statements(table: str) -> Dict[str, str]: ...
+def finish_in_transaction(webhook_id: str, succeeded: bool, recorded: Optional[str]) -> Tuple[ReceiveOutcome, bool]: ...
 
 @final
 class MemoryGuard:

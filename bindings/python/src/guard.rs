@@ -12,8 +12,8 @@ use kompliant_webhooks::decided::{
     DEFAULT_GUARD_MAX_ENTRIES, HANDLER_FAILED_FROM_STATUS,
 };
 use kompliant_webhooks::{
-    redis, Claim, ClaimToken, Held, MemoryGuard, MemoryGuardOptions, ReceiveOutcome, WebhookError,
-    WebhookGuard,
+    postgres, redis, Claim, ClaimToken, GuardFlow, Held, MemoryGuard, MemoryGuardOptions,
+    ReceiveOutcome, WebhookError, WebhookGuard,
 };
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -195,6 +195,68 @@ fn redis_millis(duration: &Bound<'_, PyAny>) -> PyResult<u64> {
     Ok(redis::millis(convert::duration(duration, "duration")?))
 }
 
+/// Checks a PostgreSQL guard's table name (`name` or `schema.name`, lower-case letters,
+/// digits and `_`): raises `WebhookError` `INVALID_CONFIGURATION` naming the rule.
+#[pyfunction]
+fn postgres_check_table(py: Python<'_>, table: &str) -> PyResult<()> {
+    postgres::check_table(table).or_raise(py)
+}
+
+/// The PostgreSQL guard's statements for `table` (checked first), in psycopg's `%(pN)s`
+/// style: a dict with `create_table` (two statements, to run in one transaction), `claim`,
+/// `renew`, `complete`, `release` (each answering one row, column `answer`) and `cleanup`
+/// (column `deleted`).
+#[pyfunction]
+fn postgres_statements(
+    py: Python<'_>,
+    table: &str,
+) -> PyResult<std::collections::HashMap<&'static str, String>> {
+    postgres::check_table(table).or_raise(py)?;
+    type Statement = fn(&str) -> String;
+    let statements: [(&'static str, Statement); 6] = [
+        ("create_table", postgres::create_table),
+        ("claim", postgres::claim),
+        ("renew", postgres::renew),
+        ("complete", postgres::complete),
+        ("release", postgres::release),
+        ("cleanup", postgres::cleanup),
+    ];
+    Ok(statements
+        .into_iter()
+        .map(|(name, sql)| (name, postgres::pyformat(&sql(table))))
+        .collect())
+}
+
+/// The answer of a delivery of `webhook_id` in transactional mode (the core's
+/// `GuardFlow::finish_in_transaction`), once its transaction was committed or rolled back:
+/// `recorded` is what the `complete` statement run in the handler's transaction answered
+/// (`"HELD"`: committed, `"LOST"`: rolled back), or `None` when it failed (rolled back).
+/// Returns the outcome and whether the claim was found lost.
+#[pyfunction]
+#[pyo3(signature = (webhook_id, succeeded, recorded))]
+fn finish_in_transaction(
+    py: Python<'_>,
+    webhook_id: &str,
+    succeeded: bool,
+    recorded: Option<&str>,
+) -> PyResult<(PyReceiveOutcome, bool)> {
+    let recorded = match recorded {
+        Some(text) => Ok(Held::parse(text)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown answer {}", quote(text))))?),
+        None => Err(WebhookError::Internal {
+            detail: "the processed mark could not be recorded in the handler's transaction".into(),
+        }),
+    };
+    let flow = GuardFlow::new(webhook_id, std::time::Duration::ZERO).or_raise(py)?;
+    let finished = flow.finish_in_transaction(succeeded, recorded);
+    Ok((
+        PyReceiveOutcome {
+            inner: finished.outcome,
+        },
+        finished.claim_lost,
+    ))
+}
+
 /// How one delivery ended (from the core) and the HTTP answer it gets: `http_status`,
 /// `public_message`, and `name` for logs: `PROCESSED` (200), `HANDLER_FAILED` (500),
 /// `ALREADY_PROCESSED` (200, a duplicate of a processed webhook: the handler did not run),
@@ -283,6 +345,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(new_claim_token, m)?)?;
     m.add_function(wrap_pyfunction!(handler_succeeded, m)?)?;
     m.add_function(wrap_pyfunction!(redis_millis, m)?)?;
+    m.add_function(wrap_pyfunction!(postgres_check_table, m)?)?;
+    m.add_function(wrap_pyfunction!(postgres_statements, m)?)?;
+    m.add_function(wrap_pyfunction!(finish_in_transaction, m)?)?;
+    m.add("POSTGRES_DEFAULT_TABLE", postgres::DEFAULT_TABLE)?;
     m.add(
         "CLAIMS",
         PyTuple::new(py, Claim::ALL.iter().map(|c| c.as_str()))?,
