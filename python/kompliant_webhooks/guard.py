@@ -11,7 +11,9 @@ so a delivery whose lease lapsed and was claimed again changes nothing of the ne
 :class:`~kompliant_webhooks.GuardedReceiver` runs it for your own code.
 
 Guards: :class:`~kompliant_webhooks.MemoryGuard` (one process, from the core),
-``kompliant_webhooks.redis.RedisGuard`` (several processes or machines sharing a Redis), or
+``kompliant_webhooks.redis.RedisGuard`` (several processes or machines sharing a Redis),
+``kompliant_webhooks.postgres.PostgresGuard`` (sharing a PostgreSQL; with a transactional
+mode in which the handler's writes commit together with the processed mark), or
 your own object following :class:`Guard`.
 """
 

@@ -272,3 +272,40 @@ class DictGuard:
                 return "LOST"
             del self.state[webhook_id]
             return "HELD"
+
+
+def assert_a_slow_handler_runs_once(guard: Any, sealer: Sealer) -> None:
+    """The issue's run, for any shared guard, through the Flask adapter: a redelivery arriving
+    at 1.5 s, while the first attempt's 3 s handler runs past its 1 s lease, is answered 503
+    IN_PROGRESS (the core's renewal thread kept the claim through the Python guard), the
+    handler runs once, and a later redelivery is answered 200 without running it."""
+    from flask import Flask
+
+    from kompliant_webhooks import Webhook
+    from kompliant_webhooks.flask import webhook_view
+
+    handled: List[str] = []
+    started = threading.Event()
+    app = Flask(__name__)
+
+    @app.post("/webhooks")
+    @webhook_view(receiver_for(sealer), guard=guard, lease=1)
+    def on_webhook(webhook: Webhook) -> None:
+        handled.append(webhook.id)
+        started.set()
+        time.sleep(3)
+
+    answers: List[int] = []
+    first = threading.Thread(
+        target=lambda: answers.append(app.test_client().post("/webhooks", data=sealer.body()).status_code)
+    )
+    first.start()
+    assert started.wait(5)
+    time.sleep(1.5)
+    redelivery = app.test_client().post("/webhooks", data=sealer.body(retry_count=1))
+    assert (redelivery.status_code, redelivery.get_data(as_text=True)) == (
+        503, "webhook is being processed; retry later")
+    first.join(10)
+    assert answers == [200] and handled == [METADATA["id"]]
+    later = app.test_client().post("/webhooks", data=sealer.body(retry_count=2))
+    assert later.status_code == 200 and handled == [METADATA["id"]]

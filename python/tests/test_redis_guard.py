@@ -18,7 +18,7 @@ from kompliant_webhooks import GuardedReceiver, Webhook, new_claim_token
 from kompliant_webhooks.flask import webhook_view
 from kompliant_webhooks.redis import DONE, IN_PROGRESS_PREFIX, RedisGuard
 
-from conftest import METADATA, Sealer, receiver_for
+from conftest import METADATA, Sealer, assert_a_slow_handler_runs_once, receiver_for
 
 URL = os.environ.get("KOMPLIANT_TEST_REDIS_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="no redis-server: run through scripts/test python")
@@ -183,32 +183,7 @@ def test_a_handler_slower_than_its_lease_runs_once_while_its_claim_is_renewed(
     """A redelivery arriving at 1.5 s, while the first attempt's 3 s handler runs past its 1 s
     lease, is answered 503 IN_PROGRESS: the core's renewal thread kept the claim (through the
     Python RedisGuard) and the handler runs once."""
-    guard = RedisGuard(redis.Redis.from_url(URL or ""), prefix=prefix)
-    handled: List[str] = []
-    started = threading.Event()
-    app = Flask(__name__)
-
-    @app.post("/webhooks")
-    @webhook_view(receiver_for(sealer), guard=guard, lease=1)
-    def on_webhook(webhook: Webhook) -> None:
-        handled.append(webhook.id)
-        started.set()
-        time.sleep(3)
-
-    answers: List[int] = []
-    first = threading.Thread(
-        target=lambda: answers.append(app.test_client().post("/webhooks", data=sealer.body()).status_code)
-    )
-    first.start()
-    assert started.wait(5)
-    time.sleep(1.5)
-    redelivery = app.test_client().post("/webhooks", data=sealer.body(retry_count=1))
-    assert (redelivery.status_code, redelivery.get_data(as_text=True)) == (
-        503, "webhook is being processed; retry later")
-    first.join(10)
-    assert answers == [200] and handled == [METADATA["id"]]
-    later = app.test_client().post("/webhooks", data=sealer.body(retry_count=2))
-    assert later.status_code == 200 and handled == [METADATA["id"]]
+    assert_a_slow_handler_runs_once(RedisGuard(redis.Redis.from_url(URL or ""), prefix=prefix), sealer)
 
 
 def test_without_renewal_a_stale_failure_does_not_free_the_second_claim(

@@ -3,8 +3,8 @@
 # the example, stubtest on the hand-written stubs of the native module, and pytest (every
 # conformance vector, the framework adapters, the clients and an end-to-end run against
 # `kompliant sim` through the example receiver, the duplicate guards, RedisGuard against a
-# private redis-server), the same abi3 wheel on CPython 3.9 when the machine has one, the
-# rotation test (tests/rotation/rotation.py) with the example receiver, and finally a short
+# private redis-server, PostgresGuard against a private PostgreSQL), the same abi3 wheel on
+# CPython 3.9 when the machine has one, the rotation test (tests/rotation/rotation.py) with the example receiver, and finally a short
 # fault and load run (scripts/soak with 1,000 webhooks; its own summary line). Sourced by
 # scripts/test.
 
@@ -54,8 +54,9 @@ suite_python() {
   local rc=0 counts="pytest did not finish" vectors="not run"
   rm -f "$junit"
   # pipefail (lib.sh): the pipeline fails when pytest does (exit 5, no test collected, too).
-  # A private redis-server (scripts/suites/redis-common.sh) for the RedisGuard tests.
-  redis_with_server python_pytest "$venv" "$junit" "$log" || rc=1
+  # A private redis-server (scripts/suites/redis-common.sh) for the RedisGuard tests and a
+  # private PostgreSQL (scripts/suites/postgres-common.sh) for the PostgresGuard tests.
+  redis_with_server postgres_with_server python_pytest "$venv" "$junit" "$log" || rc=1
   if [ -s "$junit" ]; then
     counts=$(python_counts "$venv" "$junit")
     vectors=$(python_vector_counts "$junit")
@@ -102,10 +103,12 @@ soak_driver() {
   (cd "$ROOT" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" "$venv/bin/python" tests/soak/soak.py "$@")
 }
 
-# pytest over python/tests, output in the log (KOMPLIANT_TEST_REDIS_URL set by the caller).
+# pytest over python/tests, output in the log (KOMPLIANT_TEST_REDIS_URL and
+# KOMPLIANT_TEST_POSTGRES_URL set by the callers).
 python_pytest() {
   local venv=$1 junit=$2 log=$3
   [ -n "${KOMPLIANT_TEST_REDIS_URL:-}" ] || { printf 'error: no redis-server for the guard tests\n' >&2; return 1; }
+  [ -n "${KOMPLIANT_TEST_POSTGRES_URL:-}" ] || { printf 'error: no PostgreSQL server for the guard tests\n' >&2; return 1; }
   (cd "$ROOT" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" \
     "$venv/bin/pytest" python/tests -q --junitxml="$junit" 2>&1) | tee "$log"
 }
