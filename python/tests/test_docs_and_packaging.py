@@ -17,6 +17,7 @@ from kompliant_webhooks import starlette as kw_starlette
 from kompliant_webhooks import django as kw_django
 from kompliant_webhooks import aio
 from kompliant_webhooks import guard as kw_guard
+from kompliant_webhooks import postgres as kw_postgres
 from kompliant_webhooks import redis as kw_redis
 
 from conftest import REPO
@@ -45,7 +46,7 @@ def test_help_shows_the_rust_docs() -> None:
     assert inspect.signature(kw.WebhookReceiver.decrypt).parameters["now"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
-@pytest.mark.parametrize("module", [kw, aio, kw_flask, kw_starlette, kw_django, kw.errors, kw_guard, kw_redis])
+@pytest.mark.parametrize("module", [kw, aio, kw_flask, kw_starlette, kw_django, kw.errors, kw_guard, kw_redis, kw_postgres])
 def test_modules_are_documented(module: object) -> None:
     assert inspect.getdoc(module)
     for name in getattr(module, "__all__", []):
@@ -68,3 +69,11 @@ def test_installed_distribution() -> None:
     for marker in ("py.typed", "_native.pyi"):
         assert (installed / marker).is_file(), marker
     assert list(installed.glob("_native.*.so")) or list(installed.glob("_native*.pyd"))
+
+
+def test_the_documented_postgres_ddl_is_what_create_table_runs() -> None:
+    """docs/python.md prints the PostgreSQL guard's table as the core's DDL: the same text,
+    byte for byte, that PostgresGuard.create_table() runs for the default table."""
+    docs = (REPO / "docs" / "python.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sql\n(.*?)\n```", docs, re.S)
+    assert kw_postgres.create_table_sql() in blocks
