@@ -101,4 +101,42 @@ async function eventually(check, ms, what) {
   }
 }
 
-module.exports = { stopChild, REPO, VECTORS, KOMPLIANT_BIN, tempDir, startSim, listen, eventually, parseEnvFile, firstLine };
+/**
+ * The issue's scenario with any guard: two receivers (Express over HTTP, `guards[0]` and
+ * `guards[1]`) with a 1 s lease and a 3 s handler: the first delivery at 0 s, a redelivery
+ * to the other receiver at 1.5 s, and one more after both finished (`bodyOf(retry)`).
+ * Resolves to the statuses, how often the handler ran and what onError saw.
+ */
+async function slowScenario(receiver, bodyOf, guards, renew) {
+  const express = require('express');
+  const http = require('node:http');
+  const { webhookMiddleware } = require('kompliant-webhooks/express');
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  let handled = 0;
+  const errors = [];
+  const servers = guards.map((guard) => {
+    const app = express();
+    app.use('/webhooks', webhookMiddleware({ receiver, guard, leaseSeconds: 1, renew, onWebhook: async () => {
+      handled++;
+      await sleep(3000);
+    }, onError: (e) => errors.push(e) }));
+    return http.createServer(app);
+  });
+  const urls = await Promise.all(servers.map((s) => listen(s)));
+  const post = async (url, data) => (await fetch(`${url}/webhooks`, { method: 'POST', body: data })).status;
+  try {
+    const first = post(urls[0], bodyOf(0));
+    await sleep(1500);
+    const redelivery = await post(urls[1], bodyOf(1));
+    const firstStatus = await first;
+    const last = await post(urls[1], bodyOf(2));
+    return { statuses: [firstStatus, redelivery, last], handled, errors };
+  } finally {
+    for (const s of servers) {
+      s.closeAllConnections?.();
+      await new Promise((r) => s.close(r));
+    }
+  }
+}
+
+module.exports = { stopChild, REPO, VECTORS, KOMPLIANT_BIN, tempDir, startSim, listen, eventually, parseEnvFile, firstLine, slowScenario };
