@@ -70,6 +70,11 @@ dist_python_sdist() {
     no_rust="FAILED (no clear cargo error, or a toolchain download)"; rc=1
   fi
   step "dist: python sdist builds from source with cargo (release, reusing $DIST_TARGET_DIR)"
+  # An sdist's files carry the tarball's fixed mtimes, older than any cached build, and cargo
+  # names path crates' artifacts the same from any directory: it would reuse a stale build of
+  # this project's own crates (it did: a binding change was missed). Forget their
+  # fingerprints so they are rebuilt; the dependencies stay cached.
+  rm -rf "$DIST_TARGET_DIR"/release/.fingerprint/kompliant-webhooks*
   if CARGO_TARGET_DIR="$DIST_TARGET_DIR" "$tmp/venv/bin/pip" install --quiet --disable-pip-version-check --no-cache-dir "$sdist" >&2; then
     dist_python_stage_tests "$tmp/repo"
     (cd "$tmp/repo" && "$tmp/venv/bin/pytest" -q -p no:cacheprovider --junitxml="$tmp/junit.xml" python/tests/test_vectors.py 2>&1 | tail -2 >&2)

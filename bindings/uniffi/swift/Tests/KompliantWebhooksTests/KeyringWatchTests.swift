@@ -172,11 +172,13 @@ final class KeyringWatchTests: XCTestCase {
         let stamp = ISO8601DateFormatter()
         let twoDaysAgo = stamp.string(from: Date().addingTimeInterval(-2 * 86_400))
         let dayAgo = stamp.string(from: Date().addingTimeInterval(-86_400))
-        try #"{"\#(first)":{"secret":"\#(b64(first))","retired_at":"\#(twoDaysAgo)"},"\#(second)":{"secret":"\#(b64(second))","retired_at":"\#(dayAgo)"}}"#
-            .write(toFile: file, atomically: true, encoding: .utf8)
+        let retiredTwice = #"{"\#(first)":{"secret":"\#(b64(first))","retired_at":"\#(twoDaysAgo)"},"\#(second)":{"secret":"\#(b64(second))","retired_at":"\#(dayAgo)"}}"#
+        try retiredTwice.write(toFile: file, atomically: true, encoding: .utf8)
         try addToKeyringFile(path: file, keyId: second, secretBase64: b64(second))
         json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
         XCTAssertEqual(Set(json.keys), [first, second])
+        // (Adding `second` made it the current key again: start from the same file.)
+        try retiredTwice.write(toFile: file, atomically: true, encoding: .utf8)
         try addToKeyringFile(path: file, keyId: second, secretBase64: b64(second), retention: 3600)
         json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as! [String: Any]
         XCTAssertEqual(Set(json.keys), [second])
