@@ -36,7 +36,7 @@ webhook as malformed.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
@@ -52,7 +52,7 @@ from ._adapter import (
     read_at_most,
     settle,
 )
-from ._native import HANDLER_FAILURE_STATUS, ReceiveOutcome, Webhook
+from ._native import HANDLER_FAILED_FROM_STATUS, HANDLER_FAILURE_STATUS, GuardedDelivery, ReceiveOutcome, Webhook
 from .errors import WebhookError
 
 __all__ = [
@@ -119,6 +119,7 @@ def webhook_view(
     guard: Optional[AnyGuard] = None,
     lease: Optional[float] = None,
     renew: bool = True,
+    transactional: bool = False,
 ) -> Callable[[Handler], Callable[..., ResponseReturnValue]]:
     """Decorator turning ``handler(webhook, **url_variables)`` into a Flask view that
     verifies the webhook first (see the module documentation for the answers).
@@ -129,7 +130,17 @@ def webhook_view(
     a processed webhook is answered 200 and one still in progress 503, without calling the
     handler; the id is completed when the handler succeeds (returns ``None`` or a response
     with a status below 400) and released otherwise, so Kompliant's retry is processed. A
-    claim found lost (another delivery holds it) is logged as an error; the answer stands."""
+    claim found lost (another delivery holds it) is logged as an error; the answer stands.
+
+    With ``transactional=True`` (``guard`` must be a
+    :class:`~kompliant_webhooks.postgres.PostgresGuard`), the handler is called as
+    ``handler(webhook, conn, **url_variables)`` inside a transaction on ``conn`` that also
+    marks the webhook processed (``PostgresGuard.process_in_transaction``): its writes through
+    ``conn`` commit only with the mark and only while the delivery holds the claim; a claim
+    lost before the commit rolls them back and answers 503, a failure (a raise, or a response
+    of 400 or more) rolls them back and releases the claim."""
+    if transactional and not callable(getattr(guard, "process_in_transaction", None)):
+        raise TypeError("transactional=True needs guard= a kompliant_webhooks.postgres.PostgresGuard")
     guarded = guarded_receiver(guard, lease, renew)
 
     def decorate(handler: Handler) -> Callable[..., ResponseReturnValue]:
@@ -145,6 +156,8 @@ def webhook_view(
                 outcome = settle(delivery, raised=False)
                 log_not_processed(webhook, outcome, request.remote_addr)
                 return outcome_response(outcome)
+            if transactional and delivery is not None:
+                return _in_transaction(guard, delivery, handler, url_variables)
             try:
                 result = handler(webhook, **url_variables)
                 response = Response(status=200) if result is None else current_app.make_response(result)
@@ -160,3 +173,23 @@ def webhook_view(
         return view
 
     return decorate
+
+
+def _in_transaction(guard: Any, delivery: GuardedDelivery, handler: Handler, url_variables: Dict[str, Any]) -> Response:
+    """A transactional delivery (``webhook_view(..., transactional=True)``): the handler's own
+    response when its transaction committed; else the handler's failure answer, or the
+    outcome's (503 for a claim lost before the commit, 500 for a transaction that failed)."""
+    responses: List[Response] = []
+
+    def run(webhook: Webhook, conn: Any) -> Response:
+        result = handler(webhook, conn, **url_variables)
+        response = Response(status=200) if result is None else current_app.make_response(result)
+        responses.append(response)
+        return response
+
+    outcome: ReceiveOutcome = guard.process_in_transaction(delivery, run, response_status=lambda r: r.status_code)
+    if responses and (outcome.name == "PROCESSED" or responses[0].status_code >= HANDLER_FAILED_FROM_STATUS):
+        return responses[0]
+    if outcome.name == "HANDLER_FAILED":
+        return handler_failure_response()
+    return outcome_response(outcome)

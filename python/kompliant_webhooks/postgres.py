@@ -50,6 +50,7 @@ from ._native import (
     ReceiveOutcome,
     Webhook,
     finish_in_transaction,
+    handler_succeeded,
     postgres_statements,
 )
 from .redis import _millis, _Seconds
@@ -233,6 +234,8 @@ class PostgresGuard:
         self,
         delivery: GuardedDelivery,
         handler: Callable[[Webhook, Any], object],
+        *,
+        response_status: Optional[Callable[[Any], Optional[int]]] = None,
     ) -> ReceiveOutcome:
         """Runs ``handler(webhook, conn)`` for a delivery begun by a
         :class:`~kompliant_webhooks.GuardedReceiver` over this guard, in a transaction on
@@ -242,12 +245,17 @@ class PostgresGuard:
         (``IN_PROGRESS``: the claim was lost before the commit, everything rolled back), 500
         (the handler raised, or the transaction failed: rolled back) or the duplicate's answer
         (the handler did not run). The handler must not commit or roll back ``conn`` itself.
+        ``response_status``, when given, maps what the handler returned to its HTTP status
+        (``None``: no response of its own): a status of 400 or more fails the handler (the
+        core's rule), rolling its transaction back and releasing the claim, as a raise does.
         """
         webhook = delivery.webhook
         if not delivery.should_process:
             return delivery.finish(False)
         key = (webhook.id, delivery.token)
         raised = False
+        succeeded = False
+        outcome: Optional[ReceiveOutcome] = None
         tx: Optional[_Transaction] = None
         try:
             with self._connection() as conn:
@@ -257,27 +265,33 @@ class PostgresGuard:
                 with self._open_lock:
                     self._open[key] = tx
                 try:
+                    status: Optional[int] = None
                     try:
-                        handler(webhook, conn)
+                        result = handler(webhook, conn)
+                        status = response_status(result) if response_status is not None else None
                     except Exception:
                         raised = True
                         logger.exception(
                             "webhook handler failed for %s (%s) in its transaction; rolled back", webhook.id, webhook.event_type
                         )
-                    outcome = delivery.finish(not raised)
+                    succeeded = handler_succeeded(raised, status)
+                    outcome = delivery.finish(succeeded)
                 finally:
                     with self._open_lock:
                         self._open.pop(key, None)
                     tx.rollback()
         except Exception:
-            if tx is not None:
+            if outcome is not None:
                 # Closing the connection failed once the transaction had ended (a broken
                 # connection): the answer already decided stands.
                 logger.debug("closing a handler's connection failed", exc_info=True)
-            else:  # no connection: the handler did not run; release the claim (500)
+            elif tx is None:  # no connection: the handler did not run; release the claim (500)
                 logger.exception("duplicate guard: no connection for webhook %s's transaction", webhook.id)
                 return delivery.finish(False)
-        if raised:
+            else:
+                raise
+        assert outcome is not None
+        if not succeeded:
             return outcome
         assert tx is not None
         outcome, lost = finish_in_transaction(webhook.id, True, tx.recorded)

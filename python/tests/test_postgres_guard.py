@@ -337,3 +337,30 @@ def test_transactional_a_killed_connection_commits_nothing_and_a_redelivery_runs
     assert effect_rows(db, effects) == [(METADATA["id"], 1)]
     later = guard.process_in_transaction(guarded.begin(sealer.body(retry_count=2)), once)
     assert later.name == "ALREADY_PROCESSED" and runs == [1]
+
+
+def test_the_flask_adapter_runs_a_transactional_handler(
+    guard: PostgresGuard, db: "psycopg.Connection[Any]", table: str, effects: str, sealer: Sealer
+) -> None:
+    """webhook_view(..., transactional=True): the handler gets the transaction's connection;
+    its response is the answer when it committed; a 400+ response or a raise rolls its writes
+    back and releases the claim (the retry runs); a duplicate skips it."""
+    app = Flask(__name__)
+    answers = iter([("refused", 422), None, None])
+
+    @app.post("/webhooks")
+    @webhook_view(receiver_for(sealer), guard=guard, transactional=True)
+    def on_webhook(webhook: Webhook, conn: "psycopg.Connection[Any]") -> Any:
+        insert(conn, effects, webhook)
+        return next(answers)
+
+    client = app.test_client()
+    refused = client.post("/webhooks", data=sealer.body())
+    assert (refused.status_code, refused.get_data(as_text=True)) == (422, "refused")
+    assert effect_rows(db, effects) == [] and row(db, table, METADATA["id"]) is None
+    assert client.post("/webhooks", data=sealer.body(retry_count=1)).status_code == 200
+    assert effect_rows(db, effects) == [(METADATA["id"], 1)] and row(db, table, METADATA["id"])[0] == "done"
+    duplicate = client.post("/webhooks", data=sealer.body(retry_count=2))
+    assert duplicate.status_code == 200 and effect_rows(db, effects) == [(METADATA["id"], 1)]
+    with pytest.raises(TypeError):
+        webhook_view(receiver_for(sealer), guard=None, transactional=True)
