@@ -276,7 +276,11 @@ async function deliverInTransaction(webhook, options, context, responseStatus, f
     raised = true;
     await reportError(err);
   }
-  await renewal?.stop();
+  // No renewal starts from here on, but one in flight may be waiting for a pool client that
+  // only this transaction's end gives back (a pool of one, or every client in a transaction):
+  // it is awaited after the transaction ended. Its answer no longer matters (LOST on a
+  // completed or released id changes nothing).
+  const renewalStopped = renewal?.stop();
   const succeeded = guards.handlerSucceeded(raised, raised ? null : responseStatus(handlerResult, ...context));
   let held = null;
   let guardFailed = false;
@@ -301,6 +305,7 @@ async function deliverInTransaction(webhook, options, context, responseStatus, f
       await reportError(guards.guardFailure('release', err));
     }
   }
+  await renewalStopped;
   const finished = flow.finishInTransaction(succeeded, typeof held === 'string' ? held : null, guardFailed);
   if (finished.guardError) await reportError(new InternalError(finished.guardError));
   if (finished.claimLost) await reportError(new InternalError(`internal error: ${finished.message}`));

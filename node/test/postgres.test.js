@@ -165,6 +165,28 @@ test("the issue's scenario over HTTP: a 1 s lease, a 3 s handler, a redelivery a
   });
 });
 
+test('transactional mode over a pool of one client: a renewal waiting for the client does not deadlock the commit', { skip }, async () => {
+  const pool = new Pool({ connectionString: URL_, max: 1 });
+  let status;
+  try {
+    const table = `claims_${randomUUID().replaceAll('-', '')}`;
+    const guard = new PostgresGuard(pool, { table, leaseSeconds: 0.6 }); // renewed every 200 ms
+    await guard.createTable();
+    await pool.query(`CREATE TABLE ${table}_effects (webhook_id text NOT NULL)`);
+    const id = newId();
+    const post = fetchPoster({ guard: guard.transactional(), onWebhook: async (webhook, request, { db }) => {
+      await db.query(`INSERT INTO ${table}_effects VALUES ($1)`, [webhook.id]);
+      await sleep(700); // renewals fire meanwhile and wait for the one client
+    } });
+    status = await Promise.race([post(id), sleep(10000).then(() => 'deadlock')]);
+    assert.equal(status, 200);
+    assert.equal((await row(pool, table, id)).state, 'done');
+    assert.equal((await pool.query(`SELECT count(*)::int AS n FROM ${table}_effects`)).rows[0].n, 1);
+  } finally {
+    if (status !== 'deadlock') await pool.end(); // a deadlocked pool never ends
+  }
+});
+
 test('a transaction that cannot be opened is answered 500 and its claim released, the handler not run', { skip }, async () => {
   await withGuard({}, async (guard, pool, table) => {
     const noConnections = { query: (...a) => pool.query(...a), connect: () => Promise.reject(new Error('too many clients')) };
