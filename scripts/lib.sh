@@ -11,6 +11,33 @@ mkdir -p "$TOOLS"
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Private servers the suites start (redis-common.sh, postgres-common.sh) register their stop
+# function here while they run; one trap stops them all on exit, Ctrl-C or a kill, so nested
+# servers (redis_with_server postgres_with_server CMD) are all stopped, whichever exits.
+SERVER_STOPS=()
+servers_stop() { local f; for f in "${SERVER_STOPS[@]}"; do "$f"; done; }
+
+# Runs CMD... with START run before it and STOP always after it (also on Ctrl-C or a kill).
+with_server() {
+  local start=$1 stop=$2 rc=0 saved_exit saved_int saved_term
+  shift 2
+  saved_exit=$(trap -p EXIT); saved_int=$(trap -p INT); saved_term=$(trap -p TERM)
+  SERVER_STOPS+=("$stop")
+  trap 'servers_stop' EXIT
+  trap 'servers_stop; exit 130' INT
+  trap 'servers_stop; exit 143' TERM
+  if "$start"; then
+    "$@" || rc=$?
+  else
+    rc=1
+  fi
+  "$stop"
+  unset 'SERVER_STOPS[-1]'
+  trap - EXIT INT TERM
+  eval "$saved_exit"; eval "$saved_int"; eval "$saved_term"
+  return "$rc"
+}
+
 # A Python virtualenv with the vector generator's dependency (Python `cryptography`).
 tools_python() {
   local venv="$TOOLS/venv"

@@ -95,20 +95,9 @@ postgres_start() {
 }
 
 postgres_with_server() {
-  local saved_exit saved_int saved_term rc=0
   postgres_install || return 1
-  saved_exit=$(trap -p EXIT); saved_int=$(trap -p INT); saved_term=$(trap -p TERM)
-  trap 'postgres_stop' EXIT
-  trap 'postgres_stop; exit 130' INT
-  trap 'postgres_stop; exit 143' TERM
-  if postgres_start; then
-    "$@" || rc=$?
-  else
-    rc=1
-  fi
-  postgres_stop
+  local rc=0
+  with_server postgres_start postgres_stop "$@" || rc=$?
   unset KOMPLIANT_TEST_POSTGRES_URL
-  trap - EXIT INT TERM
-  eval "$saved_exit"; eval "$saved_int"; eval "$saved_term"
   return "$rc"
 }

@@ -61,20 +61,9 @@ PY
 }
 
 redis_with_server() {
-  local saved_exit saved_int saved_term rc=0
   redis_install || return 1
-  saved_exit=$(trap -p EXIT); saved_int=$(trap -p INT); saved_term=$(trap -p TERM)
-  trap 'redis_stop' EXIT
-  trap 'redis_stop; exit 130' INT
-  trap 'redis_stop; exit 143' TERM
-  if redis_start; then
-    "$@" || rc=$?
-  else
-    rc=1
-  fi
-  redis_stop
+  local rc=0
+  with_server redis_start redis_stop "$@" || rc=$?
   unset KOMPLIANT_TEST_REDIS_URL
-  trap - EXIT INT TERM
-  eval "$saved_exit"; eval "$saved_int"; eval "$saved_term"
   return "$rc"
 }
