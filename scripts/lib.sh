@@ -11,6 +11,22 @@ mkdir -p "$TOOLS"
 step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
+# Installs Debian packages (without recommends), once per machine: apt-get update at most once
+# per checkout, waiting for another apt run's lock; the log goes to $TOOLS/apt-<first>.log.
+apt_install() {
+  if [ ! -f "$TOOLS/.apt-updated" ]; then
+    apt-get update -qq >&2 && touch "$TOOLS/.apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "$@" \
+    >"$TOOLS/apt-$1.log" 2>&1 \
+    || { tail -20 "$TOOLS/apt-$1.log" >&2; printf 'error: apt-get install %s failed\n' "$*" >&2; return 1; }
+}
+
+# A TCP port free on 127.0.0.1 right now (a server started on it may still lose a race: retry).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
 # Private servers the suites start (redis-common.sh, postgres-common.sh) register their stop
 # function here while they run; one trap stops them all on exit, Ctrl-C or a kill, so nested
 # servers (redis_with_server postgres_with_server CMD) are all stopped, whichever exits.

@@ -7,12 +7,7 @@
 chromium_install() {
   command -v chromium >/dev/null 2>&1 && return 0
   step "installing chromium (apt-get, once) for the inspector's browser test"
-  if [ ! -f "$TOOLS/.apt-updated" ]; then
-    apt-get update -qq >&2 && touch "$TOOLS/.apt-updated"
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium \
-    >"$TOOLS/apt-chromium.log" 2>&1 \
-    || { tail -20 "$TOOLS/apt-chromium.log" >&2; printf 'error: apt-get install chromium failed\n' >&2; return 1; }
+  apt_install chromium || return 1
   command -v chromium >/dev/null 2>&1
 }
 

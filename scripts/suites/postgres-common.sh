@@ -19,12 +19,7 @@ postgres_bindir() {
 postgres_install() {
   [ -n "$(postgres_bindir)" ] && return 0
   step "installing postgresql (apt-get, once) for the PostgreSQL guard tests"
-  if [ ! -f "$TOOLS/.apt-updated" ]; then
-    apt-get update -qq >&2 && touch "$TOOLS/.apt-updated"
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends postgresql \
-    >"$TOOLS/apt-postgresql.log" 2>&1 \
-    || { tail -20 "$TOOLS/apt-postgresql.log" >&2; printf 'error: apt-get install postgresql failed\n' >&2; return 1; }
+  apt_install postgresql || return 1
   [ -n "$(postgres_bindir)" ]
 }
 
@@ -73,7 +68,7 @@ postgres_start() {
     >"$PG_DIR/initdb.log" 2>&1 \
     || { tail -20 "$PG_DIR/initdb.log" >&2; printf 'error: initdb failed\n' >&2; return 1; }
   for attempt in 1 2 3; do
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    port=$(free_port)
     postgres_as_owner "$bin/postgres" -D "$PG_DIR/data" -p "$port" -c listen_addresses=127.0.0.1 \
       -c unix_socket_directories="$PG_DIR/socket" -c fsync=off -c synchronous_commit=off \
       -c full_page_writes=off -c max_connections=100 >"$PG_DIR/postgres.log" 2>&1 &

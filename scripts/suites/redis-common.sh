@@ -10,11 +10,7 @@ REDIS_DIR=""
 redis_install() {
   command -v redis-server >/dev/null 2>&1 && return 0
   step "installing redis-server (apt-get) for the Redis guard tests"
-  if [ ! -f "$TOOLS/.apt-updated" ]; then
-    apt-get update -qq >&2 && touch "$TOOLS/.apt-updated"
-  fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >"$TOOLS/apt-redis-server.log" 2>&1 \
-    || { tail -20 "$TOOLS/apt-redis-server.log" >&2; printf 'error: apt-get install redis-server failed\n' >&2; return 1; }
+  apt_install redis-server || return 1
   command -v redis-server >/dev/null 2>&1
 }
 
@@ -35,7 +31,7 @@ redis_start() {
   local port attempt
   REDIS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kompliant-redis.XXXXXX") || return 1
   for attempt in 1 2 3; do
-    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    port=$(free_port)
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$REDIS_DIR" \
       --daemonize no --logfile "$REDIS_DIR/redis.log" &
     REDIS_PID=$!
