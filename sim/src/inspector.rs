@@ -134,14 +134,19 @@ fn state(ctx: &Context) -> Value {
         .iter()
         .map(|account| {
             let id = account.account_id.as_str();
-            let data = store.get(id).cloned().unwrap_or_default();
-            let keys: Vec<Value> = data.keys.iter().map(|k| k.to_json()).collect();
-            let created_today = data
-                .keys
-                .iter()
-                .filter(|k| k.created_at.starts_with(today))
-                .count();
-            let endpoints: Vec<Value> = data.live_configs().map(|c| c.to_json()).collect();
+            // Read in place under the lock: a copy would duplicate the keys' secrets.
+            let (keys, created_today, endpoints): (Vec<Value>, usize, Vec<Value>) =
+                match store.get(id) {
+                    Some(data) => (
+                        data.keys.iter().map(|k| k.to_json()).collect(),
+                        data.keys
+                            .iter()
+                            .filter(|k| k.created_at.starts_with(today))
+                            .count(),
+                        data.live_configs().map(|c| c.to_json()).collect(),
+                    ),
+                    None => (Vec::new(), 0, Vec::new()),
+                };
             let faults = ctx.engine.set_faults(id, |_| {});
             json!({
                 "account_id": id,
