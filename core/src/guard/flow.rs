@@ -115,6 +115,7 @@ impl GuardFlow {
             outcome: ReceiveOutcome::after_handler(succeeded),
             guard_error,
             claim_lost: lost_while_running || held == Held::Lost,
+            renewal_error: None,
         }
     }
 
@@ -136,16 +137,19 @@ impl GuardFlow {
                 outcome: ReceiveOutcome::Processed,
                 guard_error: None,
                 claim_lost: false,
+                renewal_error: None,
             },
             (true, Ok(Held::Lost)) => Finished {
                 outcome: ReceiveOutcome::InProgress,
                 guard_error: None,
                 claim_lost: true,
+                renewal_error: None,
             },
             (true, Err(e)) => Finished {
                 outcome: ReceiveOutcome::rejected(&e),
                 guard_error: Some(e),
                 claim_lost: false,
+                renewal_error: None,
             },
             (false, recorded) => self.finish(false, recorded, false),
         }

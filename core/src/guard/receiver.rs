@@ -225,10 +225,12 @@ impl GuardedDelivery {
                     .unwrap_or(ReceiveOutcome::after_handler(succeeded)),
                 guard_error: None,
                 claim_lost: false,
+                renewal_error: None,
             };
         };
         let renewal = self.renewal.take();
         let lost_while_running = renewal.as_ref().is_some_and(|r| r.state().lost());
+        let renewal_error = renewal.as_ref().and_then(|r| r.state().take_error());
         drop(renewal);
         let (id, token) = (self.webhook.id(), self.flow.token());
         let recorded = if succeeded {
@@ -236,7 +238,10 @@ impl GuardedDelivery {
         } else {
             guard.release(id, token)
         };
-        self.flow.finish(succeeded, recorded, lost_while_running)
+        Finished {
+            renewal_error,
+            ..self.flow.finish(succeeded, recorded, lost_while_running)
+        }
     }
 
     /// The text to log for a [`Finished::claim_lost`] of this delivery.
@@ -284,6 +289,11 @@ pub struct Finished {
     /// twice; nothing of the other delivery's claim was changed. The answer stays
     /// `outcome`'s.
     pub claim_lost: bool,
+    /// The error of the last background renewal when it failed (the store was unreachable,
+    /// or the renewal thread could not start) and no later renewal succeeded: log it. The
+    /// claim may then have lapsed with its lease while the handler ran; `claim_lost` says
+    /// whether another delivery was found holding it. Always `None` without renewal.
+    pub renewal_error: Option<WebhookError>,
 }
 
 #[cfg(test)]
@@ -431,6 +441,66 @@ mod tests {
         let failed = r.begin(&body(&secret, "wh_1", 0)).unwrap().finish(false);
         assert_eq!(failed.outcome.http_status(), 500);
         assert!(failed.guard_error.is_some());
+    }
+
+    /// A memory guard whose renewals fail while `down` is set (a store that went away).
+    struct FlakyRenewals {
+        inner: MemoryGuard,
+        down: std::sync::atomic::AtomicBool,
+    }
+
+    impl WebhookGuard for FlakyRenewals {
+        fn claim(&self, id: &str, t: &ClaimToken, l: Duration) -> Result<Claim, WebhookError> {
+            self.inner.claim(id, t, l)
+        }
+        fn renew(&self, id: &str, t: &ClaimToken, l: Duration) -> Result<Held, WebhookError> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(WebhookError::Internal {
+                    detail: "store unreachable".into(),
+                });
+            }
+            self.inner.renew(id, t, l)
+        }
+        fn complete(&self, id: &str, t: &ClaimToken) -> Result<Held, WebhookError> {
+            self.inner.complete(id, t)
+        }
+        fn release(&self, id: &str, t: &ClaimToken) -> Result<Held, WebhookError> {
+            self.inner.release(id, t)
+        }
+    }
+
+    #[test]
+    fn a_failing_renewal_is_reported_at_finish_until_one_succeeds() {
+        let (r, secret, _, _) = setup();
+        let guard = Arc::new(FlakyRenewals {
+            inner: MemoryGuard::new(),
+            down: true.into(),
+        });
+        let r = GuardedReceiver::new(r.receiver().clone(), guard.clone())
+            .with_lease(Duration::from_millis(90));
+        let delivery = r.begin(&body(&secret, "wh_renew", 0)).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let done = delivery.finish(true);
+        assert_eq!(done.outcome, ReceiveOutcome::Processed);
+        assert_eq!(
+            done.renewal_error.map(|e| e.to_string()),
+            Some("internal error: store unreachable".to_owned())
+        );
+
+        // A renewal that succeeds after a failure clears it: the claim was kept.
+        let delivery = r.begin(&body(&secret, "wh_renew_2", 0)).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        guard.down.store(false, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(150));
+        let done = delivery.finish(true);
+        assert_eq!((done.renewal_error, done.claim_lost), (None, false));
+
+        // Without renewal there is nothing to report.
+        let r = r.with_renewal(false);
+        guard.down.store(true, Ordering::SeqCst);
+        let delivery = r.begin(&body(&secret, "wh_renew_3", 0)).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(delivery.finish(true).renewal_error, None);
     }
 
     /// The run: a lease of 300 ms and a handler of 1 s (over three leases), with a
