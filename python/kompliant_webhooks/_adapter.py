@@ -130,12 +130,27 @@ def log_not_processed(webhook: Webhook, outcome: ReceiveOutcome, remote: Optiona
     )
 
 
+def log_renewal_error(delivery: GuardedDelivery) -> None:
+    """Logs (warning) a background renewal of a finished delivery's claim that failed (its
+    store was unreachable) with no later success: the claim may have lapsed while the handler
+    ran."""
+    error = delivery.renewal_error
+    if error is not None:
+        logger.warning(
+            "duplicate guard could not renew the claim on webhook %s while its handler ran: %s: %s",
+            delivery.webhook.id,
+            error.code,
+            error,
+        )
+
+
 def settle(delivery: GuardedDelivery, raised: bool, response_status: Optional[int] = None) -> ReceiveOutcome:
     """Finishes a guarded delivery once the handler ran (or was kept from running) and returns
     the outcome: the handler succeeded by the core's rule (``handler_succeeded``: it did not
     raise and its response, if any, is below 400), so the claim is completed, or it failed
     and the claim is released. Logs (error) a guard that could not record it, and a claim
-    found lost (the webhook may have been processed twice); the answer stands either way."""
+    found lost (the webhook may have been processed twice); logs (warning) a background
+    renewal that failed while the handler ran; the answer stands either way."""
     outcome = delivery.finish(handler_succeeded(raised, response_status))
     error = delivery.guard_error
     if error is not None:
@@ -145,6 +160,7 @@ def settle(delivery: GuardedDelivery, raised: bool, response_status: Optional[in
             error.code,
             error,
         )
+    log_renewal_error(delivery)
     lost = delivery.claim_lost_message
     if lost is not None:
         logger.error("duplicate guard: %s", lost)

@@ -53,7 +53,8 @@ from ._native import (
     handler_succeeded,
     postgres_statements,
 )
-from .redis import _millis, _Seconds
+from ._adapter import log_renewal_error
+from ._store import Seconds as _Seconds, millis as _millis
 
 __all__ = ["PostgresGuard", "DEFAULT_TABLE", "create_table_sql"]
 
@@ -291,6 +292,7 @@ class PostgresGuard:
             else:
                 raise
         assert outcome is not None
+        log_renewal_error(delivery)
         if not succeeded:
             return outcome
         assert tx is not None

@@ -45,8 +45,7 @@ another holder's claim: it is answered ``IN_PROGRESS`` until its lease lapses.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any, Callable, Optional, Tuple, Union
+from typing import Any, Callable, Optional, Tuple
 
 from ._native import (
     CLAIMS,
@@ -59,8 +58,8 @@ from ._native import (
     REDIS_IN_PROGRESS_PREFIX,
     REDIS_RELEASE_SCRIPT,
     REDIS_RENEW_SCRIPT,
-    redis_millis,
 )
+from ._store import Seconds as _Seconds, millis as _millis
 
 __all__ = ["RedisGuard", "DEFAULT_PREFIX", "DONE", "IN_PROGRESS_PREFIX"]
 
@@ -70,16 +69,6 @@ DEFAULT_PREFIX: str = REDIS_DEFAULT_PREFIX
 DONE: str = REDIS_DONE
 #: The value of a claimed id's key is this followed by the holder's token.
 IN_PROGRESS_PREFIX: str = REDIS_IN_PROGRESS_PREFIX
-
-_Seconds = Union[float, timedelta]
-
-
-def _millis(value: _Seconds, what: str) -> int:
-    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-    if not seconds > 0 or seconds == float("inf"):
-        raise ValueError(f"{what} must be a finite, positive number of seconds (got {seconds})")
-    return redis_millis(seconds)
-
 
 def _answer(reply: Any, script: str, allowed: Tuple[str, ...]) -> str:
     """A script's reply as the string the core parses (replies arrive as bytes unless the

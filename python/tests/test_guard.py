@@ -520,3 +520,42 @@ def test_flask_renews_a_slow_handlers_claim_unless_told_not_to(sealer: Sealer, r
     redelivery = app.test_client().post("/webhooks", data=sealer.body(retry_count=1)).status_code
     first.join(5)
     assert (redelivery, runs) == ((503, [0]) if renew else (200, [0, 1]))
+
+
+class RenewalsFail(DictGuard):
+    """A guard whose store goes away while handlers run: every renewal raises."""
+
+    def renew(self, webhook_id: str, token: str, lease: float, /) -> str:
+        raise ConnectionError("redis://:hunter2@10.0.0.1 refused")
+
+
+def test_a_failing_background_renewal_is_reported_and_logged(
+    sealer: Sealer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The core's renewer reports its last failure at finish (before, Python never saw it:
+    only a lost claim showed); the adapters log it as a warning, without the error's text."""
+    webhook = receiver_for(sealer).decrypt(sealer.body())
+    delivery = GuardedReceiver(None, RenewalsFail(), lease=0.06).admit(webhook)
+    threading.Event().wait(0.15)
+    assert delivery.finish(True).http_status == 200
+    error = delivery.renewal_error
+    assert error is not None and error.code == "INTERNAL" and "ConnectionError" in str(error)
+    assert "hunter2" not in str(error) and not delivery.claim_lost
+
+    quiet = GuardedReceiver(None, RenewalsFail(), lease=0.06, renew=False).admit(webhook)
+    threading.Event().wait(0.15)
+    quiet.finish(True)
+    assert quiet.renewal_error is None
+
+    app = Flask(__name__)
+
+    @app.post("/webhooks")
+    @webhook_view(receiver_for(sealer), guard=RenewalsFail(), lease=0.06)
+    def on_webhook(webhook: Webhook) -> None:
+        threading.Event().wait(0.15)
+
+    with caplog.at_level(logging.WARNING, logger="kompliant_webhooks"):
+        assert app.test_client().post("/webhooks", data=sealer.body()).status_code == 200
+    warned = [r for r in caplog.records if "could not renew" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].levelno == logging.WARNING
+    assert WEBHOOK_ID in warned[0].getMessage() and "hunter2" not in warned[0].getMessage()

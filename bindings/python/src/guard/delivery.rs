@@ -145,6 +145,7 @@ impl PyGuardedReceiver {
 #[derive(Default)]
 struct Ended {
     guard_error: Option<WebhookError>,
+    renewal_error: Option<WebhookError>,
     /// The core's message when the claim was found lost.
     claim_lost: Option<String>,
 }
@@ -216,7 +217,7 @@ impl PyGuardedDelivery {
     /// otherwise release it, so Kompliant's retry is processed) and returns the
     /// `ReceiveOutcome` to answer with. If the guard could not record it, the answer is
     /// unchanged and the error is in `guard_error`; if the claim was lost, `claim_lost` is
-    /// set (log both). Raises `RuntimeError` when called twice.
+    /// set; if the last background renewal failed, `renewal_error` (log all three). Raises `RuntimeError` when called twice.
     fn finish(&self, py: Python<'_>, succeeded: bool) -> PyResult<PyReceiveOutcome> {
         let delivery = self
             .locked(py)
@@ -231,6 +232,7 @@ impl PyGuardedDelivery {
                 .lock_py_attached(py)
                 .unwrap_or_else(PoisonError::into_inner) = Ended {
                 guard_error: finished.guard_error,
+                renewal_error: finished.renewal_error,
                 claim_lost: finished.claim_lost.then_some(message),
             };
             Ok(PyReceiveOutcome {
@@ -243,12 +245,15 @@ impl PyGuardedDelivery {
     /// `WebhookError`), else `None`.
     #[getter]
     fn guard_error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
-        self.ended
-            .lock_py_attached(py)
-            .unwrap_or_else(PoisonError::into_inner)
-            .guard_error
-            .as_ref()
-            .map(|e| webhook_error(py, e).value(py).clone().into_any().unbind())
+        self.ended_error(py, |e| e.guard_error.as_ref())
+    }
+
+    /// The error of the last background renewal when it failed (the guard's store was
+    /// unreachable) and no later one succeeded, else `None`: the claim may have lapsed with
+    /// its lease while the handler ran (`claim_lost` says whether another delivery took it).
+    #[getter]
+    fn renewal_error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.ended_error(py, |e| e.renewal_error.as_ref())
     }
 
     /// Whether `finish` found the claim lost: a renewal, or the final complete or release,
@@ -285,6 +290,19 @@ impl PyGuardedDelivery {
 }
 
 impl PyGuardedDelivery {
+    /// One of the errors `finish` found, as a `WebhookError`.
+    fn ended_error(
+        &self,
+        py: Python<'_>,
+        which: impl FnOnce(&Ended) -> Option<&WebhookError>,
+    ) -> Option<Py<PyAny>> {
+        let ended = self
+            .ended
+            .lock_py_attached(py)
+            .unwrap_or_else(PoisonError::into_inner);
+        which(&ended).map(|e| webhook_error(py, e).value(py).clone().into_any().unbind())
+    }
+
     /// The delivery, locked without holding the GIL while waiting.
     fn locked(&self, py: Python<'_>) -> MutexGuard<'_, Option<GuardedDelivery>> {
         self.delivery
