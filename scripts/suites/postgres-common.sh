@@ -67,16 +67,20 @@ postgres_start() {
   postgres_as_owner "$bin/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --no-instructions \
     >"$PG_DIR/initdb.log" 2>&1 \
     || { tail -20 "$PG_DIR/initdb.log" >&2; printf 'error: initdb failed\n' >&2; return 1; }
+  # Test data needs no durability; POSTGRES_DURABLE=1 (the guard benchmark) keeps
+  # PostgreSQL's defaults, so a commit costs what it costs users.
+  local speed=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off) kind="throwaway cluster"
+  [ "${POSTGRES_DURABLE:-0}" = 1 ] && speed=() kind="throwaway cluster, durable commits"
   for attempt in 1 2 3; do
     port=$(free_port)
     postgres_as_owner "$bin/postgres" -D "$PG_DIR/data" -p "$port" -c listen_addresses=127.0.0.1 \
-      -c unix_socket_directories="$PG_DIR/socket" -c fsync=off -c synchronous_commit=off \
-      -c full_page_writes=off -c max_connections=100 >"$PG_DIR/postgres.log" 2>&1 &
+      -c unix_socket_directories="$PG_DIR/socket" "${speed[@]}" \
+      -c max_connections=100 >"$PG_DIR/postgres.log" 2>&1 &
     PG_PID=$!
     for _ in $(seq 100); do
       if postgres_as_owner "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -U postgres 2>/dev/null; then
         export KOMPLIANT_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$port/postgres"
-        step "postgres $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (private, throwaway cluster)"
+        step "postgres $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (private, $kind)"
         return 0
       fi
       kill -0 "$PG_PID" 2>/dev/null || break
