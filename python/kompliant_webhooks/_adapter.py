@@ -6,9 +6,10 @@ logged)."""
 from __future__ import annotations
 
 import logging
-from typing import AsyncIterable, Callable, List, Optional, Protocol, Union
+from typing import Any, AsyncIterable, Callable, List, Optional, Protocol, TypeVar, Union
 
 from ._native import (
+    HANDLER_FAILED_FROM_STATUS,
     HANDLER_FAILURE_STATUS,
     GuardedDelivery,
     GuardedReceiver,
@@ -165,3 +166,42 @@ def settle(delivery: GuardedDelivery, raised: bool, response_status: Optional[in
     if lost is not None:
         logger.error("duplicate guard: %s", lost)
     return outcome
+
+
+R = TypeVar("R")
+
+
+def check_transactional(guard: Optional[AnyGuard], transactional: bool) -> None:
+    """Refuses ``transactional=True`` without a guard that runs handlers in its transaction
+    (a :class:`~kompliant_webhooks.postgres.PostgresGuard`)."""
+    if transactional and not callable(getattr(guard, "process_in_transaction", None)):
+        raise TypeError("transactional=True needs guard= a kompliant_webhooks.postgres.PostgresGuard")
+
+
+def in_transaction(
+    guard: Any,
+    delivery: GuardedDelivery,
+    call: Callable[[Webhook, Any], R],
+    status_of: Callable[[R], int],
+    failure_response: Callable[[], R],
+    outcome_response: Callable[[ReceiveOutcome], R],
+) -> R:
+    """An adapter's transactional delivery (``transactional=True``): runs ``call(webhook,
+    conn)`` (the handler, its result made the framework's response) in the guard's
+    transaction and returns the answer: the handler's own response when its transaction
+    committed, or when it failed the handler by its status (400 or more: rolled back, claim
+    released); otherwise the failure answer after a raise, or the outcome's (503 for a claim
+    lost before the commit, 500 for a transaction that failed)."""
+    responses: List[R] = []
+
+    def run(webhook: Webhook, conn: Any) -> R:
+        response = call(webhook, conn)
+        responses.append(response)
+        return response
+
+    outcome: ReceiveOutcome = guard.process_in_transaction(delivery, run, response_status=status_of)
+    if responses and (outcome.name == "PROCESSED" or status_of(responses[0]) >= HANDLER_FAILED_FROM_STATUS):
+        return responses[0]
+    if outcome.name == "HANDLER_FAILED":
+        return failure_response()
+    return outcome_response(outcome)

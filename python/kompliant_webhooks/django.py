@@ -40,7 +40,9 @@ from ._adapter import (
     HANDLER_FAILURE_MESSAGE,
     AnyGuard,
     SupportsDecrypt,
+    check_transactional,
     guarded_receiver,
+    in_transaction,
     log_handler_failure,
     log_not_processed,
     log_refusal,
@@ -104,6 +106,7 @@ def webhook_view(
     guard: Optional[AnyGuard] = None,
     lease: Optional[float] = None,
     renew: bool = True,
+    transactional: bool = False,
 ) -> Callable[[Handler], Callable[..., HttpResponseBase]]:
     """Decorator turning ``handler(webhook, *args, **kwargs)`` into a CSRF-exempt, POST-only
     Django view that verifies the webhook first (see the module documentation).
@@ -114,7 +117,17 @@ def webhook_view(
     a processed webhook is answered 200 and one still in progress 503, without calling the
     handler; the id is completed when the handler succeeds (returns ``None`` or a response
     with a status below 400) and released otherwise, so Kompliant's retry is processed. A
-    claim found lost (another delivery holds it) is logged as an error; the answer stands."""
+    claim found lost (another delivery holds it) is logged as an error; the answer stands.
+
+    With ``transactional=True`` (``guard`` must be a
+    :class:`~kompliant_webhooks.postgres.PostgresGuard`), the handler is called as
+    ``handler(webhook, conn, *args, **kwargs)`` inside a transaction on ``conn`` (a psycopg
+    connection of the guard's, not Django's ``connection``) that also marks the webhook
+    processed (``PostgresGuard.process_in_transaction``): its writes through ``conn`` commit
+    only with the mark and only while the delivery holds the claim; a claim lost before the
+    commit rolls them back and answers 503, a failure (a raise, or a response of 400 or more)
+    rolls them back and releases the claim."""
+    check_transactional(guard, transactional)
     guarded = guarded_receiver(guard, lease, renew)
 
     def decorate(handler: Handler) -> Callable[..., HttpResponseBase]:
@@ -131,6 +144,15 @@ def webhook_view(
                 outcome = settle(delivery, raised=False)
                 log_not_processed(webhook, outcome, remote)
                 return outcome_response(outcome)
+            if transactional and delivery is not None:
+
+                def call(webhook: Webhook, conn: Any) -> HttpResponseBase:
+                    result = handler(webhook, conn, *args, **kwargs)
+                    return HttpResponse(status=200) if result is None else result
+
+                return in_transaction(
+                    guard, delivery, call, lambda r: r.status_code, handler_failure_response, outcome_response
+                )
             try:
                 result = handler(webhook, *args, **kwargs)
             except Exception:  # whatever the handler raised: 500, so Kompliant redelivers

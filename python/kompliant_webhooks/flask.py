@@ -36,7 +36,7 @@ webhook as malformed.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Optional
 
 from flask import Response, current_app, request
 from flask.typing import ResponseReturnValue
@@ -45,14 +45,16 @@ from ._adapter import (
     HANDLER_FAILURE_MESSAGE,
     AnyGuard,
     SupportsDecrypt,
+    check_transactional,
     guarded_receiver,
+    in_transaction,
     log_handler_failure,
     log_not_processed,
     log_refusal,
     read_at_most,
     settle,
 )
-from ._native import HANDLER_FAILED_FROM_STATUS, HANDLER_FAILURE_STATUS, GuardedDelivery, ReceiveOutcome, Webhook
+from ._native import HANDLER_FAILURE_STATUS, ReceiveOutcome, Webhook
 from .errors import WebhookError
 
 __all__ = [
@@ -139,8 +141,7 @@ def webhook_view(
     ``conn`` commit only with the mark and only while the delivery holds the claim; a claim
     lost before the commit rolls them back and answers 503, a failure (a raise, or a response
     of 400 or more) rolls them back and releases the claim."""
-    if transactional and not callable(getattr(guard, "process_in_transaction", None)):
-        raise TypeError("transactional=True needs guard= a kompliant_webhooks.postgres.PostgresGuard")
+    check_transactional(guard, transactional)
     guarded = guarded_receiver(guard, lease, renew)
 
     def decorate(handler: Handler) -> Callable[..., ResponseReturnValue]:
@@ -157,7 +158,14 @@ def webhook_view(
                 log_not_processed(webhook, outcome, request.remote_addr)
                 return outcome_response(outcome)
             if transactional and delivery is not None:
-                return _in_transaction(guard, delivery, handler, url_variables)
+
+                def call(webhook: Webhook, conn: Any) -> Response:
+                    result = handler(webhook, conn, **url_variables)
+                    return Response(status=200) if result is None else current_app.make_response(result)
+
+                return in_transaction(
+                    guard, delivery, call, lambda r: r.status_code, handler_failure_response, outcome_response
+                )
             try:
                 result = handler(webhook, **url_variables)
                 response = Response(status=200) if result is None else current_app.make_response(result)
@@ -173,23 +181,3 @@ def webhook_view(
         return view
 
     return decorate
-
-
-def _in_transaction(guard: Any, delivery: GuardedDelivery, handler: Handler, url_variables: Dict[str, Any]) -> Response:
-    """A transactional delivery (``webhook_view(..., transactional=True)``): the handler's own
-    response when its transaction committed; else the handler's failure answer, or the
-    outcome's (503 for a claim lost before the commit, 500 for a transaction that failed)."""
-    responses: List[Response] = []
-
-    def run(webhook: Webhook, conn: Any) -> Response:
-        result = handler(webhook, conn, **url_variables)
-        response = Response(status=200) if result is None else current_app.make_response(result)
-        responses.append(response)
-        return response
-
-    outcome: ReceiveOutcome = guard.process_in_transaction(delivery, run, response_status=lambda r: r.status_code)
-    if responses and (outcome.name == "PROCESSED" or responses[0].status_code >= HANDLER_FAILED_FROM_STATUS):
-        return responses[0]
-    if outcome.name == "HANDLER_FAILED":
-        return handler_failure_response()
-    return outcome_response(outcome)

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Awaitable, Callable, Optional, Union
+from typing import Any, Awaitable, Callable, Optional, Union
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -60,7 +60,9 @@ from ._adapter import (
     AnyGuard,
     SupportsDecrypt,
     blocks,
+    check_transactional,
     guarded_receiver,
+    in_transaction,
     log_handler_failure,
     log_not_processed,
     log_refusal,
@@ -82,7 +84,7 @@ __all__ = [
 
 #: A webhook handler: sync (run in Starlette's thread pool) or async; returns ``None`` for
 #: a 200, or a response of its own.
-Handler = Callable[[Webhook], Union[Optional[Response], Awaitable[Optional[Response]]]]
+Handler = Callable[..., Union[Optional[Response], Awaitable[Optional[Response]]]]
 
 
 async def read_webhook(request: Request, receiver: SupportsDecrypt) -> Webhook:
@@ -121,6 +123,7 @@ def webhook_endpoint(
     guard: Optional[AnyGuard] = None,
     lease: Optional[float] = None,
     renew: bool = True,
+    transactional: bool = False,
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Decorator turning ``handler(webhook)`` (sync or async) into a Starlette endpoint that
     verifies the webhook first. Whatever the handler raises (a ``WebhookError`` from
@@ -136,7 +139,17 @@ def webhook_endpoint(
     with a status below 400) and released otherwise, so Kompliant's retry is processed. A
     claim found lost (another delivery holds it) is logged as an error; the answer stands. A
     guard other than ``MemoryGuard`` (whose calls may block on I/O) is called from
-    Starlette's thread pool."""
+    Starlette's thread pool.
+
+    With ``transactional=True`` (``guard`` must be a
+    :class:`~kompliant_webhooks.postgres.PostgresGuard`), the handler must be sync: it is
+    called as ``handler(webhook, conn)`` in Starlette's thread pool, inside a transaction on
+    ``conn`` (a psycopg connection, which is synchronous) that also marks the webhook
+    processed (``PostgresGuard.process_in_transaction``): its writes through ``conn`` commit
+    only with the mark and only while the delivery holds the claim; a claim lost before the
+    commit rolls them back and answers 503, a failure (a raise, or a response of 400 or more)
+    rolls them back and releases the claim. An async handler is refused (``TypeError``)."""
+    check_transactional(guard, transactional)
     guarded = guarded_receiver(guard, lease, renew)
     threaded = blocks(guard)
 
@@ -147,6 +160,17 @@ def webhook_endpoint(
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         is_async = inspect.iscoroutinefunction(handler)
+        if transactional and is_async:
+            raise TypeError(
+                "transactional=True takes a sync handler(webhook, conn): it runs in the thread "
+                "pool, in a transaction on a synchronous psycopg connection"
+            )
+
+        def call(webhook: Webhook, conn: Any) -> Response:
+            result = handler(webhook, conn)
+            if result is not None and not isinstance(result, Response):
+                raise TypeError(f"a webhook handler returns None or a Response, not {type(result).__name__}")
+            return Response(status_code=200) if result is None else result
 
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
@@ -165,6 +189,16 @@ def webhook_endpoint(
                 outcome = await finish(delivery, False)
                 log_not_processed(webhook, outcome, _client(request))
                 return outcome_response(outcome)
+            if transactional and delivery is not None:
+                return await run_in_threadpool(
+                    in_transaction,
+                    guard,
+                    delivery,
+                    call,
+                    lambda r: r.status_code,
+                    handler_failure_response,
+                    outcome_response,
+                )
             try:
                 if is_async:
                     result = await handler(webhook)  # type: ignore[misc]

@@ -17,7 +17,7 @@ from flask import Flask
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
-from kompliant_webhooks import GuardedReceiver, InvalidConfigurationError, Webhook, new_claim_token
+from kompliant_webhooks import GuardedReceiver, InvalidConfigurationError, MemoryGuard, Webhook, new_claim_token
 from kompliant_webhooks.flask import webhook_view
 from kompliant_webhooks.postgres import DEFAULT_TABLE, PostgresGuard, create_table_sql
 
@@ -364,3 +364,95 @@ def test_the_flask_adapter_runs_a_transactional_handler(
     assert duplicate.status_code == 200 and effect_rows(db, effects) == [(METADATA["id"], 1)]
     with pytest.raises(TypeError):
         webhook_view(receiver_for(sealer), guard=None, transactional=True)
+
+
+def _django_poster(view: Any) -> Any:
+    import django
+    from django.conf import settings
+    from django.test import RequestFactory
+
+    if not settings.configured:  # alone; with test_adapter_django.py, its settings apply
+        settings.configure(DEBUG=False, SECRET_KEY="test-only", ALLOWED_HOSTS=["testserver"])
+        django.setup()
+
+    def post(body: bytes) -> Any:
+        answer = view(RequestFactory().post("/webhooks", data=body, content_type="application/json"))
+        return answer.status_code, answer.content.decode()
+
+    return post
+
+
+def _starlette_poster(endpoint: Any) -> Any:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    client = TestClient(Starlette(routes=[Route("/webhooks", endpoint, methods=["POST"])]))
+
+    def post(body: bytes) -> Any:
+        answer = client.post("/webhooks", content=body)
+        return answer.status_code, answer.text
+
+    return post
+
+
+@pytest.mark.parametrize("framework", ["django", "starlette"])
+def test_django_and_starlette_run_a_transactional_handler(
+    guard: PostgresGuard, db: "psycopg.Connection[Any]", table: str, effects: str, sealer: Sealer, framework: str
+) -> None:
+    """transactional=True in Django and Starlette, as in Flask: the handler gets the
+    transaction's connection; a 400+ response or a raise rolls its writes back and releases
+    the claim (the retry runs); a success commits the writes with the mark; a duplicate skips
+    the handler."""
+    answers: List[Any] = ["raise", 422, None]
+
+    if framework == "django":
+        from django.http import HttpResponse
+        from kompliant_webhooks.django import webhook_view as django_view
+
+        def respond(status: int) -> Any:
+            return HttpResponse("refused", status=status)
+
+        def on_webhook(webhook: Webhook, conn: "psycopg.Connection[Any]") -> Any:
+            insert(conn, effects, webhook)
+            answer = answers.pop(0)
+            if answer == "raise":
+                raise RuntimeError("handler bug")
+            return None if answer is None else respond(answer)
+
+        post = _django_poster(django_view(receiver_for(sealer), guard=guard, transactional=True)(on_webhook))
+    else:
+        from starlette.responses import PlainTextResponse
+        from kompliant_webhooks.starlette import webhook_endpoint
+
+        def on_webhook(webhook: Webhook, conn: "psycopg.Connection[Any]") -> Any:
+            insert(conn, effects, webhook)
+            answer = answers.pop(0)
+            if answer == "raise":
+                raise RuntimeError("handler bug")
+            return None if answer is None else PlainTextResponse("refused", status_code=answer)
+
+        post = _starlette_poster(webhook_endpoint(receiver_for(sealer), guard=guard, transactional=True)(on_webhook))
+
+        async def on_webhook_async(webhook: Webhook, conn: Any) -> None: ...
+
+        with pytest.raises(TypeError, match="sync handler"):
+            webhook_endpoint(receiver_for(sealer), guard=guard, transactional=True)(on_webhook_async)
+
+    assert post(sealer.body())[0] == 500
+    assert effect_rows(db, effects) == [] and row(db, table, METADATA["id"]) is None
+    assert post(sealer.body(retry_count=1)) == (422, "refused")
+    assert effect_rows(db, effects) == [] and row(db, table, METADATA["id"]) is None
+    assert post(sealer.body(retry_count=2))[0] == 200
+    assert effect_rows(db, effects) == [(METADATA["id"], 2)] and row(db, table, METADATA["id"])[0] == "done"
+    assert post(sealer.body(retry_count=3))[0] == 200  # a duplicate: the handler does not run
+    assert effect_rows(db, effects) == [(METADATA["id"], 2)] and answers == []
+
+
+def test_every_adapter_refuses_transactional_without_a_postgres_guard(sealer: Sealer) -> None:
+    from kompliant_webhooks.django import webhook_view as django_view
+    from kompliant_webhooks.starlette import webhook_endpoint
+
+    for decorator in (webhook_view, django_view, webhook_endpoint):
+        with pytest.raises(TypeError, match="PostgresGuard"):
+            decorator(receiver_for(sealer), guard=MemoryGuard(), transactional=True)
