@@ -235,16 +235,36 @@ impl From<ApiError> for KompliantError {
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for KompliantError {
-    /// A foreign callback (the key store of a rotation) threw something other than a
-    /// `KompliantException` / `KompliantError`; `reason` is its text (Kotlin `toString()`,
-    /// Swift `String(describing:)`). The rotation passes it to the core's
-    /// `PendingRotation::store_failed`, which masks secrets in it.
+    /// A foreign callback (the key store of a rotation, a duplicate guard) threw something
+    /// other than a `KompliantException` / `KompliantError`; `reason` is its text (Kotlin
+    /// its stack trace, first line `toString()`; Swift `String(describing:)`). The rotation
+    /// passes it to the core's `PendingRotation::store_failed`, which masks secrets in it;
+    /// the duplicate guard's bridge keeps only the thrown type's name
+    /// ([`KompliantError::unexpected_callback_reason`]).
     fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
         KompliantError::new(
             ErrorCode::StoreFailed,
-            format!("the store threw {}", e.reason),
+            format!("{UNEXPECTED_CALLBACK_PREFIX}{}", e.reason),
             None,
         )
+    }
+}
+
+/// How the detail of an error from UniFFI's unexpected-callback-error path starts.
+const UNEXPECTED_CALLBACK_PREFIX: &str = "the store threw ";
+
+impl KompliantError {
+    /// What UniFFI reported for a foreign callback that threw something other than a
+    /// `KompliantException` / `KompliantError` (Kotlin: the stack trace; Swift:
+    /// `String(describing:)`), or `None` for the SDK's own typed error. The duplicate guard's
+    /// bridge takes only a type name from it.
+    pub(crate) fn unexpected_callback_reason(&self) -> Option<&str> {
+        match self {
+            KompliantError::StoreFailed {
+                detail, api: None, ..
+            } => detail.strip_prefix(UNEXPECTED_CALLBACK_PREFIX),
+            _ => None,
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 mod blocking;
 mod client;
 mod error;
+mod guard;
 mod keys;
 mod receive;
 
@@ -19,6 +20,10 @@ pub use client::{
     KompliantClient, RetryPolicy, Rotation, WebhookConfig, WebhookKeyInfo, WebhookKeyStore,
 };
 pub use error::{ApiErrorInfo, KompliantError};
+pub use guard::{
+    handler_succeeded, new_claim_token, redis_protocol, Finished, GuardedDelivery, GuardedReceiver,
+    MemoryGuard, RedisProtocol, WebhookGuard,
+};
 pub use keys::{
     add_to_keyring_file, Keyring, KeyringFileEvent, KeyringFileListener, WebhookSecret,
 };

@@ -166,7 +166,7 @@ impl fmt::Display for WireProfile {
 /// added to the keyring later are used at once.
 #[derive(uniffi::Object)]
 #[uniffi::export(Display)]
-pub struct WebhookReceiver(core::WebhookReceiver);
+pub struct WebhookReceiver(pub(crate) core::WebhookReceiver);
 
 #[uniffi::export]
 impl WebhookReceiver {
@@ -272,7 +272,7 @@ impl From<WebhookMetadata> for core::WebhookMetadata {
 /// payload's size, never its content (it may hold personal data).
 #[derive(uniffi::Object)]
 #[uniffi::export(Display)]
-pub struct Webhook(core::Webhook);
+pub struct Webhook(pub(crate) core::Webhook);
 
 #[uniffi::export]
 impl Webhook {
