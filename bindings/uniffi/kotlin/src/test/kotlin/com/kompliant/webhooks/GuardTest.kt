@@ -321,6 +321,45 @@ class GuardTest {
         assertEquals(listOf("HELD", "LOST"), redis.helds)
     }
 
+    private val log = java.util.logging.Logger.getLogger("GuardTest")
+
+    /** docs/kotlin-swift.md "Duplicate guard": the documented receive function, as written there. */
+    @Test
+    fun theDocumentedReceiveFunction() {
+        val guarded = GuardedReceiver(WebhookReceiver(keyring), MemoryGuard())   // leaseMillis = 5 min, renew = true
+
+        /** One webhook request: the status and text to answer with. Call from a worker thread. */
+        fun receive(body: ByteArray, handle: (Webhook) -> Unit): Pair<Int, String> {
+            val delivery = try {
+                guarded.begin(body)
+            } catch (e: KompliantException) {                  // refused body, or the guard failed
+                return e.httpStatus().toInt() to e.publicMessage()
+            }
+            delivery.use {
+                var succeeded = true
+                if (delivery.shouldProcess()) {
+                    succeeded = try { handle(delivery.webhook()); handlerSucceeded(raised = false) }
+                                catch (e: Exception) { handlerSucceeded(raised = true) }
+                }
+                val finished = delivery.finish(succeeded)
+                finished.guardError?.let { log.warning("duplicate guard: $it") }
+                finished.renewalError?.let { log.warning("duplicate guard renewal: $it") }
+                if (finished.claimLost) log.severe(delivery.claimLostMessage(succeeded))
+                return finished.httpStatus.toInt() to finished.publicMessage
+            }
+        }
+
+        val handled = mutableListOf<String>()
+        assertEquals(200 to "webhook processed", receive(body("wh_doc")) { handled.add(it.id()) })
+        assertEquals(200 to "webhook already processed", receive(body("wh_doc", 1uL)) { handled.add(it.id()) })
+        assertEquals(500, receive(body("wh_doc_fail")) { throw IllegalStateException("handler bug") }.first)
+        assertEquals(200, receive(body("wh_doc_fail", 1uL)) { handled.add(it.id()) }.first)
+        assertEquals(listOf("wh_doc", "wh_doc_fail"), handled)
+        val forged = body("wh_doc_forged").also { it[it.size / 2] = (it[it.size / 2] + 1).toByte() }
+        assertEquals(400, receive(forged) { handled.add(it.id()) }.first)
+        assertEquals(2, handled.size)
+    }
+
     @Test
     fun nothingPrintsTheSecret() {
         val b64 = secret.toBase64()
