@@ -248,6 +248,20 @@ class GuardTest {
         assertEquals("INTERNAL", failed.guardError?.code())
     }
 
+    /** UniFFI's generated code catches only Exceptions: a kotlin.Error reads as an empty answer, still INTERNAL. */
+    @Test
+    fun aKotlinErrorFromAGuardIsInternalToo() {
+        val failing = object : WebhookGuard by MemoryGuard() {
+            override fun claim(webhookId: String, token: String, leaseMillis: ULong): String =
+                throw AssertionError("hunter2")
+        }
+        val e = assertThrows(KompliantException.Internal::class.java) {
+            GuardedReceiver(receiver, failing).begin(body("wh_error"))
+        }
+        assertTrue(e.detail().contains("claim() returned \"\""), e.detail())
+        assertNoSecret(e.toString())
+    }
+
     @Test
     fun aMemoryGuardKeepsItsOwnErrorCodeThroughTheInterface() {
         val guard = MemoryGuard()
