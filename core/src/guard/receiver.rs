@@ -303,6 +303,7 @@ mod tests {
     use crate::guard::{MemoryGuard, MemoryGuardOptions};
     use crate::{seal, ErrorCode, Keyring, WebhookMetadata, WebhookSecret, WireProfile};
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Instant;
 
     fn setup() -> (
         GuardedReceiver,
@@ -501,6 +502,54 @@ mod tests {
         let delivery = r.begin(&body(&secret, "wh_renew_3", 0)).unwrap();
         std::thread::sleep(Duration::from_millis(100));
         assert_eq!(delivery.finish(true).renewal_error, None);
+    }
+
+    /// A guard whose renew panics (counting its calls).
+    struct PanickingRenewals(MemoryGuard, AtomicUsize);
+
+    impl WebhookGuard for PanickingRenewals {
+        fn claim(&self, id: &str, t: &ClaimToken, l: Duration) -> Result<Claim, WebhookError> {
+            self.0.claim(id, t, l)
+        }
+        fn renew(&self, _: &str, _: &ClaimToken, _: Duration) -> Result<Held, WebhookError> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            panic!("a bug in a guard");
+        }
+        fn complete(&self, id: &str, t: &ClaimToken) -> Result<Held, WebhookError> {
+            self.0.complete(id, t)
+        }
+        fn release(&self, id: &str, t: &ClaimToken) -> Result<Held, WebhookError> {
+            self.0.release(id, t)
+        }
+    }
+
+    #[test]
+    fn a_guard_panicking_in_renew_is_reported_and_renewals_go_on_for_others() {
+        let (r, secret, _, _) = setup();
+        let guard = Arc::new(PanickingRenewals(MemoryGuard::new(), AtomicUsize::new(0)));
+        let panicking = GuardedReceiver::new(r.receiver().clone(), guard.clone())
+            .with_lease(Duration::from_millis(60));
+        let delivery = panicking.begin(&body(&secret, "wh_panic", 0)).unwrap();
+        // A second call means the first one's panic was caught and recorded (printing the
+        // panic's backtrace may take a while).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while guard.1.load(Ordering::SeqCst) < 2 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(
+            delivery.finish(true).renewal_error.map(|e| e.to_string()),
+            Some("internal error: the duplicate guard's renew panicked".to_owned())
+        );
+
+        // The process's renewal thread survived: another claim is still renewed.
+        let healthy = GuardedReceiver::new(r.receiver().clone(), Arc::new(MemoryGuard::new()))
+            .with_lease(Duration::from_millis(90));
+        let first = healthy.begin(&body(&secret, "wh_after_panic", 0)).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let second = healthy.begin(&body(&secret, "wh_after_panic", 1)).unwrap();
+        assert_eq!(second.claim(), Claim::InProgress);
+        let done = first.finish(true);
+        assert_eq!((done.renewal_error, done.claim_lost), (None, false));
     }
 
     /// The run: a lease of 300 ms and a handler of 1 s (over three leases), with a

@@ -179,7 +179,16 @@ impl Renewer {
                     drop(queue);
                     // The guard's call runs without the queue's lock: a slow store delays
                     // the renewals behind it, never a handler.
-                    let answer = job.guard.renew(&job.webhook_id, &job.token, job.lease);
+                    // A guard that panics must not end renewals for every claim of the
+                    // process: its panic is this renewal's error.
+                    let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        job.guard.renew(&job.webhook_id, &job.token, job.lease)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(WebhookError::Internal {
+                            detail: "the duplicate guard's renew panicked".into(),
+                        })
+                    });
                     queue = self.lock();
                     let again = match answer {
                         Ok(Held::Held) => {
