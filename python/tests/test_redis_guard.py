@@ -186,6 +186,14 @@ def test_a_handler_slower_than_its_lease_runs_once_while_its_claim_is_renewed(
     assert_a_slow_handler_runs_once(RedisGuard(redis.Redis.from_url(URL or ""), prefix=prefix), sealer)
 
 
+def test_a_guards_own_lease_sets_the_renewal_interval(prefix: str, sealer: Sealer) -> None:
+    """RedisGuard(lease=1) under an adapter with the default 5-minute lease: renewals come
+    every third of the 1 s the store keeps (they came every 100 s, and the handler ran twice)."""
+    guard = RedisGuard(redis.Redis.from_url(URL or ""), prefix=prefix, lease=1)
+    assert GuardedReceiver(None, guard).lease == 1.0
+    assert_a_slow_handler_runs_once(guard, sealer, lease=None)
+
+
 def test_without_renewal_a_stale_failure_does_not_free_the_second_claim(
     client: "redis.Redis[bytes]", prefix: str, sealer: Sealer
 ) -> None:

@@ -2,13 +2,14 @@
 //! handler, with the claim renewed in the background → complete or release) for Python code.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use kompliant_webhooks::decided::DEFAULT_CLAIM_LEASE;
 use kompliant_webhooks::{
     Claim, GuardedDelivery, GuardedReceiver, Held, Keyring, WebhookError, WebhookGuard,
     WebhookReceiver,
 };
-use pyo3::exceptions::PyRuntimeError;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::MutexExt;
 
@@ -52,6 +53,9 @@ fn guard_arg(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn WebhookGuard>> {
 #[pyclass(frozen, name = "GuardedReceiver", module = "kompliant_webhooks")]
 pub(crate) struct PyGuardedReceiver {
     inner: GuardedReceiver,
+    /// The guard object given, for `guard` (the transactional mode checks a delivery was
+    /// begun over its own guard).
+    guard: Py<PyAny>,
 }
 
 #[pymethods]
@@ -64,13 +68,17 @@ impl PyGuardedReceiver {
         lease: Option<&Bound<'_, PyAny>>,
         renew: bool,
     ) -> PyResult<Self> {
-        let lease = convert::optional_duration(lease, "lease")?.unwrap_or(DEFAULT_CLAIM_LEASE);
+        let lease = match guard_lease(guard)? {
+            Some(own) => own,
+            None => convert::optional_duration(lease, "lease")?.unwrap_or(DEFAULT_CLAIM_LEASE),
+        };
         let receiver =
             receiver.map_or_else(|| WebhookReceiver::new(Keyring::new()), |r| r.inner.clone());
         Ok(PyGuardedReceiver {
             inner: GuardedReceiver::new(receiver, guard_arg(guard)?)
                 .with_lease(lease)
                 .with_renewal(renew),
+            guard: guard.clone().unbind(),
         })
     }
 
@@ -117,6 +125,12 @@ impl PyGuardedReceiver {
         self.inner.renews()
     }
 
+    /// The guard object this receiver claims through.
+    #[getter]
+    fn guard(&self, py: Python<'_>) -> Py<PyAny> {
+        self.guard.clone_ref(py)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "GuardedReceiver(lease={:?}, renew={})",
@@ -132,6 +146,7 @@ impl PyGuardedReceiver {
             let delivery = self.inner.admit(webhook.get().inner.clone()).or_raise(py)?;
             Ok(PyGuardedDelivery {
                 webhook,
+                guard: self.guard.clone_ref(py),
                 claim: delivery.claim(),
                 token: delivery.token().as_str().to_owned(),
                 delivery: Mutex::new(Some(delivery)),
@@ -155,6 +170,7 @@ struct Ended {
 #[pyclass(frozen, name = "GuardedDelivery", module = "kompliant_webhooks")]
 pub(crate) struct PyGuardedDelivery {
     webhook: Py<PyWebhook>,
+    guard: Py<PyAny>,
     claim: Claim,
     token: String,
     /// `None` once finished. Locked with `lock_py_attached` only: `renew` holds it while a
@@ -169,6 +185,12 @@ impl PyGuardedDelivery {
     #[getter]
     fn webhook(&self, py: Python<'_>) -> Py<PyWebhook> {
         self.webhook.clone_ref(py)
+    }
+
+    /// The guard object the claim was made through.
+    #[getter]
+    fn guard(&self, py: Python<'_>) -> Py<PyAny> {
+        self.guard.clone_ref(py)
     }
 
     /// What the guard said (a `Claim` value's string).
@@ -286,6 +308,24 @@ impl PyGuardedDelivery {
                 "False"
             }
         )
+    }
+}
+
+/// The lease a guard imposes on every claim and renewal (`RedisGuard(lease=...)`,
+/// `PostgresGuard(lease=...)`: an int attribute `lease_ms`), which then is the flow's lease,
+/// so renewals come every third of the lease the store actually keeps.
+fn guard_lease(guard: &Bound<'_, PyAny>) -> PyResult<Option<Duration>> {
+    let Ok(value) = guard.getattr("lease_ms") else {
+        return Ok(None);
+    };
+    if value.is_none() {
+        return Ok(None);
+    }
+    match value.extract::<u64>() {
+        Ok(ms) if ms > 0 => Ok(Some(Duration::from_millis(ms))),
+        _ => Err(PyValueError::new_err(
+            "the guard's lease_ms must be None or a positive whole number of milliseconds",
+        )),
     }
 }
 
