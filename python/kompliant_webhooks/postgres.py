@@ -142,6 +142,11 @@ class PostgresGuard:
         if isinstance(connect, str):
             conninfo = connect
             psycopg: Any = importlib.import_module("psycopg")
+            try:
+                psycopg.conninfo.conninfo_to_dict(conninfo)
+            except psycopg.Error:
+                # libpq's message quotes the conninfo, password included: never shown.
+                raise ValueError("connect is not a valid PostgreSQL conninfo or URL (its text is not shown: it may hold a password)") from None
             self._factory = lambda: psycopg.connect(conninfo)
         elif callable(getattr(connect, "connection", None)) and callable(getattr(connect, "getconn", None)):
             self._pool = connect
@@ -217,7 +222,10 @@ class PostgresGuard:
             else:
                 tx.rollback()
         except BaseException:
+            # Nothing committed (or, if the connection died during COMMIT, perhaps everything:
+            # the retry then finds the id done). Free the claim so the retry runs at once.
             tx.rollback()
+            self._release_on(tx, webhook_id, token)
             raise
         tx.recorded = answer
         return answer
@@ -229,7 +237,29 @@ class PostgresGuard:
             tx = self._open.get((webhook_id, token))
         if tx is not None:
             tx.rollback()
+            answer = self._release_on(tx, webhook_id, token)
+            if answer is not None:
+                return answer
         return _answer(self._run("release", {"p1": webhook_id, "p2": token}), "release", HELDS)
+
+    def _release_on(self, tx: _Transaction, webhook_id: str, token: str) -> Optional[str]:
+        """Releases the claim on the handler's own (rolled back) connection, so a failing
+        handler never waits for a second connection of the pool while it holds one (with
+        every connection in a handler's transaction, that wait ran into the pool's timeout and
+        left the claim held until its lease ended). ``None`` if the connection is broken."""
+        try:
+            answer = _answer(
+                tx.conn.execute(self._statements["release"], {"p1": webhook_id, "p2": token}).fetchone(), "release", HELDS
+            )
+            tx.conn.commit()
+            return answer
+        except Exception:
+            logger.debug("releasing on the handler's connection failed", exc_info=True)
+            try:
+                tx.conn.rollback()
+            except Exception:
+                pass
+            return None
 
     def process_in_transaction(
         self,
@@ -249,7 +279,16 @@ class PostgresGuard:
         ``response_status``, when given, maps what the handler returned to its HTTP status
         (``None``: no response of its own): a status of 400 or more fails the handler (the
         core's rule), rolling its transaction back and releasing the claim, as a raise does.
+        A delivery begun over another guard is a ``ValueError`` (its mark would be committed
+        outside the handler's transaction).
         """
+        if delivery.guard is not self:
+            # Its complete would commit the mark through the other guard, outside the
+            # handler's transaction, which is then rolled back: the effect would be lost.
+            raise ValueError(
+                "process_in_transaction needs a delivery begun by a GuardedReceiver over this PostgresGuard "
+                "(this one was begun over another guard)"
+            )
         webhook = delivery.webhook
         if not delivery.should_process:
             return delivery.finish(False)
@@ -260,7 +299,8 @@ class PostgresGuard:
         tx: Optional[_Transaction] = None
         try:
             with self._connection() as conn:
-                if conn.autocommit:
+                autocommit = conn.autocommit
+                if autocommit:
                     conn.autocommit = False
                 tx = _Transaction(conn)
                 with self._open_lock:
@@ -281,6 +321,8 @@ class PostgresGuard:
                     with self._open_lock:
                         self._open.pop(key, None)
                     tx.rollback()
+                    if autocommit:  # a pool's connection goes back as it came
+                        conn.autocommit = True
         except Exception:
             if outcome is not None:
                 # Closing the connection failed once the transaction had ended (a broken

@@ -197,6 +197,16 @@ def test_a_handler_slower_than_its_lease_runs_once_while_its_claim_is_renewed(
     assert_a_slow_handler_runs_once(guard, sealer)
 
 
+def test_a_guards_own_lease_sets_the_renewal_interval(table: str, sealer: Sealer) -> None:
+    """PostgresGuard(lease=1) under an adapter with the default 5-minute lease: renewals come
+    every third of the 1 s the store keeps (they came every 100 s, and the handler ran twice)."""
+    assert URL
+    guard = PostgresGuard(URL, table=table, lease=1)
+    guard.create_table()
+    assert GuardedReceiver(None, guard).lease == 1.0
+    assert_a_slow_handler_runs_once(guard, sealer, lease=None)
+
+
 # --- transactional mode -------------------------------------------------------------------
 
 
@@ -456,3 +466,84 @@ def test_every_adapter_refuses_transactional_without_a_postgres_guard(sealer: Se
     for decorator in (webhook_view, django_view, webhook_endpoint):
         with pytest.raises(TypeError, match="PostgresGuard"):
             decorator(receiver_for(sealer), guard=MemoryGuard(), transactional=True)
+
+
+# --- review fixes: pools, foreign deliveries, conninfo, failed completes ------------------
+
+
+def test_a_failing_transactional_handler_releases_on_its_own_connection(
+    table: str, db: "psycopg.Connection[Any]", effects: str, sealer: Sealer
+) -> None:
+    """A pool of one connection, held by the failing handler's transaction: its release runs
+    on that connection (it waited for a second one until the pool's timeout, and the claim
+    stayed held), so the 500 comes at once and the retry runs."""
+    assert URL
+    with ConnectionPool(URL, min_size=1, max_size=1, timeout=3, open=True) as pool:
+        guard = PostgresGuard(pool, table=table)
+        guard.create_table()
+        guarded = GuardedReceiver(receiver_for(sealer), guard, renew=False)
+
+        def failing(webhook: Webhook, conn: "psycopg.Connection[Any]") -> None:
+            insert(conn, effects, webhook)
+            raise RuntimeError("handler bug")
+
+        start = time.monotonic()
+        assert guard.process_in_transaction(guarded.begin(sealer.body()), failing).http_status == 500
+        assert time.monotonic() - start < 2
+        assert row(db, table, METADATA["id"]) is None
+        retry = guard.process_in_transaction(guarded.begin(sealer.body(retry_count=1)), lambda w, c: insert(c, effects, w))
+        assert retry.http_status == 200 and effect_rows(db, effects) == [(METADATA["id"], 1)]
+
+
+def test_a_transaction_that_cannot_complete_releases_the_claim(
+    guard: PostgresGuard, db: "psycopg.Connection[Any]", table: str, effects: str, sealer: Sealer
+) -> None:
+    """A handler that swallowed an SQL error leaves its transaction aborted: complete fails,
+    nothing is committed (500), and the claim is released so the retry runs at once instead
+    of answering 503 until the lease ends."""
+    guarded = GuardedReceiver(receiver_for(sealer), guard)
+
+    def swallows(webhook: Webhook, conn: "psycopg.Connection[Any]") -> None:
+        insert(conn, effects, webhook)
+        try:
+            conn.execute("SELECT 1/0")
+        except psycopg.Error:
+            pass
+
+    delivery = guarded.begin(sealer.body())
+    assert guard.process_in_transaction(delivery, swallows).http_status == 500
+    assert delivery.guard_error is not None and effect_rows(db, effects) == []
+    assert row(db, table, METADATA["id"]) is None
+    retry = guard.process_in_transaction(guarded.begin(sealer.body(retry_count=1)), lambda w, c: insert(c, effects, w))
+    assert retry.http_status == 200 and effect_rows(db, effects) == [(METADATA["id"], 1)]
+
+
+def test_a_delivery_begun_over_another_guard_is_refused(guard: PostgresGuard, table: str, sealer: Sealer) -> None:
+    """Its complete would commit the mark through the other guard while the handler's writes
+    roll back: the webhook would be marked processed without its effect."""
+    assert URL
+    other = PostgresGuard(URL, table=table)
+    delivery = GuardedReceiver(receiver_for(sealer), other).begin(sealer.body())
+    assert delivery.guard is other
+    with pytest.raises(ValueError, match="another guard"):
+        guard.process_in_transaction(delivery, lambda w, c: None)
+
+
+def test_a_pools_autocommit_connection_goes_back_as_it_came(table: str, sealer: Sealer) -> None:
+    assert URL
+    with ConnectionPool(URL, min_size=1, max_size=1, open=True, kwargs={"autocommit": True}) as pool:
+        guard = PostgresGuard(pool, table=table)
+        guard.create_table()
+        delivery = GuardedReceiver(receiver_for(sealer), guard).begin(sealer.body())
+        assert guard.process_in_transaction(delivery, lambda w, c: None).http_status == 200
+        with pool.connection() as conn:
+            assert conn.autocommit
+
+
+def test_a_bad_conninfo_is_refused_without_showing_it(caplog: pytest.LogCaptureFixture) -> None:
+    """libpq's parse error quotes the conninfo (a password included): refused at once with
+    a ValueError that does not."""
+    with pytest.raises(ValueError) as error:
+        PostgresGuard("postgresql://app:Sup3r%Secret@db.internal/app")
+    assert "Sup3r" not in str(error.value) and error.value.__cause__ is None
+    assert not any("Sup3r" in r.getMessage() for r in caplog.records)

@@ -77,7 +77,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
 /// and `release(webhook_id, token)` return `"HELD"` or `"LOST"`; the core parses them. Whatever
 /// a method raises becomes an `INTERNAL` error naming the exception type only (its text may
 /// quote the store's address); the exception itself is logged on the `kompliant_webhooks`
-/// logger with its traceback.
+/// logger (its message and traceback at DEBUG only).
 ///
 /// `renew` is called from the core's renewal thread, which is no Python thread: every call
 /// attaches with `Python::try_attach`, and none attaches once the interpreter is shutting down
@@ -95,16 +95,27 @@ impl ForeignGuard {
             .qualname()
             .map(|n| n.to_string())
             .unwrap_or_else(|_| "an exception".to_owned());
+        // The error's text and traceback only at DEBUG: a store client's messages may quote
+        // its connection string, password included (libpq's conninfo errors do).
         let log = || -> PyResult<()> {
+            let logger = py
+                .import("logging")?
+                .call_method1("getLogger", ("kompliant_webhooks",))?;
+            logger.call_method1(
+                "error",
+                (
+                    "duplicate guard: %s() raised %s (its message and traceback are logged at DEBUG)",
+                    method,
+                    &type_name,
+                ),
+            )?;
             let kwargs = PyDict::new(py);
             kwargs.set_item("exc_info", err.value(py))?;
-            py.import("logging")?
-                .call_method1("getLogger", ("kompliant_webhooks",))?
-                .call_method(
-                    "error",
-                    ("duplicate guard: %s() raised %s", method, &type_name),
-                    Some(&kwargs),
-                )?;
+            logger.call_method(
+                "debug",
+                ("duplicate guard: %s() raised %s", method, &type_name),
+                Some(&kwargs),
+            )?;
             Ok(())
         };
         let _ = log();
