@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::decided::CLAIM_RENEWALS_PER_LEASE;
+use crate::decided::{CLAIM_RENEWALS_PER_LEASE, MAX_WEBHOOK_ID_LEN};
 use crate::error::WebhookError;
 use crate::guard::receiver::Finished;
 use crate::guard::{Claim, ClaimToken, Held, ReceiveOutcome};
@@ -52,6 +52,7 @@ impl GuardFlow {
     /// # Errors
     /// `INTERNAL` when the operating system gives no randomness for the token.
     pub fn new(webhook_id: &str, lease: Duration) -> Result<GuardFlow, WebhookError> {
+        check_id(webhook_id)?;
         Ok(GuardFlow {
             webhook_id: webhook_id.to_owned(),
             token: ClaimToken::generate()?,
@@ -170,9 +171,39 @@ impl GuardFlow {
     }
 }
 
+/// Refuses ids that cannot be a Kompliant webhook id, before any guard sees them: empty,
+/// over 256 bytes, or holding a control character (under a profile without AAD the id is
+/// not authenticated; every store must stay bounded, and PostgreSQL's `text` cannot hold a
+/// NUL byte, which made such an id a 500 on every retry instead of a 400).
+pub(crate) fn check_id(webhook_id: &str) -> Result<(), WebhookError> {
+    if webhook_id.is_empty() || webhook_id.len() > MAX_WEBHOOK_ID_LEN {
+        return Err(WebhookError::malformed(format!(
+            "a webhook id of {} bytes cannot be deduplicated (1-{MAX_WEBHOOK_ID_LEN} bytes)",
+            webhook_id.len()
+        )));
+    }
+    if webhook_id.chars().any(char::is_control) {
+        return Err(WebhookError::malformed(
+            "a webhook id holding a control character cannot be deduplicated",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_no_store_can_keep_are_refused_before_any_guard() {
+        for id in ["", "wh_\0x", "wh_\nx", &"x".repeat(MAX_WEBHOOK_ID_LEN + 1)] {
+            let err = GuardFlow::new(id, Duration::from_secs(1)).unwrap_err();
+            assert_eq!(err.code(), crate::ErrorCode::MalformedEnvelope, "{id:?}");
+            assert_eq!(err.http_status(), 400);
+        }
+        assert!(GuardFlow::new(&"x".repeat(MAX_WEBHOOK_ID_LEN), Duration::from_secs(1)).is_ok());
+        assert!(GuardFlow::new("wh_2x8mKq9vNcR4tLpW7yJhBd", Duration::from_secs(1)).is_ok());
+    }
     use crate::ErrorCode;
 
     #[test]

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::clock::{later, Clock, SystemClock};
-use crate::decided::{DEFAULT_COMPLETED_RETENTION, DEFAULT_GUARD_MAX_ENTRIES, MAX_WEBHOOK_ID_LEN};
+use crate::decided::{DEFAULT_COMPLETED_RETENTION, DEFAULT_GUARD_MAX_ENTRIES};
 use crate::error::WebhookError;
+use crate::guard::flow::check_id;
 use crate::guard::{Claim, ClaimToken, Held, WebhookGuard};
 
 /// How a [`MemoryGuard`] is bounded. `Default` is the decided behaviour.
@@ -164,18 +165,6 @@ impl fmt::Debug for MemoryGuard {
     }
 }
 
-/// Refuses ids that cannot be a Kompliant webhook id (empty, or absurdly long: under a
-/// profile without AAD the id is not authenticated, and the guard must stay bounded).
-fn check_id(webhook_id: &str) -> Result<(), WebhookError> {
-    if webhook_id.is_empty() || webhook_id.len() > MAX_WEBHOOK_ID_LEN {
-        return Err(WebhookError::malformed(format!(
-            "a webhook id of {} bytes cannot be deduplicated (1-{MAX_WEBHOOK_ID_LEN} bytes)",
-            webhook_id.len()
-        )));
-    }
-    Ok(())
-}
-
 impl WebhookGuard for MemoryGuard {
     /// # Errors
     /// `MALFORMED_ENVELOPE` for an empty id or one over 256 bytes.
@@ -262,6 +251,7 @@ impl WebhookGuard for MemoryGuard {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
+    use crate::decided::MAX_WEBHOOK_ID_LEN;
     use crate::error::ErrorCode;
 
     const LEASE: Duration = Duration::from_secs(60);
