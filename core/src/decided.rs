@@ -162,7 +162,9 @@ pub const MAX_KEYRING_FILE_BYTES: u64 = 1024 * 1024;
 pub const DEFAULT_CLAIM_LEASE: Duration = Duration::from_secs(5 * 60);
 
 /// Decided: how often a running handler's claim is renewed, as a fraction of the lease (a
-/// third: two renewals can fail, or be late, before the lease lapses).
+/// third: one renewal can fail, or a store answer take up to a third of the lease, and the
+/// next still comes before the lease lapses; the next is due a third after the previous
+/// call returned, so two failures in a row lose the claim).
 pub const CLAIM_RENEWALS_PER_LEASE: u32 = 3;
 
 /// Decided: a handler that returns a response of this status or more has failed, exactly as
