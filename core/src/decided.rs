@@ -59,6 +59,13 @@ pub const ENV_SECRET_PREFIX: &str = "KOMPLIANT_WEBHOOK_SECRET_";
 /// receivers accept two or more digits.
 pub const KEY_SEQUENCE_MIN_DIGITS: usize = 2;
 
+/// Prefix of Kompliant's key ids (documented): `whk_YYYYMMDD_NN`.
+pub const KEY_ID_PREFIX: &str = "whk_";
+
+/// Decided: most digits in a key id's daily sequence that the documented shape check accepts
+/// (100 keys a day need 3; 9 keeps the number within `u32` for a store that parses it).
+pub const KEY_SEQUENCE_MAX_DIGITS: usize = 9;
+
 /// Decided: longest key id a keyring accepts, 40 bytes: far above `whk_YYYYMMDD_NNN` (16),
 /// and below every text spelling of a 32-byte secret (43 or more characters: base64 with or
 /// without padding, URL-safe or not, hex), so a secret swapped into the key id position is

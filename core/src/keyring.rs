@@ -9,12 +9,14 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::aead::AeadKey;
 use crate::clock::{system_later, Clock, SystemClock};
-use crate::decided::{ENV_SECRET_PREFIX, KEY_SEQUENCE_MIN_DIGITS, MAX_KEY_ID_LEN};
+use crate::decided::{
+    ENV_SECRET_PREFIX, KEY_ID_PREFIX, KEY_SEQUENCE_MAX_DIGITS, KEY_SEQUENCE_MIN_DIGITS,
+    MAX_KEY_ID_LEN,
+};
 use crate::error::WebhookError;
 use crate::keyring_file::{parse_keyring_json, read_keyring_file};
 use crate::keyring_watch::{Check, FileWatch};
@@ -77,12 +79,14 @@ pub(crate) struct KeyEntry {
 
 impl KeyEntry {
     fn new(secret: &WebhookSecret) -> Result<Self, WebhookError> {
-        let mut hasher = Sha256::new();
+        let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
         hasher.update(b"kompliant-webhooks keyring fingerprint v1\0");
         hasher.update(secret.expose_bytes());
+        let mut fingerprint = [0u8; 32];
+        fingerprint.copy_from_slice(hasher.finish().as_ref());
         Ok(KeyEntry {
             cipher: AeadKey::new(secret.expose_bytes())?,
-            fingerprint: hasher.finalize().into(),
+            fingerprint,
         })
     }
 }
@@ -425,12 +429,30 @@ pub(crate) fn check_key_id(key_id: &str) -> Result<(), WebhookError> {
     }
 }
 
-/// `20251021_01` → `whk_20251021_01`; `None` unless the suffix is `<8 digits>_<2+ digits>`.
+/// `20251021_01` → `whk_20251021_01`; `None` unless that is a Kompliant key id
+/// ([`is_kompliant_key_id`]).
 fn key_id_from_env_suffix(suffix: &str) -> Option<String> {
-    let (date, seq) = suffix.split_once('_')?;
+    let key_id = format!("{KEY_ID_PREFIX}{suffix}");
+    is_kompliant_key_id(&key_id).then_some(key_id)
+}
+
+/// Whether `key_id` has the shape Kompliant gives its key ids: `whk_YYYYMMDD_NN`, eight date
+/// digits and a per-day sequence of 2 to 9 digits (`KEY_SEQUENCE_MIN_DIGITS`; at most 100 keys
+/// a day need 3). A keyring accepts any well-formed id ([`check_key_id`]); this shape is
+/// required where the SDK reads Kompliant's names: key ids in environment variable names, and
+/// the simulator's API.
+pub fn is_kompliant_key_id(key_id: &str) -> bool {
+    let Some((date, seq)) = key_id
+        .strip_prefix(KEY_ID_PREFIX)
+        .and_then(|rest| rest.split_once('_'))
+    else {
+        return false;
+    };
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    (date.len() == 8 && digits(date) && seq.len() >= KEY_SEQUENCE_MIN_DIGITS && digits(seq))
-        .then(|| format!("whk_{suffix}"))
+    date.len() == 8
+        && digits(date)
+        && (KEY_SEQUENCE_MIN_DIGITS..=KEY_SEQUENCE_MAX_DIGITS).contains(&seq.len())
+        && digits(seq)
 }
 
 /// An `INVALID_KEY` error about the content of the keyring file `path`, saying which file.
@@ -464,6 +486,29 @@ pub(crate) fn json_error_kind(e: &serde_json::Error) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kompliant_key_id_shape() {
+        for ok in [
+            "whk_20251121_01",
+            "whk_20251121_100",
+            "whk_20251121_123456789",
+        ] {
+            assert!(is_kompliant_key_id(ok), "{ok}");
+        }
+        for bad in [
+            "whk_20251121_1",
+            "whk_2025112_01",
+            "wk_20251121_01",
+            "whk_20251121",
+            "whk_20251121_0a",
+            "whk_20251121_01_",
+            "whk_20251121_1234567890",
+            "WHK_20251121_01",
+        ] {
+            assert!(!is_kompliant_key_id(bad), "{bad}");
+        }
+    }
     use crate::error::ErrorCode;
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine as _;

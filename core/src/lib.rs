@@ -54,6 +54,15 @@ mod seal;
 mod secret;
 mod webhook;
 
+/// The rules the simulator and the CLI share with the SDK, so each is written once (see
+/// `docs/decided.md`). Not part of the API: no semver promise.
+#[doc(hidden)]
+pub mod shared {
+    pub use crate::client::options::is_loopback_host;
+    pub use crate::client::retry::backoff_ceiling;
+    pub use crate::keyring::is_kompliant_key_id;
+}
+
 pub use client::{
     ActivatedWebhookKey, ApiError, ApiResponse, ApiVersionInfo, ClientOptions, CreatedWebhookKey,
     Credentials, KeyStatus, KompliantClient, PendingRotation, RetryPolicy, Rotation, WebhookConfig,

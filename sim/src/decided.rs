@@ -105,7 +105,7 @@ pub const DAILY_KEY_LIMIT_MESSAGE: &str = "Maximum daily key creation limit reac
 // ---------------------------------------------------------------------------------------
 
 /// Prefix of key ids (documented): `whk_YYYYMMDD_NN`.
-pub const KEY_ID_PREFIX: &str = "whk_";
+pub const KEY_ID_PREFIX: &str = kompliant_webhooks::decided::KEY_ID_PREFIX;
 /// Key creations allowed per account per UTC day (documented).
 pub const DAILY_KEY_LIMIT: usize = 100;
 /// Minimum digits of a key id's daily sequence (documented `01`; the 100th key is `_100`).
@@ -124,10 +124,6 @@ pub const CONFIG_ID_RANDOM_LEN: usize = 20;
 pub const MAX_CONFIGS_PER_ACCOUNT: usize = 20;
 /// Decided: longest endpoint URL accepted, in bytes.
 pub const MAX_URL_LEN: usize = 2048;
-/// Decided: `http://` endpoint URLs are accepted only for these host names and for loopback
-/// IP addresses (`127.0.0.0/8`, `::1`); everything else must be `https://`. URL uniqueness
-/// compares the URL strings exactly as given (no normalisation).
-pub const PLAIN_HTTP_HOST_NAMES: &[&str] = &["localhost"];
 
 // ---------------------------------------------------------------------------------------
 // Events and envelopes

@@ -14,6 +14,8 @@ use base64::Engine as _;
 use kompliant_webhooks::SealedEnvelope;
 use serde_json::{Map, Value};
 
+use kompliant_webhooks::shared::backoff_ceiling;
+
 use crate::api::bounded;
 use crate::decided::{
     ACKNOWLEDGEMENT_STATUS, MAX_DELIVERY_REDIRECTS, MAX_LOG_RECORDS, REDELIVERABLE_EVENTS,
@@ -24,7 +26,7 @@ use crate::records::{DeliveryOutcome, DeliveryRecord, EventRecord, Fault, FaultS
 
 /// When failed attempts are retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RetryPolicy {
+pub(crate) struct RedeliverySchedule {
     /// Wait after the first failed attempt.
     pub base: Duration,
     /// Longest wait between attempts.
@@ -33,12 +35,12 @@ pub(crate) struct RetryPolicy {
     pub max_attempts: u32,
 }
 
-impl RetryPolicy {
+impl RedeliverySchedule {
     /// The wait after failed attempt number `attempt` (1-based): `base * 2^(attempt-1)`,
-    /// at most `cap`.
+    /// at most `cap`: the core's backoff, without the client's jitter (a simulator's
+    /// redeliveries are predictable, for tests).
     pub fn delay_after(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.base.saturating_mul(factor).min(self.cap)
+        backoff_ceiling(self.base, self.cap, attempt.saturating_sub(1))
     }
 }
 
@@ -222,12 +224,12 @@ pub(crate) struct Engine {
     queue: Mutex<Queue>,
     changed: Condvar,
     agent: ureq::Agent,
-    policy: RetryPolicy,
+    policy: RedeliverySchedule,
 }
 
 impl Engine {
     /// An idle engine; start workers with [`Engine::run_worker`].
-    pub fn new(policy: RetryPolicy, timeout: Duration) -> Engine {
+    pub fn new(policy: RedeliverySchedule, timeout: Duration) -> Engine {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
@@ -240,7 +242,7 @@ impl Engine {
             queue: Mutex::new(Queue::default()),
             changed: Condvar::new(),
             agent,
-            policy: RetryPolicy {
+            policy: RedeliverySchedule {
                 max_attempts: policy.max_attempts.max(1),
                 ..policy
             },
@@ -543,7 +545,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let p = RetryPolicy {
+        let p = RedeliverySchedule {
             base: Duration::from_secs(1),
             cap: Duration::from_secs(3600),
             max_attempts: 95,

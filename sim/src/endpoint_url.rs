@@ -1,9 +1,11 @@
 //! The endpoint URL rule of spec §5b: `https://`, or `http://` on a loopback host only.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::Ipv6Addr;
+
+use kompliant_webhooks::shared::is_loopback_host;
 
 use crate::api::{bounded, ApiError};
-use crate::decided::{MAX_URL_LEN, PLAIN_HTTP_HOST_NAMES};
+use crate::decided::MAX_URL_LEN;
 
 /// Checks an endpoint URL given to `webhook.config.create` / `update`.
 pub(crate) fn check(url: &str) -> Result<(), ApiError> {
@@ -31,7 +33,7 @@ pub(crate) fn check(url: &str) -> Result<(), ApiError> {
     // Anything before the last `@` is user info, not the host.
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     let host = host_of(host_port).ok_or_else(|| invalid("it has no valid host"))?;
-    if !secure && !is_loopback(host) {
+    if !secure && !is_loopback_host(host) {
         return Err(invalid(
             "it must start with https:// (http:// is accepted only for loopback hosts: localhost, 127.0.0.0/8, [::1])",
         ));
@@ -61,10 +63,6 @@ fn host_of(host_port: &str) -> Option<&str> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b':'))
     };
     (!host.is_empty() && name_ok(host)).then_some(host)
-}
-
-fn is_loopback(host: &str) -> bool {
-    PLAIN_HTTP_HOST_NAMES.contains(&host) || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

@@ -70,7 +70,7 @@ use decided::{
     DEFAULT_DELIVERY_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_RETRY_BASE, DEFAULT_RETRY_CAP, DELIVERY_WORKERS, SHUTDOWN_GRACE,
 };
-use delivery::{Engine, RetryPolicy};
+use delivery::{Engine, RedeliverySchedule};
 use kompliant_http::{Server, ServerHandle, ServerOptions};
 use methods::Context;
 
@@ -173,7 +173,7 @@ impl Simulator {
         );
 
         let engine = Arc::new(Engine::new(
-            RetryPolicy {
+            RedeliverySchedule {
                 base: config.retry_base,
                 cap: config.retry_cap,
                 max_attempts: config.max_attempts,

@@ -17,7 +17,9 @@ use crate::decided::{
 use crate::delivery::{Engine, Target};
 use crate::persist::{Durability, StateWriter};
 use crate::records::FaultSwitches;
-use crate::store::{is_key_id, AccountData, Store};
+use kompliant_webhooks::shared::is_kompliant_key_id;
+
+use crate::store::{AccountData, Store};
 use crate::{endpoint_url, events, ids, persist};
 
 /// A method of the API, by its path `/<name>`.
@@ -305,7 +307,7 @@ impl Context {
 /// The required `key_id`, which must look like `whk_YYYYMMDD_NN`.
 fn key_id_param(params: &Params) -> Result<&str, ApiError> {
     let key_id = required_str(params, "key_id")?;
-    if is_key_id(key_id) {
+    if is_kompliant_key_id(key_id) {
         Ok(key_id)
     } else {
         Err(ApiError::bad_request(format!(

@@ -113,22 +113,6 @@ pub(crate) struct AccountData {
 /// Every account's data, by account id.
 pub(crate) type Store = BTreeMap<String, AccountData>;
 
-/// Whether `key_id` has the documented shape `whk_YYYYMMDD_NN` (two or more digits).
-pub(crate) fn is_key_id(key_id: &str) -> bool {
-    let Some(rest) = key_id.strip_prefix(KEY_ID_PREFIX) else {
-        return false;
-    };
-    let Some((date, seq)) = rest.split_once('_') else {
-        return false;
-    };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    date.len() == 8
-        && digits(date)
-        && seq.len() >= KEY_SEQUENCE_MIN_DIGITS
-        && seq.len() <= 9
-        && digits(seq)
-}
-
 impl AccountData {
     /// Drops what an older state file kept needlessly: deleted configs, the secrets of
     /// DELETED keys. `Err(key_id)`: a key that is not DELETED has no secret.
@@ -360,7 +344,7 @@ mod tests {
                 format!("whk_20251121_{n}")
             };
             assert_eq!(k.key_id, expected);
-            assert!(is_key_id(&k.key_id));
+            assert!(kompliant_webhooks::shared::is_kompliant_key_id(&k.key_id));
         }
         assert_eq!(a.keys.last().unwrap().key_id, "whk_20251121_100");
         let err = a.create_key(secret(), day1).unwrap_err();
@@ -423,23 +407,6 @@ mod tests {
         assert!(a.key(&k2).unwrap().secret.is_some());
         let json = a.key(&k1).unwrap().to_json();
         assert!(json.get("shared_secret").is_none());
-    }
-
-    #[test]
-    fn key_id_shape() {
-        for ok in ["whk_20251121_01", "whk_20251121_100"] {
-            assert!(is_key_id(ok), "{ok}");
-        }
-        for bad in [
-            "whk_20251121_1",
-            "whk_2025112_01",
-            "wk_20251121_01",
-            "whk_20251121",
-            "whk_20251121_0a",
-            "whk_20251121_01_",
-        ] {
-            assert!(!is_key_id(bad), "{bad}");
-        }
     }
 
     #[test]

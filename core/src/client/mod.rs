@@ -61,9 +61,9 @@
 mod credentials;
 mod error;
 mod model;
-mod options;
+pub(crate) mod options;
 mod response;
-mod retry;
+pub(crate) mod retry;
 mod rotation;
 mod signature;
 mod transport;
@@ -91,6 +91,8 @@ pub use response::ApiResponse;
 pub use retry::RetryPolicy;
 pub use rotation::{PendingRotation, Rotation};
 pub use signature::sign;
+#[doc(hidden)]
+pub use signature::verify as verify_signature;
 
 use credentials::EnvValues;
 use model::Data;

@@ -111,7 +111,7 @@ fn check_base_url(raw: &str) -> Result<BaseUrl, ApiError> {
             bounded(url.to_owned())
         ))
     })?;
-    let loopback = is_loopback(host);
+    let loopback = is_loopback_host(host);
     match scheme.to_ascii_lowercase().as_str() {
         "https" => {}
         "http" if loopback => {}
@@ -134,7 +134,10 @@ fn check_base_url(raw: &str) -> Result<BaseUrl, ApiError> {
     })
 }
 
-fn is_loopback(host: &str) -> bool {
+/// Whether `host` (a URL's host: a name, an IPv4 address, or an IPv6 address with or without
+/// its brackets) is the local machine: `localhost` in any case, 127.0.0.0/8 or `::1`. The one
+/// rule for plain `http://`: the client's `base_url` and the simulator's endpoint URLs.
+pub fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     bare.eq_ignore_ascii_case("localhost")
         || bare
@@ -154,6 +157,32 @@ mod tests {
             ..ClientOptions::default()
         }
         .check()
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost",
+            "LocalHost",
+            "127.0.0.1",
+            "127.255.3.4",
+            "::1",
+            "[::1]",
+            "0:0:0:0:0:0:0:1",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "localhost.example.com",
+            "example.com",
+            "0.0.0.0",
+            "10.0.0.1",
+            "::",
+            "[::2]",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -54,12 +54,16 @@ impl Backoff {
 
     /// `min(max_delay, base × 2^retry)`.
     pub(crate) fn ceiling(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
-        self.base
-            .checked_mul(factor)
-            .unwrap_or(self.max_delay)
-            .min(self.max_delay)
+        backoff_ceiling(self.base, self.max_delay, retry)
     }
+}
+
+/// The exponential backoff: `min(cap, base × 2^retry)` for retry number `retry` (0 for the
+/// first), saturating. The one schedule of the client's retries (which wait a random time up
+/// to it) and the simulator's redeliveries (which wait exactly it).
+pub fn backoff_ceiling(base: Duration, cap: Duration, retry: u32) -> Duration {
+    let factor = 1u32.checked_shl(retry.min(31)).unwrap_or(u32::MAX);
+    base.checked_mul(factor).unwrap_or(cap).min(cap)
 }
 
 /// A wait in `[0, ceiling_nanos]` chosen by `random`.
