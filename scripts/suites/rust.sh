@@ -9,6 +9,7 @@ suite_rust() {
   cargo clippy --workspace --exclude uniffi-bindgen --all-targets --locked -- -D warnings || return 1
   # The criterion benchmarks of scripts/bench need the core's bench-internals feature.
   cargo clippy -p kompliant-webhooks --all-targets --features bench-internals --locked -- -D warnings || return 1
+  rust_msrv_check || return 1
   step "rust: conformance vectors are current (independent Python generator)"
   "$(tools_python)" tests/vectors/generate.py --check || return 1
   step "rust: cargo test (default members: the napi crate links only inside Node)"
@@ -24,7 +25,7 @@ suite_rust() {
     step "rust: rotation with a running receiver (kompliant listen watching its keyring file)"
     rotation=$(rotation_run rust "$ROOT/target/debug/kompliant" listen) || rc=1
   fi
-  SUMMARY+=("rust: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(cargo_counts "$log"); interop: ${interop:-FAIL}; rotation: ${rotation:-FAIL} (fmt, clippy, vectors checked) in $((SECONDS - start))s")
+  SUMMARY+=("rust: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(cargo_counts "$log"); interop: ${interop:-FAIL}; rotation: ${rotation:-FAIL} (fmt, clippy, vectors, MSRV $(rust_msrv) checked) in $((SECONDS - start))s")
   return "$rc"
 }
 
@@ -45,3 +46,25 @@ run_interop() {
   printf '%s\n' "$out" | sed -n 's/^interop: PASS - \([0-9]*\) checks.*/\1 checks passed/p'
 }
 
+
+# The workspace's rust-version (the minimum Rust of every crate users compile).
+rust_msrv() {
+  sed -n 's/^rust-version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml"
+}
+
+# The stated minimum Rust is true: the crates users compile (the core, the HTTP server, the
+# simulator and CLI, and the Python and Node bindings a source build compiles) type-check with
+# exactly that toolchain, against the locked dependencies. rustup installs it once (minimal
+# profile, into ~/.rustup, outside the repository); its own target directory keeps the main
+# build's cache intact. The UniFFI crates state their own, higher minimum (uniffi's).
+rust_msrv_check() {
+  local msrv; msrv=$(rust_msrv)
+  [ -n "$msrv" ] || { printf 'error: no rust-version in Cargo.toml\n' >&2; return 1; }
+  if ! rustup run "$msrv" rustc --version >/dev/null 2>&1; then
+    step "rust: rustup toolchain install $msrv --profile minimal (the stated minimum Rust, once)"
+    rustup toolchain install "$msrv" --profile minimal >&2 || return 1
+  fi
+  step "rust: cargo +$msrv check (the stated minimum Rust) of the crates users compile"
+  CARGO_TARGET_DIR="$ROOT/target/msrv" cargo "+$msrv" check --locked -q -p kompliant-webhooks -p kompliant-http \
+    -p kompliant-sim -p kompliant-cli -p kompliant-webhooks-python -p kompliant-webhooks-node
+}
