@@ -144,7 +144,7 @@ fn env_lines(base_url: &str, account: &Account) -> String {
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), Failure> {
-    kompliant_webhooks::write_private_file(path, text.as_bytes())
+    kompliant_webhooks::shared::write_private_file(path, text.as_bytes())
         .map_err(|e| Failure::new("IO_ERROR", format!("cannot write {}: {e}", path.display())))
 }
 

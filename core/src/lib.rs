@@ -36,6 +36,7 @@ mod aead;
 #[cfg(feature = "bench-internals")]
 #[doc(hidden)]
 pub mod bench_internals;
+#[cfg(feature = "client")]
 pub mod client;
 mod clock;
 pub mod decided;
@@ -43,6 +44,7 @@ mod envelope;
 mod error;
 mod event;
 mod guard;
+#[doc(hidden)]
 pub mod json;
 mod keyring;
 pub mod keyring_file;
@@ -58,11 +60,15 @@ mod webhook;
 /// `docs/decided.md`). Not part of the API: no semver promise.
 #[doc(hidden)]
 pub mod shared {
+    #[cfg(feature = "client")]
     pub use crate::client::options::is_loopback_host;
+    #[cfg(feature = "client")]
     pub use crate::client::retry::backoff_ceiling;
     pub use crate::keyring::is_kompliant_key_id;
+    pub use crate::private_file::{remove_leftover_temps, write_private_file};
 }
 
+#[cfg(feature = "client")]
 pub use client::{
     ActivatedWebhookKey, ApiError, ApiResponse, ApiVersionInfo, ClientOptions, CreatedWebhookKey,
     Credentials, KeyStatus, KompliantClient, PendingRotation, RetryPolicy, Rotation, WebhookConfig,
@@ -85,10 +91,6 @@ pub use guard::{
 pub use keyring::{Keyring, RetiredKey};
 pub use keyring_file::{add_to_keyring_file, add_to_keyring_file_with_retention};
 pub use keyring_watch::{KeyringFileEvent, KeyringFileListener, WatchOptions};
-pub use private_file::write_private_file;
-// For the simulator's state file (same writer, same leftovers); not part of the SDK's API.
-#[doc(hidden)]
-pub use private_file::remove_leftover_temps;
 pub use profile::{Aad, MetadataField, TagPosition, WireProfile};
 pub use receiver::{OpenedWebhook, ParseIntoError, ReceiverOptions, WebhookReceiver};
 pub use seal::{seal, seal_with_nonce, SealedEnvelope};

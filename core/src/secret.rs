@@ -79,6 +79,7 @@ impl WebhookSecret {
     /// Every text spelling of the secret a store or a log could quote: standard and URL-safe
     /// base64, each with and without padding, and hexadecimal in lower and upper case. Used
     /// to mask the secret in texts shown in errors (wiped when dropped).
+    #[cfg(any(test, feature = "client"))]
     pub(crate) fn spellings(&self) -> [Zeroizing<String>; 6] {
         use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
         let hex = |upper: bool| {

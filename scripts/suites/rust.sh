@@ -10,6 +10,16 @@ suite_rust() {
   # The criterion benchmarks of scripts/bench need the core's bench-internals feature.
   cargo clippy -p kompliant-webhooks --all-targets --features bench-internals --locked -- -D warnings || return 1
   rust_msrv_check || return 1
+  step "rust: the core without its API client (default-features = false: a receiver-only build)"
+  cargo clippy -p kompliant-webhooks --no-default-features --all-targets --locked -- -D warnings || return 1
+  cargo test -q -p kompliant-webhooks --no-default-features --locked >"$TOOLS/rust-no-client.log" 2>&1 \
+    || { tail -30 "$TOOLS/rust-no-client.log" >&2; return 1; }
+  local tree
+  tree=$(cargo tree -p kompliant-webhooks --no-default-features -e normal --prefix none --locked) || return 1
+  if grep -E '^(ureq|rustls|webpki)' <<<"$tree"; then
+    printf 'error: the core without its client still depends on an HTTP or TLS crate (above)\n' >&2
+    return 1
+  fi
   step "rust: conformance vectors are current (independent Python generator)"
   "$(tools_python)" tests/vectors/generate.py --check || return 1
   step "rust: cargo test (default members: the napi crate links only inside Node)"

@@ -57,7 +57,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<(Vec<Account>, Store)>, SimErro
         path: path.display().to_string(),
         detail,
     };
-    match kompliant_webhooks::remove_leftover_temps(path) {
+    match kompliant_webhooks::shared::remove_leftover_temps(path) {
         Ok(_) => {}
         // No directory yet: there is nothing to remove, and writing will say what is wrong.
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -107,7 +107,7 @@ pub(crate) fn encode(accounts: &[Account], data: &Store) -> io::Result<Zeroizing
 
 /// Replaces the state file atomically with the given state.
 pub(crate) fn save(path: &Path, accounts: &[Account], data: &Store) -> io::Result<()> {
-    kompliant_webhooks::write_private_file(path, &encode(accounts, data)?)
+    kompliant_webhooks::shared::write_private_file(path, &encode(accounts, data)?)
 }
 
 /// When a change must be on disk.
@@ -293,7 +293,7 @@ impl Shared {
             return Ok(());
         };
         disk.last_attempt = Some(Instant::now());
-        let result = kompliant_webhooks::write_private_file(&self.path, &bytes);
+        let result = kompliant_webhooks::shared::write_private_file(&self.path, &bytes);
         let mut p = lock(&self.pending);
         match result {
             Ok(()) => {
