@@ -66,6 +66,12 @@ pub const KEY_ID_PREFIX: &str = "whk_";
 /// (100 keys a day need 3; 9 keeps the number within `u32` for a store that parses it).
 pub const KEY_SEQUENCE_MAX_DIGITS: usize = 9;
 
+/// Decided: the largest `retry_count` an envelope may carry, 2^53 - 1: above it a JSON number
+/// is not exact in every language (I-JSON, RFC 7493; JavaScript's `number`), so a larger
+/// count is `MALFORMED_ENVELOPE` everywhere rather than a rounded value in Node. Kompliant's
+/// counts stay below 100.
+pub const MAX_RETRY_COUNT: u64 = (1 << 53) - 1;
+
 /// Decided: longest key id a keyring accepts, 40 bytes: far above `whk_YYYYMMDD_NNN` (16),
 /// and below every text spelling of a 32-byte secret (43 or more characters: base64 with or
 /// without padding, URL-safe or not, hex), so a secret swapped into the key id position is

@@ -7,6 +7,7 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
 
+use crate::decided::MAX_RETRY_COUNT;
 use crate::error::WebhookError;
 
 /// The six metadata fields of an envelope. Once returned by a receiver, every value has
@@ -242,7 +243,7 @@ impl<'de> DeserializeSeed<'de> for StrField {
     }
 }
 
-/// The `retry_count` field: a non-negative JSON integer (no float, no string).
+/// The `retry_count` field: a JSON integer from 0 to `MAX_RETRY_COUNT` (no float, no string).
 struct CountField(&'static str);
 
 impl<'de> DeserializeSeed<'de> for CountField {
@@ -257,15 +258,23 @@ impl Visitor<'_> for CountField {
     type Value = u64;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "a non-negative integer for field `{}`", self.0)
+        write!(
+            f,
+            "an integer from 0 to {MAX_RETRY_COUNT} for field `{}`",
+            self.0
+        )
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+        if v > MAX_RETRY_COUNT {
+            return Err(E::invalid_value(de::Unexpected::Unsigned(v), &self));
+        }
         Ok(v)
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
-        u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+        let v = u64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))?;
+        self.visit_u64(v)
     }
 }
 
@@ -326,12 +335,25 @@ mod tests {
         }
         let msg = malformed(&body(&full().replace(r#""id":"wh_1""#, r#""id":5"#)));
         assert!(msg.contains("field `id`"), "{msg}");
-        for bad in ["1.0", "\"1\"", "-1", "null", "1e2"] {
+        for bad in [
+            "1.0",
+            "\"1\"",
+            "-1",
+            "null",
+            "1e2",
+            "9007199254740992",
+            "18446744073709551615",
+        ] {
             let msg = malformed(&body(
                 &full().replace("\"retry_count\":3", &format!("\"retry_count\":{bad}")),
             ));
             assert!(msg.contains("retry_count"), "{bad}: {msg}");
         }
+        let max = body(&full().replace("\"retry_count\":3", "\"retry_count\":9007199254740991"));
+        assert_eq!(
+            parse(max.as_bytes(), 28).unwrap().0.retry_count,
+            MAX_RETRY_COUNT
+        );
         let msg = malformed(&body(&format!(r#"{},"id":"wh_2""#, full())));
         assert!(msg.contains("duplicate field `id`"), "{msg}");
     }

@@ -1,6 +1,6 @@
 # Install tests of the Python distributions in dist/python (called by suite_dist):
 #   - the manylinux x86_64 wheel: `pip install --no-index --find-links dist/python` into a fresh
-#     virtualenv with no cargo or rustc on PATH, then the 152 conformance vectors (pytest);
+#     virtualenv with no cargo or rustc on PATH, then the 154 conformance vectors (pytest);
 #   - the aarch64 manylinux wheel, the same way, inside the emulated arm64 Debian root;
 #   - the sdist without Rust: pip must stop with the error that names cargo, and never fetch a
 #     toolchain (no puccinialin); the sdist with Rust: builds from source and runs the vectors.

@@ -40,6 +40,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 PROFILE = "kompliant-2025-11-21"
 META_FIELDS = ("id", "event_type", "timestamp", "account_id", "schema_version", "key_id")
 ENVELOPE_FIELDS = META_FIELDS + ("data", "retry_count")
+#: The largest retry_count accepted: 2^53 - 1 (decided: exact in every language).
+MAX_RETRY_COUNT = 2**53 - 1
 AAD_SEPARATOR = "|"
 NONCE_LEN = 12
 TAG_LEN = 16
@@ -448,6 +450,13 @@ def valid_cases(v: Vectors) -> None:
 
     s = Sealed("ok_retry_count_1", retry_count=1)
     v.add_ok(s, "retry_count 1 is reported as 1.")
+
+    s = Sealed("ok_retry_count_max_safe_integer", retry_count=MAX_RETRY_COUNT)
+    v.add_ok(s, "retry_count 2^53 - 1, the largest integer every JSON reader (and JavaScript's number) holds exactly, is accepted.")
+
+    s = Sealed("retry_count_above_max_safe_integer", retry_count=MAX_RETRY_COUNT + 1)
+    v.add(s.name, "retry_count 2^53 is malformed: above 2^53 - 1 a count is not exact in every language (I-JSON, RFC 7493).",
+          s.keyring, s.body(), err("MALFORMED_ENVELOPE"))
 
     name = "ok_retry_count_94_redelivery_of_same_seal"
     s = Sealed(name, retry_count=0)
@@ -1009,7 +1018,7 @@ def reference_receive(keyring: Dict[str, str], options: Dict[str, Any], body: by
         if not isinstance(env.get(f), str):
             raise Reject("MALFORMED_ENVELOPE", f"{f} missing or not a string")
     rc = env.get("retry_count")
-    if type(rc) is not int or rc < 0:
+    if type(rc) is not int or rc < 0 or rc > MAX_RETRY_COUNT:
         raise Reject("MALFORMED_ENVELOPE", "retry_count")
     meta = {f: env[f] for f in META_FIELDS}
     raw = strict_b64decode(env["data"])
