@@ -5,8 +5,8 @@
 # `kompliant sim` through the example receiver, the duplicate guards, RedisGuard against a
 # private redis-server, PostgresGuard against a private PostgreSQL), the same abi3 wheel on
 # CPython 3.9 when the machine has one, the rotation test (tests/rotation/rotation.py) with the example receiver, and finally a short
-# fault and load run (scripts/soak with 1,000 webhooks; its own summary line). Sourced by
-# scripts/test.
+# fault and load run (scripts/soak with 600 webhooks per guard store, every fault on; its own
+# summary line). Sourced by scripts/test.
 
 # Cargo features of the wheels the suite builds (see suite_python).
 PYTHON_TEST_FEATURES="--features test-hooks"
@@ -45,7 +45,7 @@ suite_python() {
 
   step "python: mypy --strict (package, examples/python-receiver, the soak run)"
   (cd "$ROOT/python" && "$venv/bin/mypy" --strict kompliant_webhooks ../examples/python-receiver/receiver.py \
-    ../tests/soak/soak.py ../tests/soak/fleet_receiver.py) || return 1
+    ../tests/soak/soak.py ../tests/soak/fleet.py ../tests/soak/fleet_receiver.py ../tests/soak/stores.py) || return 1
 
   step "python: stubtest (the hand-written _native.pyi against the built module)"
   (cd "$TOOLS" && "$venv/bin/python" -m mypy.stubtest kompliant_webhooks._native) || return 1
@@ -74,8 +74,8 @@ suite_python() {
 
   # The short fault and load run (the full one is scripts/soak): its own summary line.
   local soak_start=$SECONDS soak_log="$TOOLS/soak.log" soak_line
-  step "soak: $PYTHON_SOAK_WEBHOOKS webhooks through two receivers sharing a RedisGuard, with faults and 2 rotations"
-  if soak_run "$venv" --webhooks "$PYTHON_SOAK_WEBHOOKS" 2>&1 | tee "$soak_log"; then
+  step "soak: $PYTHON_SOAK_WEBHOOKS webhooks per store (redis, postgres, postgres-tx) through two receivers, with slow handlers, store and receiver kills, 2 rotations"
+  if soak_run "$venv" --webhooks "$PYTHON_SOAK_WEBHOOKS" --rate "$PYTHON_SOAK_RATE" 2>&1 | tee "$soak_log"; then
     soak_line=$(grep '^soak: PASS' "$soak_log" | tail -n 1)
   else
     rc=1
@@ -86,20 +86,19 @@ suite_python() {
   return "$rc"
 }
 
-# Webhooks of the short soak in the suite.
-PYTHON_SOAK_WEBHOOKS=1000
+# Webhooks per store of the short soak in the suite, and their rate (webhooks/s): slow
+# enough that the four kills land while the triggering goes on (~16 s per store, ~50 s in all).
+PYTHON_SOAK_WEBHOOKS=600
+PYTHON_SOAK_RATE=60
 
-# Runs tests/soak/soak.py ARGS... with the venv's Python against a private redis-server
-# (the CLI must be built: target/debug/kompliant).
+# Runs tests/soak/soak.py ARGS... with the venv's Python (the CLI must be built:
+# target/debug/kompliant). The driver starts, kills, restarts and always stops its own
+# redis-server and PostgreSQL (tests/soak/stores.py); this installs them if missing.
 soak_run() {
   local venv=$1
   shift
-  redis_with_server soak_driver "$venv" "$@"
-}
-
-soak_driver() {
-  local venv=$1
-  shift
+  redis_install || return 1
+  postgres_install || return 1
   (cd "$ROOT" && KOMPLIANT_BIN="$ROOT/target/debug/kompliant" "$venv/bin/python" tests/soak/soak.py "$@")
 }
 
