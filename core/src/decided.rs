@@ -16,13 +16,13 @@ pub const SCHEMA_VERSION: &str = "2025-11-21";
 pub const PROFILE_NAME_NO_AAD: &str = "kompliant-2025-11-21-no-aad";
 
 /// AES-GCM nonce length in bytes, at the front of the decoded `data` field.
-pub const NONCE_LEN: usize = 12;
+pub(crate) const NONCE_LEN: usize = 12;
 
 /// AES-GCM tag length in bytes, at the end of the decoded `data` field.
-pub const TAG_LEN: usize = 16;
+pub(crate) const TAG_LEN: usize = 16;
 
 /// Separator between the metadata fields that form the AAD.
-pub const AAD_SEPARATOR: &str = "|";
+pub(crate) const AAD_SEPARATOR: &str = "|";
 
 /// Largest request body a receiver accepts unless configured otherwise:
 /// 8 MiB holds a 4 MiB payload after base64 (4/3) with room for the envelope.
@@ -35,7 +35,7 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// host language's parser (Python's `json.loads` raises `RecursionError` past about 1,000
 /// levels) or in a typed view; it is now `PAYLOAD_NOT_JSON` up front, in every language, and
 /// no binding's stack can be exhausted by a payload.
-pub const MAX_PAYLOAD_DEPTH: usize = 127;
+pub(crate) const MAX_PAYLOAD_DEPTH: usize = 127;
 
 /// Default maximum age of a webhook's `timestamp`: none. Redeliveries can come
 /// days after the event (up to 95 attempts), so age checks are opt-in (spec §4).
@@ -64,7 +64,7 @@ pub const KEY_ID_PREFIX: &str = "whk_";
 
 /// Decided: most digits in a key id's daily sequence that the documented shape check accepts
 /// (100 keys a day need 3; 9 keeps the number within `u32` for a store that parses it).
-pub const KEY_SEQUENCE_MAX_DIGITS: usize = 9;
+pub(crate) const KEY_SEQUENCE_MAX_DIGITS: usize = 9;
 
 /// Decided: the largest `retry_count` an envelope may carry, 2^53 - 1: above it a JSON number
 /// is not exact in every language (I-JSON, RFC 7493; JavaScript's `number`), so a larger
@@ -76,11 +76,11 @@ pub const MAX_RETRY_COUNT: u64 = (1 << 53) - 1;
 /// and below every text spelling of a 32-byte secret (43 or more characters: base64 with or
 /// without padding, URL-safe or not, hex), so a secret swapped into the key id position is
 /// always refused, and a refused key id is never echoed.
-pub const MAX_KEY_ID_LEN: usize = 40;
+pub(crate) const MAX_KEY_ID_LEN: usize = 40;
 
 /// Longest operator-facing detail an error carries; longer details (e.g. an echo of
 /// a huge malformed field) are cut so logs stay readable.
-pub const MAX_ERROR_DETAIL_LEN: usize = 240;
+pub(crate) const MAX_ERROR_DETAIL_LEN: usize = 240;
 
 // ---- API client (spec §5) ----
 
@@ -118,11 +118,13 @@ pub const DEFAULT_RETRY_MAX_DELAY: Duration = Duration::from_secs(10);
 /// HTTP statuses after which a safe call is retried: throttling and transient server or
 /// gateway failures. Kompliant documents 429, 500, 503 and 504; 502 is added because the
 /// proxies in front of any API produce it for the same transient reasons.
-pub const RETRYABLE_HTTP_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
+#[cfg(feature = "client")]
+pub(crate) const RETRYABLE_HTTP_STATUSES: &[u16] = &[429, 500, 502, 503, 504];
 
 /// Largest API response body the client reads; a larger body is `INVALID_RESPONSE`.
 /// Kompliant's answers are a few KiB (a list of at most 20 endpoint configurations).
-pub const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
+#[cfg(feature = "client")]
+pub(crate) const MAX_RESPONSE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Response field of `webhook.key.activate` holding the key that the activation moved to
 /// DELETED. SIMULATOR EXTENSION: Kompliant does not document it, and the local simulator
@@ -166,7 +168,7 @@ pub const KEYRING_WATCH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Decided: largest keyring file read, 1 MiB (a key takes about 100 bytes): a bigger file
 /// is the wrong file, refused with `INVALID_KEY` rather than read into memory.
-pub const MAX_KEYRING_FILE_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_KEYRING_FILE_BYTES: u64 = 1024 * 1024;
 
 /// How long a claim on a webhook id lasts by default before it lapses (the processor is
 /// then presumed dead and a redelivery may claim the id). Kompliant waits 30 s for an
@@ -194,4 +196,4 @@ pub const DEFAULT_GUARD_MAX_ENTRIES: usize = 1_000_000;
 
 /// Longest webhook id a guard accepts (Kompliant's are `wh_` + about 22 characters): keeps
 /// the guard bounded when ids are not authenticated (a profile without AAD).
-pub const MAX_WEBHOOK_ID_LEN: usize = 256;
+pub(crate) const MAX_WEBHOOK_ID_LEN: usize = 256;

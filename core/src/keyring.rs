@@ -438,7 +438,7 @@ fn key_id_from_env_suffix(suffix: &str) -> Option<String> {
 
 /// Whether `key_id` has the shape Kompliant gives its key ids: `whk_YYYYMMDD_NN`, eight date
 /// digits and a per-day sequence of 2 to 9 digits (`KEY_SEQUENCE_MIN_DIGITS`; at most 100 keys
-/// a day need 3). A keyring accepts any well-formed id ([`check_key_id`]); this shape is
+/// a day need 3). A keyring accepts any well-formed id (`check_key_id`); this shape is
 /// required where the SDK reads Kompliant's names: key ids in environment variable names, and
 /// the simulator's API.
 pub fn is_kompliant_key_id(key_id: &str) -> bool {

@@ -240,7 +240,7 @@ pub fn add_to_keyring_file(
 ///
 /// The file is replaced atomically with mode 0600 ([`write_private_file`]), so a reader
 /// never sees a partial file and a crash leaves either the old or the new keyring. Writers
-/// in every process take an OS file lock ([`PathLock`], on `.<name>.lock` beside the file)
+/// in every process take an OS file lock (`PathLock`, on `.<name>.lock` beside the file)
 /// across the read-modify-write, so concurrent additions from several processes or threads
 /// all survive; under it, temporary files a crashed writer left (copies of the secrets) are
 /// removed.

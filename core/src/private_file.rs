@@ -66,7 +66,7 @@ fn parent_dir(path: &Path) -> PathBuf {
 
 /// Removes the temporary files a crashed [`write_private_file`] of `path` left behind (each
 /// holds a copy of the secrets); returns how many. Call it only while no other writer of
-/// `path` can be mid-write (under [`PathLock`]): a live writer's temporary file has the same
+/// `path` can be mid-write (under `PathLock`): a live writer's temporary file has the same
 /// shape. A file that cannot be removed is left (the next call tries again).
 pub fn remove_leftover_temps(path: &Path) -> io::Result<usize> {
     let dir = parent_dir(path);

@@ -9,6 +9,8 @@ suite_rust() {
   cargo clippy --workspace --exclude uniffi-bindgen --all-targets --locked -- -D warnings || return 1
   # The criterion benchmarks of scripts/bench need the core's bench-internals feature.
   cargo clippy -p kompliant-webhooks --all-targets --features bench-internals --locked -- -D warnings || return 1
+  step "rust: cargo doc of the core (broken or private links are errors)"
+  RUSTDOCFLAGS="-D warnings" cargo doc -q -p kompliant-webhooks --no-deps --locked || return 1
   rust_msrv_check || return 1
   step "rust: the core without its API client (default-features = false: a receiver-only build)"
   cargo clippy -p kompliant-webhooks --no-default-features --all-targets --locked -- -D warnings || return 1
