@@ -12,6 +12,7 @@ suite_rust() {
   step "rust: cargo doc of the core (broken or private links are errors)"
   RUSTDOCFLAGS="-D warnings" cargo doc -q -p kompliant-webhooks --no-deps --locked || return 1
   rust_msrv_check || return 1
+  rust_deny_check || return 1
   step "rust: the core without its API client (default-features = false: a receiver-only build)"
   cargo clippy -p kompliant-webhooks --no-default-features --all-targets --locked -- -D warnings || return 1
   cargo test -q -p kompliant-webhooks --no-default-features --locked >"$TOOLS/rust-no-client.log" 2>&1 \
@@ -79,4 +80,18 @@ rust_msrv_check() {
   step "rust: cargo +$msrv check (the stated minimum Rust) of the crates users compile"
   CARGO_TARGET_DIR="$ROOT/target/msrv" cargo "+$msrv" check --locked -q -p kompliant-webhooks -p kompliant-http \
     -p kompliant-sim -p kompliant-cli -p kompliant-webhooks-python -p kompliant-webhooks-node
+}
+
+# cargo-deny (deny.toml): licenses, duplicate versions and sources of every crate the
+# workspace builds. Installed once into the cache outside the repository (about 8 minutes
+# on 2 cores). Advisories are left out: their database is on GitHub, unreachable here.
+rust_deny_check() {
+  local root="${KOMPLIANT_DIST_CACHE:-/var/cache/kompliant-webhooks}/cargo-tools"
+  if [ ! -x "$root/bin/cargo-deny" ]; then
+    step "rust: cargo install cargo-deny into $root (once, about 8 minutes)"
+    CARGO_TARGET_DIR="$ROOT/target/cargo-deny-build" cargo install --locked --quiet --root "$root" cargo-deny@0.20.2 >&2 || return 1
+  fi
+  step "rust: cargo deny check licenses bans sources"
+  "$root/bin/cargo-deny" --locked check licenses bans sources 2>&1 | tail -3 >&2
+  [ "${PIPESTATUS[0]}" = 0 ]
 }
