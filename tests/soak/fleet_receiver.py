@@ -74,6 +74,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+#: Threads for guard calls and transactional handlers (Starlette's thread pool).
+THREADS = 60
+
 #: The soak's guard stores (``--store``).
 STORES = ("redis", "postgres", "postgres-tx")
 
@@ -334,10 +337,12 @@ def main() -> None:
     else:
         # A pool, as docs/python.md recommends under load: a new connection per call (~100 ms
         # on a loaded 2-core machine) made the one renewal thread fall behind and 1 s leases
-        # lapse. Connections are checked when borrowed (the store's kill breaks them all), and
-        # a borrow waits at most `timeout` (the pool reconnects in the background).
+        # lapse. Sized as the docs say, for every request thread plus the renewals: with 60
+        # connections for 200 threads, renewals timed out waiting for one and leases lapsed
+        # with the store up. Connections are checked when borrowed (the store's kill breaks
+        # them all), and a borrow waits at most `timeout` (the pool reconnects meanwhile).
         pool: ConnectionPool[Any] = ConnectionPool(
-            args.url, min_size=4, max_size=60, timeout=timeout, check=ConnectionPool.check_connection,
+            args.url, min_size=4, max_size=THREADS + 4, timeout=timeout, check=ConnectionPool.check_connection,
             kwargs={"connect_timeout": 2}, open=True,
         )
         guard = CountingPostgresGuard(pool, counting, table=args.namespace)
@@ -405,8 +410,8 @@ def main() -> None:
         nonlocal widened
         if not widened:
             # Guard calls (and postgres-tx handlers, slow ones included) run in the thread
-            # pool: room for every request in flight, so a slow handler never queues a claim.
-            anyio.to_thread.current_default_thread_limiter().total_tokens = 200
+            # pool; the PostgreSQL pool has a connection for each thread, plus renewals.
+            anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
             widened = True
         await inner_app(scope, receive, send)
 
