@@ -71,9 +71,13 @@ impl SealedEnvelope {
     /// The HTTP request body for delivery attempt `retryCount` (0 for the first).
     #[napi]
     pub fn body(&self, retry_count: f64) -> napi::Result<Buffer> {
-        const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-        if retry_count.fract() != 0.0 || !(0.0..=MAX_SAFE_INTEGER).contains(&retry_count) {
-            return Err(range_error("retryCount must be an integer >= 0"));
+        // The core's largest count (2^53 - 1) is exact as a JS number.
+        #[allow(clippy::cast_precision_loss)]
+        let max = kompliant_webhooks::decided::MAX_RETRY_COUNT as f64;
+        if retry_count.fract() != 0.0 || !(0.0..=max).contains(&retry_count) {
+            return Err(range_error(
+                "retryCount must be an integer from 0 to 2^53 - 1",
+            ));
         }
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         Ok(self.inner.body(retry_count as u64).into())
