@@ -38,7 +38,7 @@ suite_rust() {
     step "rust: rotation with a running receiver (kompliant listen watching its keyring file)"
     rotation=$(rotation_run rust "$ROOT/target/debug/kompliant" listen) || rc=1
   fi
-  SUMMARY+=("rust: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(cargo_counts "$log"); interop: ${interop:-FAIL}; rotation: ${rotation:-FAIL} (fmt, clippy, vectors, MSRV $(rust_msrv) checked) in $((SECONDS - start))s")
+  SUMMARY+=("rust: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(cargo_counts "$log"); interop: ${interop:-FAIL}; rotation: ${rotation:-FAIL} (fmt, clippy, docs, vectors, MSRV $(rust_msrv), the core without its client, cargo-deny checked) in $((SECONDS - start))s")
   return "$rc"
 }
 
