@@ -13,6 +13,7 @@ suite_rust() {
   RUSTDOCFLAGS="-D warnings" cargo doc -q -p kompliant-webhooks --no-deps --locked || return 1
   rust_msrv_check || return 1
   rust_deny_check || return 1
+  rust_public_api_check || return 1
   step "rust: the core without its API client (default-features = false: a receiver-only build)"
   cargo clippy -p kompliant-webhooks --no-default-features --all-targets --locked -- -D warnings || return 1
   cargo test -q -p kompliant-webhooks --no-default-features --locked >"$TOOLS/rust-no-client.log" 2>&1 \
@@ -94,4 +95,38 @@ rust_deny_check() {
   step "rust: cargo deny check licenses bans sources"
   "$root/bin/cargo-deny" --locked check licenses bans sources 2>&1 | tail -3 >&2
   [ "${PIPESTATUS[0]}" = 0 ]
+}
+
+# The core's public API is a decision: cargo-public-api lists it (documented items, default
+# features) and the list must equal core/public-api.txt. After an intended change, update it
+# with `KOMPLIANT_BLESS=1 scripts/test rust` and review the diff. cargo-public-api reads
+# rustdoc's JSON, which needs a nightly of a matching format: both are pinned here and
+# installed once (the toolchain by rustup into ~/.rustup, the tool into the cache).
+RUST_PUBLIC_API_NIGHTLY="nightly-2026-10-29"
+RUST_PUBLIC_API_VERSION="0.52.0"
+rust_public_api_check() {
+  local root="${KOMPLIANT_DIST_CACHE:-/var/cache/kompliant-webhooks}/cargo-tools"
+  local file="$ROOT/core/public-api.txt" now
+  if ! rustup run "$RUST_PUBLIC_API_NIGHTLY" rustc --version >/dev/null 2>&1; then
+    step "rust: rustup toolchain install $RUST_PUBLIC_API_NIGHTLY --profile minimal (rustdoc JSON for cargo-public-api, once)"
+    rustup toolchain install "$RUST_PUBLIC_API_NIGHTLY" --profile minimal >&2 || return 1
+  fi
+  if [ "$("$root/bin/cargo-public-api" --version 2>/dev/null)" != "cargo-public-api $RUST_PUBLIC_API_VERSION" ]; then
+    step "rust: cargo install cargo-public-api@$RUST_PUBLIC_API_VERSION into $root (once, a few minutes)"
+    CARGO_TARGET_DIR="$ROOT/target/cargo-public-api-build" cargo install --locked --quiet --root "$root" \
+      "cargo-public-api@$RUST_PUBLIC_API_VERSION" >&2 || return 1
+  fi
+  step "rust: the core's public API equals core/public-api.txt (cargo public-api)"
+  now=$(PATH="$root/bin:$PATH" CARGO_TARGET_DIR="$ROOT/target/public-api" \
+    cargo "+$RUST_PUBLIC_API_NIGHTLY" public-api -p kompliant-webhooks -sss 2>"$TOOLS/public-api.log") \
+    || { tail -20 "$TOOLS/public-api.log" >&2; return 1; }
+  if [ "${KOMPLIANT_BLESS:-0}" = 1 ]; then
+    printf '%s\n' "$now" >"$file"
+    step "rust: wrote core/public-api.txt ($(wc -l <"$file") items): review its diff"
+    return 0
+  fi
+  if ! diff -u "$file" <(printf '%s\n' "$now") >&2; then
+    printf 'error: the core'"'"'s public API changed (diff above: - listed, + now). If intended, run KOMPLIANT_BLESS=1 scripts/test rust and commit core/public-api.txt\n' >&2
+    return 1
+  fi
 }
