@@ -485,12 +485,13 @@ def main() -> int:
     tail = (f"faults {','.join(f for f in FAULTS if f in faults) or 'none'}; 2 rotations per store, 0 UNKNOWN_KEY, "
             f"{forged} forged rejected; in {elapsed:.0f}s")
     summaries = "; ".join(s for _, _, _, s, _ in results)
+    for _, _, ps, _, work in results:
+        if not ps:  # a failing store's files are kept for reading
+            shutil.rmtree(work, ignore_errors=True)
     if problems:
         kept = ", ".join(str(w) for store, _, ps, _, w in results if ps)
         print(f"soak: FAIL - {'; '.join(problems)} ({summaries}); files kept in {kept}")
         return 1
-    for _, _, _, _, work in results:
-        shutil.rmtree(work, ignore_errors=True)
     print(f"soak: PASS - {summaries}; {tail}")
     return 0
 
