@@ -130,6 +130,19 @@ impl MemoryGuard {
     }
 }
 
+impl MemoryGuard {
+    /// One guard call: the foreign token parsed, the core guard called, its answer as the
+    /// string the foreign interface carries (as the Python binding's `answer` does).
+    fn answer<A: AsRef<str>>(
+        &self,
+        token: &str,
+        call: impl FnOnce(&core::MemoryGuard, &ClaimToken) -> Result<A, core::WebhookError>,
+    ) -> Result<String, KompliantError> {
+        let token = ClaimToken::parse(token)?;
+        Ok(call(&self.0, &token)?.as_ref().to_owned())
+    }
+}
+
 /// `MemoryGuard` is a `WebhookGuard`: pass it to `GuardedReceiver`, or call it directly with a
 /// token from `newClaimToken()`. A token that is not 1-64 letters, digits, `_` or `-` is
 /// `INTERNAL`; an empty webhook id or one over 256 bytes is `MALFORMED_ENVELOPE`.
@@ -141,13 +154,10 @@ impl WebhookGuard for MemoryGuard {
         token: String,
         lease_millis: u64,
     ) -> Result<String, KompliantError> {
-        let token = ClaimToken::parse(&token)?;
         let lease = Duration::from_millis(lease_millis);
-        Ok(
-            core::WebhookGuard::claim(&*self.0, &webhook_id, &token, lease)?
-                .as_str()
-                .to_owned(),
-        )
+        self.answer(&token, |g, t| {
+            core::WebhookGuard::claim(g, &webhook_id, t, lease).map(|a| a.as_str())
+        })
     }
 
     fn renew(
@@ -156,27 +166,22 @@ impl WebhookGuard for MemoryGuard {
         token: String,
         lease_millis: u64,
     ) -> Result<String, KompliantError> {
-        let token = ClaimToken::parse(&token)?;
         let lease = Duration::from_millis(lease_millis);
-        Ok(
-            core::WebhookGuard::renew(&*self.0, &webhook_id, &token, lease)?
-                .as_str()
-                .to_owned(),
-        )
+        self.answer(&token, |g, t| {
+            core::WebhookGuard::renew(g, &webhook_id, t, lease).map(|a| a.as_str())
+        })
     }
 
     fn complete(&self, webhook_id: String, token: String) -> Result<String, KompliantError> {
-        let token = ClaimToken::parse(&token)?;
-        Ok(core::WebhookGuard::complete(&*self.0, &webhook_id, &token)?
-            .as_str()
-            .to_owned())
+        self.answer(&token, |g, t| {
+            core::WebhookGuard::complete(g, &webhook_id, t).map(|a| a.as_str())
+        })
     }
 
     fn release(&self, webhook_id: String, token: String) -> Result<String, KompliantError> {
-        let token = ClaimToken::parse(&token)?;
-        Ok(core::WebhookGuard::release(&*self.0, &webhook_id, &token)?
-            .as_str()
-            .to_owned())
+        self.answer(&token, |g, t| {
+            core::WebhookGuard::release(g, &webhook_id, t).map(|a| a.as_str())
+        })
     }
 }
 
