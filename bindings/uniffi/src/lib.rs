@@ -12,8 +12,10 @@ mod blocking;
 mod client;
 mod error;
 mod guard;
+mod jvm;
 mod keys;
 mod receive;
+mod webhook;
 
 pub use client::{
     ActivatedWebhookKey, ApiResponse, ApiVersionInfo, ClientOptions, CreatedWebhookKey, KeyStatus,
@@ -29,8 +31,10 @@ pub use keys::{
 };
 pub use receive::{
     built_in_wire_profiles, seal_webhook, Entities, EntityChange, Event, ReceiverOptions,
-    SealedEnvelope, SubjectRecordDataUpdated, UserContext, UserType, Webhook, WebhookMetadata,
+    SealedEnvelope, SubjectRecordDataUpdated, UserContext, UserType, WebhookMetadata,
     WebhookReceiver, WireProfile, WorkflowEvent,
 };
+
+pub use webhook::{parse_event, to_wire, Webhook, WIRE_HEADER_BYTES};
 
 uniffi::setup_scaffolding!("kompliant_webhooks");

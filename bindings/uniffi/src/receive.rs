@@ -9,6 +9,7 @@ use kompliant_webhooks as core;
 
 use crate::error::KompliantError;
 use crate::keys::{Keyring, WebhookSecret};
+use crate::webhook::Webhook;
 
 /// How a [`WebhookReceiver`] checks webhooks. Every field is optional; an absent one takes the
 /// SDK default (the documented behaviour).
@@ -191,18 +192,14 @@ impl WebhookReceiver {
     /// Throws `BODY_TOO_LARGE`, `MALFORMED_ENVELOPE`, `UNKNOWN_KEY`, `DECRYPTION_FAILED`,
     /// `PAYLOAD_NOT_JSON`, or `TIMESTAMP_OUT_OF_RANGE` (only with a time window configured).
     /// Answer the sender with the error's `httpStatus()` and `publicMessage()`.
-    pub fn decrypt(&self, body: Vec<u8>) -> Result<Arc<Webhook>, KompliantError> {
-        Ok(Arc::new(Webhook(self.0.decrypt(&body)?)))
+    pub fn decrypt(&self, body: Vec<u8>) -> Result<Webhook, KompliantError> {
+        Ok(Webhook(self.0.decrypt(&body)?))
     }
 
     /// As `decrypt`, with the time window checked against `now` instead of the clock (replay
     /// a captured webhook as of a given time).
-    pub fn decrypt_at(
-        &self,
-        body: Vec<u8>,
-        now: SystemTime,
-    ) -> Result<Arc<Webhook>, KompliantError> {
-        Ok(Arc::new(Webhook(self.0.decrypt_at(&body, now)?)))
+    pub fn decrypt_at(&self, body: Vec<u8>, now: SystemTime) -> Result<Webhook, KompliantError> {
+        Ok(Webhook(self.0.decrypt_at(&body, now)?))
     }
 
     /// The keyring this receiver reads (shared: adding to it affects this receiver).
@@ -265,80 +262,6 @@ impl From<WebhookMetadata> for core::WebhookMetadata {
             schema_version: m.schema_version,
             key_id: m.key_id,
         }
-    }
-}
-
-/// A decrypted, verified webhook. `toString()` / `description` shows the metadata and the
-/// payload's size, never its content (it may hold personal data).
-#[derive(uniffi::Object)]
-#[uniffi::export(Display)]
-pub struct Webhook(pub(crate) core::Webhook);
-
-#[uniffi::export]
-impl Webhook {
-    /// The verified metadata.
-    pub fn metadata(&self) -> WebhookMetadata {
-        self.0.metadata().clone().into()
-    }
-
-    /// Unique message id (`wh_…`): deduplicate on it (delivery is at-least-once).
-    pub fn id(&self) -> String {
-        self.0.id().to_owned()
-    }
-
-    /// Event type, e.g. `WORKFLOW_CREATED`.
-    pub fn event_type(&self) -> String {
-        self.0.event_type().to_owned()
-    }
-
-    /// Event time as sent (ISO 8601 UTC).
-    pub fn timestamp(&self) -> String {
-        self.0.timestamp().to_owned()
-    }
-
-    /// Account id (`lv_…` or `sb_…`).
-    pub fn account_id(&self) -> String {
-        self.0.account_id().to_owned()
-    }
-
-    /// Envelope schema version (`YYYY-MM-DD`).
-    pub fn schema_version(&self) -> String {
-        self.0.schema_version().to_owned()
-    }
-
-    /// Id of the key that decrypted it.
-    pub fn key_id(&self) -> String {
-        self.0.key_id().to_owned()
-    }
-
-    /// Delivery attempt number, 0 on the first. NOT authenticated: use it for logging and
-    /// metrics only, never for decisions.
-    pub fn retry_count(&self) -> u64 {
-        self.0.retry_count()
-    }
-
-    /// The payload's exact decrypted text (a JSON object), byte for byte as sent.
-    pub fn payload_json(&self) -> String {
-        self.0.payload_str().to_owned()
-    }
-
-    /// The payload's exact decrypted bytes (UTF-8 JSON).
-    pub fn payload_bytes(&self) -> Vec<u8> {
-        self.0.payload_bytes().to_vec()
-    }
-
-    /// The payload as a typed view: `Workflow` for `WORKFLOW_*` events,
-    /// `SubjectRecordDataUpdated`, or `Other` for event types without a view (read
-    /// `payloadJson()` then). Throws `PAYLOAD_SCHEMA_MISMATCH` if a known event's payload
-    /// lacks a required field, has one of the wrong type, or has an unsupported major version.
-    pub fn event(&self) -> Result<Event, KompliantError> {
-        Ok(Event::from_core(self.0.event()?, self.0.event_type()))
-    }
-}
-
-impl fmt::Display for Webhook {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
     }
 }
 
@@ -444,7 +367,7 @@ pub struct EntityChange {
 
 impl Event {
     /// The binding's view of a core event of type `event_type`.
-    fn from_core(e: core::Event, event_type: &str) -> Self {
+    pub(crate) fn from_core(e: core::Event, event_type: &str) -> Self {
         match e {
             core::Event::Workflow(w) => Event::Workflow {
                 workflow: WorkflowEvent {
@@ -574,11 +497,15 @@ mod tests {
         let receiver = WebhookReceiver::new(keyring, None)?;
         let payload = r#"{"version":"1.0","subject_record_id":"sr_1","user_context":{"user_id":"u","user_type":"ROBOT"},"workflow_id":"w_1","workflow_type":"BUSINESS_APPLICATION"}"#;
         let sealed = seal_webhook(metadata("WORKFLOW_STARTED"), payload.into(), secret, None)?;
-        let webhook = receiver.decrypt(sealed.body(3))?;
+        let webhook = receiver.decrypt(sealed.body(3))?.0;
         assert_eq!(webhook.retry_count(), 3);
-        assert_eq!(webhook.payload_json(), payload);
-        assert_eq!(webhook.metadata(), metadata("WORKFLOW_STARTED"));
-        let Event::Workflow { workflow } = webhook.event()? else {
+        assert_eq!(webhook.payload_str(), payload);
+        assert_eq!(
+            WebhookMetadata::from(webhook.metadata().clone()),
+            metadata("WORKFLOW_STARTED")
+        );
+        let event = crate::webhook::parse_event(webhook.event_type().into(), payload.into())?;
+        let Event::Workflow { workflow } = event else {
             return Err(KompliantError::internal("not a workflow view"));
         };
         assert_eq!(workflow.workflow_id, "w_1");
@@ -588,7 +515,6 @@ mod tests {
                 value: "ROBOT".into()
             }
         );
-        assert!(!webhook.to_string().contains("sr_1"));
         Ok(())
     }
 
@@ -639,7 +565,7 @@ mod tests {
             ..ReceiverOptions::default()
         };
         let custom = WebhookReceiver::new(Arc::clone(&keyring), Some(options))?;
-        assert_eq!(custom.decrypt(sealed.body(0))?.id(), metadata("x").id);
+        assert_eq!(custom.decrypt(sealed.body(0))?.0.id(), metadata("x").id);
         let default = WebhookReceiver::new(keyring, None)?;
         assert_eq!(
             default.decrypt(sealed.body(0)).err().map(|e| e.code()),

@@ -13,7 +13,8 @@ use kompliant_webhooks::{Claim, Held};
 use super::foreign::ForeignGuard;
 use super::WebhookGuard;
 use crate::error::KompliantError;
-use crate::receive::{Webhook, WebhookReceiver};
+use crate::receive::WebhookReceiver;
+use crate::webhook::Webhook;
 
 /// A `WebhookReceiver` with a duplicate guard: the core's receive flow in two calls, so each
 /// webhook's handler runs once although Kompliant delivers at least once. `begin` decrypts and
@@ -99,7 +100,7 @@ impl fmt::Display for GuardedReceiver {
 #[derive(uniffi::Object)]
 #[uniffi::export(Display)]
 pub struct GuardedDelivery {
-    webhook: Arc<Webhook>,
+    webhook: core::Webhook,
     claim: Claim,
     token: String,
     /// The core's claim-lost messages for a failed and a successful handler (the core
@@ -112,8 +113,8 @@ pub struct GuardedDelivery {
 #[uniffi::export]
 impl GuardedDelivery {
     /// The verified webhook.
-    pub fn webhook(&self) -> Arc<Webhook> {
-        Arc::clone(&self.webhook)
+    pub fn webhook(&self) -> Webhook {
+        Webhook(self.webhook.clone())
     }
 
     /// What the guard said: `"ACQUIRED"`, `"ALREADY_COMPLETED"`, `"IN_PROGRESS"` or
@@ -160,7 +161,7 @@ impl GuardedDelivery {
         let delivery = self.locked().take().ok_or_else(|| {
             KompliantError::internal(format!(
                 "the delivery of webhook {} was already finished",
-                self.webhook.0.id()
+                self.webhook.id()
             ))
         })?;
         let finished = delivery.finish(succeeded);
@@ -185,7 +186,7 @@ impl GuardedDelivery {
 impl GuardedDelivery {
     fn of(delivery: core::GuardedDelivery) -> Arc<Self> {
         Arc::new(GuardedDelivery {
-            webhook: Arc::new(Webhook(delivery.webhook().clone())),
+            webhook: delivery.webhook().clone(),
             claim: delivery.claim(),
             token: delivery.token().as_str().to_owned(),
             lost_messages: [
@@ -206,7 +207,7 @@ impl fmt::Display for GuardedDelivery {
         write!(
             f,
             "GuardedDelivery(webhookId={:?}, claim={}, finished={})",
-            self.webhook.0.id(),
+            self.webhook.id(),
             self.claim,
             self.locked().is_none()
         )
