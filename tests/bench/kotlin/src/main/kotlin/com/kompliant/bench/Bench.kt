@@ -3,11 +3,17 @@
 // one JVM, interleaved round by round, over the fixtures of tests/bench/fixtures.py.
 //
 //   java -cp ... com.kompliant.bench.BenchKt --fixtures DIR --json OUT [--quick]
+//   java -Xms256m -Xmx256m -cp ... com.kompliant.bench.BenchKt --fixtures DIR --soak N --json OUT
+//
+// --soak (scripts/bench runs it in a second JVM, heap fixed so that resident memory tracks
+// what is kept outside it): N decrypts of the 1 KiB fixture, payload text and Map, with the
+// process's resident memory after a warm-up and at the end, added to OUT as "leak". It must
+// stay flat: nothing kept per decrypt, on either side of the FFI.
 //
 // Two comparisons per size: up to the payload text ("decrypt": the SDK returns the checked
 // payload text; the hand-written receiver returns the plaintext as a String), and up to a
-// parsed payload Map (both parse the text with the same Jackson ObjectMapper). No target is
-// set for Kotlin yet; the ratios are reported.
+// parsed payload Map (both parse the text with the same Jackson ObjectMapper). Target: the SDK
+// at least as fast as the hand-written receiver (ratio ≥ 1.0) at every size, in both.
 package com.kompliant.bench
 
 import com.fasterxml.jackson.databind.ObjectMapper
@@ -37,6 +43,27 @@ class HandWritten(secret: ByteArray) {
     }
 }
 
+/** The process's resident memory in KiB (Linux: VmRSS of /proc/self/status). */
+private fun rssKiB(): Long =
+    File("/proc/self/status").readLines().first { it.startsWith("VmRSS:") }.split(Regex("\\s+"))[1].toLong()
+
+private fun soak(sdk: WebhookReceiver, dir: File, n: Int): Map<String, Any> {
+    val body = File(dir, "1k.body.json").readBytes()
+    fun run(count: Int) = repeat(count) { MAPPER.readValue(sdk.decrypt(body).payloadJson(), Map::class.java) }
+    run(minOf(n, 200_000)) // warm-up: JIT, every page of the (fixed) heap touched
+    System.gc()
+    val before = rssKiB()
+    val t0 = System.nanoTime()
+    run(n)
+    val seconds = (System.nanoTime() - t0) / 1e9
+    System.gc()
+    val after = rssKiB()
+    println(String.format("memory: %,d decrypts (1 KiB, text and Map) in %.1f s; RSS %.1f MB after warm-up, %.1f MB at the end (%+.1f)",
+        n, seconds, before / 1024.0, after / 1024.0, (after - before) / 1024.0))
+    return mapOf("iterations" to n, "rss_mb_after_warmup" to before / 1024.0, "rss_mb_end" to after / 1024.0,
+        "growth_mb" to (after - before) / 1024.0)
+}
+
 private fun median(xs: List<Double>) = xs.sorted()[xs.size / 2]
 private fun pct(xs: List<Double>, p: Double) = xs.sorted()[((xs.size - 1) * p).toInt()]
 
@@ -50,6 +77,16 @@ fun main(args: Array<String>) {
     keyring.add(key.get("key_id").asText(), key.get("secret").asText())
     val sdk = WebhookReceiver(keyring, null)
     val hand = HandWritten(Base64.getDecoder().decode(key.get("secret").asText()))
+    opts["--soak"]?.let { n ->
+        val leak = soak(sdk, dir, n.toInt())
+        if (out != null) {
+            @Suppress("UNCHECKED_CAST")
+            val json = (if (out.exists()) MAPPER.readValue(out, LinkedHashMap::class.java) else linkedMapOf<String, Any>()) as MutableMap<String, Any>
+            json["leak"] = leak
+            out.writeText(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json))
+        }
+        return
+    }
 
     val impls: Map<String, (ByteArray) -> Any> = linkedMapOf(
         "sdk" to { b -> sdk.decrypt(b).payloadJson() },
@@ -116,7 +153,10 @@ fun main(args: Array<String>) {
                 "handwritten/sdk" to SIZES.associateWith { median(results.getValue(it).getValue("handwritten")) / median(results.getValue(it).getValue("sdk")) },
                 "handwritten+jackson/sdk+jackson" to SIZES.associateWith { median(results.getValue(it).getValue("handwritten+jackson")) / median(results.getValue(it).getValue("sdk+jackson")) },
             ),
-            "targets" to emptyMap<String, Any>(),
+            "targets" to mapOf(
+                "handwritten/sdk" to SIZES.associateWith { 1.0 },
+                "handwritten+jackson/sdk+jackson" to SIZES.associateWith { 1.0 },
+            ),
         )
         out.writeText(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json))
     }
