@@ -11,7 +11,7 @@ use kompliant_webhooks as core;
 
 use crate::blocking::run_blocking;
 use crate::error::KompliantError;
-use crate::keys::WebhookSecret;
+use crate::keyring::WebhookSecret;
 
 /// How a [`KompliantClient`] talks to the API. Every field is optional; an absent one takes the
 /// SDK default.

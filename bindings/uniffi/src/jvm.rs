@@ -13,7 +13,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use jni_sys::{jbyte, jbyteArray, jclass, jlong, jsize, JNIEnv};
 
 use crate::error::KompliantError;
-use crate::receive::WebhookReceiver;
+use crate::receiver::WebhookReceiver;
 use crate::webhook::wire_parts;
 
 /// First byte of an answer: a webhook (the `to_wire` buffer) follows.

@@ -11,10 +11,13 @@
 mod blocking;
 mod client;
 mod error;
+mod event;
 mod guard;
 mod jvm;
-mod keys;
-mod receive;
+mod keyring;
+mod profile;
+mod receiver;
+mod seal;
 mod webhook;
 
 pub use client::{
@@ -22,19 +25,19 @@ pub use client::{
     KompliantClient, RetryPolicy, Rotation, WebhookConfig, WebhookKeyInfo, WebhookKeyStore,
 };
 pub use error::{ApiErrorInfo, KompliantError};
+pub use event::{
+    Entities, EntityChange, Event, SubjectRecordDataUpdated, UserContext, UserType, WorkflowEvent,
+};
 pub use guard::{
     handler_succeeded, new_claim_token, redis_protocol, Finished, GuardedDelivery, GuardedReceiver,
     MemoryGuard, RedisProtocol, WebhookGuard,
 };
-pub use keys::{
+pub use keyring::{
     add_to_keyring_file, Keyring, KeyringFileEvent, KeyringFileListener, WebhookSecret,
 };
-pub use receive::{
-    built_in_wire_profiles, seal_webhook, Entities, EntityChange, Event, ReceiverOptions,
-    SealedEnvelope, SubjectRecordDataUpdated, UserContext, UserType, WebhookMetadata,
-    WebhookReceiver, WireProfile, WorkflowEvent,
-};
-
-pub use webhook::{parse_event, to_wire, Webhook, WIRE_HEADER_BYTES};
+pub use profile::{built_in_wire_profiles, WireProfile};
+pub use receiver::{ReceiverOptions, WebhookReceiver};
+pub use seal::{seal_webhook, SealedEnvelope};
+pub use webhook::{parse_event, to_wire, Webhook, WebhookMetadata, WIRE_HEADER_BYTES};
 
 uniffi::setup_scaffolding!("kompliant_webhooks");

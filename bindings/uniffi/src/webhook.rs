@@ -5,7 +5,7 @@
 use kompliant_webhooks as core;
 
 use crate::error::KompliantError;
-use crate::receive::Event;
+use crate::event::Event;
 
 /// A decrypted, verified webhook. Kotlin and Swift see a class with `id()`, `eventType()`,
 /// `timestamp()`, `accountId()`, `schemaVersion()`, `keyId()`, `retryCount()`,
@@ -50,6 +50,50 @@ pub(crate) fn wire_parts(webhook: core::Webhook) -> (Vec<u8>, String) {
         head.extend_from_slice(field.as_bytes());
     }
     (head, payload)
+}
+
+/// The six metadata fields of an envelope. On a [`Webhook`] every value has been verified
+/// through the GCM tag.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct WebhookMetadata {
+    /// Unique message id (`wh_…`): the deduplication key.
+    pub id: String,
+    /// Event type, e.g. `WORKFLOW_CREATED`.
+    pub event_type: String,
+    /// ISO 8601 UTC time of the event, exactly as sent.
+    pub timestamp: String,
+    /// Account id (`lv_…` live, `sb_…` sandbox).
+    pub account_id: String,
+    /// Envelope schema version, a `YYYY-MM-DD` date.
+    pub schema_version: String,
+    /// Id of the key that encrypted the payload (`whk_YYYYMMDD_NN`).
+    pub key_id: String,
+}
+
+impl From<core::WebhookMetadata> for WebhookMetadata {
+    fn from(m: core::WebhookMetadata) -> Self {
+        WebhookMetadata {
+            id: m.id,
+            event_type: m.event_type,
+            timestamp: m.timestamp,
+            account_id: m.account_id,
+            schema_version: m.schema_version,
+            key_id: m.key_id,
+        }
+    }
+}
+
+impl From<WebhookMetadata> for core::WebhookMetadata {
+    fn from(m: WebhookMetadata) -> Self {
+        core::WebhookMetadata {
+            id: m.id,
+            event_type: m.event_type,
+            timestamp: m.timestamp,
+            account_id: m.account_id,
+            schema_version: m.schema_version,
+            key_id: m.key_id,
+        }
+    }
 }
 
 uniffi::custom_type!(Webhook, Vec<u8>, {

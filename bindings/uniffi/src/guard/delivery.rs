@@ -13,7 +13,7 @@ use kompliant_webhooks::{Claim, Held};
 use super::foreign::ForeignGuard;
 use super::WebhookGuard;
 use crate::error::KompliantError;
-use crate::receive::WebhookReceiver;
+use crate::receiver::WebhookReceiver;
 use crate::webhook::Webhook;
 
 /// A `WebhookReceiver` with a duplicate guard: the core's receive flow in two calls, so each
