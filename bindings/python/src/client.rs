@@ -11,7 +11,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyDict;
 
 use crate::convert;
-use crate::errors::{guard, OrRaise, Side};
+use crate::error::{guard, OrRaise, Side};
 use crate::pyrepr::quote;
 use crate::results::{
     PyActivatedWebhookKey, PyApiResponse, PyApiVersionInfo, PyCreatedWebhookKey, PyRotation,

@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyTuple;
 
 use crate::convert;
-use crate::errors::{guard, OrRaise, Side};
+use crate::error::{guard, OrRaise, Side};
 use crate::pyrepr::quote;
 
 pub(crate) use delivery::{PyGuardedDelivery, PyGuardedReceiver};

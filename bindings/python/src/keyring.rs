@@ -12,7 +12,7 @@ use kompliant_webhooks::{
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::errors::{guard, OrRaise, Side};
+use crate::error::{guard, OrRaise, Side};
 use crate::pyrepr::quote;
 
 /// The webhook keys a receiver accepts, by key id (`whk_YYYYMMDD_NN` → base64 secret).

@@ -9,8 +9,8 @@ use pyo3::prelude::*;
 
 mod client;
 mod convert;
-mod errors;
-mod events;
+mod error;
+mod event;
 mod guard;
 mod keyring;
 mod payload;
@@ -28,11 +28,11 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     keyring::register(m)?;
     profile::register(m)?;
     receiver::register(m)?;
-    events::register(m)?;
+    event::register(m)?;
     guard::register(m)?;
     results::register(m)?;
     rotation::register(m)?;
     client::register(m)?;
-    errors::register(m)?;
+    error::register(m)?;
     Ok(())
 }

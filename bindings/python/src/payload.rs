@@ -22,7 +22,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
 
-use crate::errors::webhook_error;
+use crate::error::webhook_error;
 
 /// Parses `text` (a JSON object) into a `dict`. The receive path builds the payload during
 /// `OpenedWebhook::parse_into`; this is for a webhook whose payload was checked already.

@@ -1,6 +1,6 @@
 //! `WireProfile`: the encryption layout, chosen by name or built by hand.
 
-use crate::errors::{guard, OrRaise, Side};
+use crate::error::{guard, OrRaise, Side};
 use crate::pyrepr::{quote, quote_list, quote_opt};
 use kompliant_webhooks::{Aad, WireProfile};
 use pyo3::exceptions::PyTypeError;

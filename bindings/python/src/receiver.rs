@@ -15,7 +15,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyString};
 
 use crate::convert;
-use crate::errors::{guard, OrRaise, Side};
+use crate::error::{guard, OrRaise, Side};
 use crate::keyring::PyKeyring;
 use crate::payload::{payload_to_py, PySink};
 use crate::profile::{profile_arg, PyWireProfile};
@@ -318,7 +318,7 @@ impl PyWebhook {
     /// has one of the wrong type, or has a payload major version other than 1.
     fn event(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         guard(py, Side::Receive, || {
-            crate::events::to_py(
+            crate::event::to_py(
                 py,
                 self.inner.event_type(),
                 self.inner.event().or_raise(py)?,

@@ -8,7 +8,7 @@ use kompliant_webhooks::{
 use pyo3::prelude::*;
 
 use crate::convert;
-use crate::errors::{guard, Side};
+use crate::error::{guard, Side};
 use crate::pyrepr::quote;
 
 /// A key just created by `create_webhook_key`: the only answer in which Kompliant reveals

@@ -7,7 +7,7 @@ use kompliant_webhooks::PendingRotation;
 use pyo3::exceptions::{PyBaseException, PyRuntimeError};
 use pyo3::prelude::*;
 
-use crate::errors::{api_error, guard, OrRaise, Side};
+use crate::error::{api_error, guard, OrRaise, Side};
 use crate::pyrepr::quote;
 use crate::results::PyRotation;
 

@@ -15,7 +15,7 @@ use pyo3::sync::MutexExt;
 
 use super::{foreign::foreign_guard, PyMemoryGuard, PyReceiveOutcome};
 use crate::convert;
-use crate::errors::{guard, webhook_error, OrRaise, Side};
+use crate::error::{guard, webhook_error, OrRaise, Side};
 use crate::pyrepr::quote;
 use crate::receiver::{PyWebhook, PyWebhookReceiver};
 
