@@ -6,27 +6,41 @@
 # marker file says the install completed; a half-built one is rebuilt). Only /proc is mounted
 # into it, and always unmounted. Override the place with KOMPLIANT_SWIFT_CHROOT.
 #
-# Two Swift suites on one machine would share the chroot's work directory and its /proc
-# mount, so a suite holds an flock on "$SWIFT_CHROOT.lock" from the chroot check to the end;
-# a second one waits for it (and says so).
+# Two Swift runs on one machine (this suite, `scripts/bench swift`, another checkout's) would
+# share the chroot's work directory and its /proc mount, so each holds an flock on
+# "$SWIFT_CHROOT.lock" from the chroot check to the end (swift_with_lock); a second one waits
+# for it (and says so).
 
 SWIFT_CHROOT="${KOMPLIANT_SWIFT_CHROOT:-/var/cache/kompliant-webhooks/swift-trixie}"
 SWIFT_MARKER=".kompliant-swift-ready"
+# Debian packages the chroot holds: the toolchain, and OpenSSL's headers for the hand-written
+# receiver of `scripts/bench swift`. A cached chroot missing one gets it installed.
+SWIFT_PACKAGES=(swiftlang libssl-dev)
 # Inside the chroot: where the package, the library and the simulator are copied.
 SWIFT_WORK="/work/kompliant-webhooks"
 
 suite_swift() {
-  local start=$SECONDS rc=0 lock_fd
+  local start=$SECONDS rc=0
   uniffi_generate || return 1
+  swift_with_lock swift_suite_locked "$start" || rc=$?
+  [ "$rc" = 2 ] && SUMMARY+=("swift: FAIL - cannot create the lock file $SWIFT_CHROOT.lock (needs root)")
+  [ "$rc" = 0 ]
+}
+
+# Runs CMD... holding the chroot's flock (waiting, and saying so, while another run holds it).
+# Returns CMD's status, 1 if CMD failed or the lock could not be taken, 2 if the lock file
+# cannot be created.
+swift_with_lock() {
+  local rc=0 lock_fd
   if ! mkdir -p "$(dirname "$SWIFT_CHROOT")" || ! exec {lock_fd}>"$SWIFT_CHROOT.lock"; then
-    SUMMARY+=("swift: FAIL - cannot create the lock file $SWIFT_CHROOT.lock (needs root)")
-    return 1
+    printf 'error: cannot create the lock file %s (needs root)\n' "$SWIFT_CHROOT.lock" >&2
+    return 2
   fi
   if ! flock -n "$lock_fd"; then
-    step "swift: waiting for another Swift suite to finish with $SWIFT_CHROOT"
+    step "swift: waiting for another Swift run (scripts/test swift or scripts/bench swift) to finish with $SWIFT_CHROOT"
     flock "$lock_fd" || rc=1
   fi
-  [ "$rc" = 0 ] && { swift_suite_locked "$start" || rc=1; }
+  [ "$rc" = 0 ] && { "$@" || rc=1; }
   exec {lock_fd}>&-
   return "$rc"
 }
@@ -76,7 +90,8 @@ swift_version() {
 swift_chroot_ensure() {
   if [ -f "$SWIFT_CHROOT/$SWIFT_MARKER" ]; then
     step "swift: reusing the toolchain chroot $SWIFT_CHROOT ($(swift_version))"
-    return 0
+    swift_chroot_packages
+    return
   fi
   step "swift: building the toolchain chroot $SWIFT_CHROOT (debootstrap trixie + swiftlang; a few minutes, once)"
   [ "$(id -u)" = 0 ] || { printf 'error: building the Swift chroot needs root (debootstrap, chroot, mount)\n' >&2; return 1; }
@@ -90,13 +105,33 @@ swift_chroot_ensure() {
   debootstrap --variant=minbase trixie "$SWIFT_CHROOT" http://deb.debian.org/debian >"$TOOLS/swift-debootstrap.log" 2>&1 \
     || { tail -20 "$TOOLS/swift-debootstrap.log" >&2; printf 'error: debootstrap of Debian trixie failed (log: %s)\n' "$TOOLS/swift-debootstrap.log" >&2; return 1; }
   cp /etc/resolv.conf "$SWIFT_CHROOT/etc/resolv.conf" 2>/dev/null || true
-  step "swift: apt-get install swiftlang (inside the chroot)"
-  swift_in_chroot "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq swiftlang >/dev/null" \
-    >"$TOOLS/swift-apt.log" 2>&1 || { tail -20 "$TOOLS/swift-apt.log" >&2; printf 'error: installing swiftlang in the chroot failed (log: %s)\n' "$TOOLS/swift-apt.log" >&2; return 1; }
+  step "swift: apt-get install ${SWIFT_PACKAGES[*]} (inside the chroot)"
+  swift_chroot_apt "${SWIFT_PACKAGES[@]}" || return 1
   swift_in_chroot "swift --version" >"$SWIFT_CHROOT/$SWIFT_MARKER.tmp" 2>&1 \
     || { cat "$SWIFT_CHROOT/$SWIFT_MARKER.tmp" >&2; printf 'error: swift does not run in the chroot\n' >&2; return 1; }
   mv "$SWIFT_CHROOT/$SWIFT_MARKER.tmp" "$SWIFT_CHROOT/$SWIFT_MARKER"
   step "swift: chroot ready ($(swift_version))"
+}
+
+# Installs into the chroot the packages of SWIFT_PACKAGES it lacks (a chroot cached before one
+# was added to the list); does nothing when all are there.
+swift_chroot_packages() {
+  local pkg status missing=()
+  for pkg in "${SWIFT_PACKAGES[@]}"; do
+    status=$(chroot "$SWIFT_CHROOT" dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null) || status=""
+    [ "$status" = "install ok installed" ] || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" = 0 ] && return 0
+  step "swift: apt-get install ${missing[*]} (inside the cached chroot, which lacks it)"
+  [ "$(id -u)" = 0 ] || { printf 'error: installing into the Swift chroot needs root (chroot, mount)\n' >&2; return 1; }
+  cp /etc/resolv.conf "$SWIFT_CHROOT/etc/resolv.conf" 2>/dev/null || true
+  swift_chroot_apt "${missing[@]}"
+}
+
+# apt-get update + install PACKAGE... inside the chroot; the log goes to $TOOLS/swift-apt.log.
+swift_chroot_apt() {
+  swift_in_chroot "export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq $* >/dev/null" \
+    >"$TOOLS/swift-apt.log" 2>&1 || { tail -20 "$TOOLS/swift-apt.log" >&2; printf 'error: installing %s in the chroot failed (log: %s)\n' "$*" "$TOOLS/swift-apt.log" >&2; return 1; }
 }
 
 swift_unmount_proc() {
