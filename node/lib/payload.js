@@ -9,8 +9,10 @@
 // object literal compiled once per shape, `{["k0"]: val(), ["k1"]: val(), …}`: V8 clones its
 // boilerplate instead of hashing each key and walking map transitions as JSON.parse does.
 // Computed keys define own properties (CreateDataProperty, as JSON.parse), so `__proto__` is
-// a key like any other and no setter of Object.prototype is called. Arrays are made with
-// `Array.from({ length }, val)` (CreateDataProperty too). Strings are slices of the two
+// a key like any other and no setter of Object.prototype is called. Arrays are `new
+// Array(n)` filled by index (three to four times faster than `Array.from({ length: n }, val)`,
+// which defines its elements as JSON.parse does; the difference shows only if an indexed
+// setter was put on Array.prototype or Object.prototype). Strings are slices of the two
 // strings the native side made (Latin-1 and UTF-16): a slice of 13 characters or more shares
 // its pool's memory while it lives, as any substring does.
 
@@ -58,8 +60,12 @@ function val() {
     }
     case NUM:
       return tape[pos++];
-    case ARR:
-      return Array.from({ length: tape[pos++] }, val);
+    case ARR: {
+      const length = tape[pos++];
+      const array = new Array(length);
+      for (let i = 0; i < length; i++) array[i] = val();
+      return array;
+    }
     case TRUE:
       return true;
     case FALSE:

@@ -211,24 +211,37 @@ pub(crate) struct Finished {
 }
 
 impl<'a> TapeSink<'a> {
-    /// A sink writing into `fixed` (then beyond it) with the shapes of `shapes`.
-    pub(crate) fn new(fixed: &'a mut [f64], shapes: &'a mut Shapes, capacity: usize) -> Self {
-        let mut tape = Tape {
-            fixed,
-            spill: Vec::new(),
-            len: 0,
+    /// A sink writing into `fixed` (then beyond it) with the shapes of `shapes`, for a
+    /// payload of about `text_len` bytes. A payload whose tape will not fit `fixed` by the
+    /// usual measure (a tape slot per 4 to 8 bytes of JSON) gets its own array at once,
+    /// rather than filling `fixed` then copying it.
+    pub(crate) fn new(fixed: &'a mut [f64], shapes: &'a mut Shapes, text_len: usize) -> Self {
+        let expected = text_len / 4 + HEADER;
+        let tape = if expected > fixed.len() {
+            Tape {
+                fixed: &mut [],
+                spill: Vec::with_capacity(expected),
+                len: 0,
+            }
+        } else {
+            Tape {
+                fixed,
+                spill: Vec::new(),
+                len: 0,
+            }
         };
-        for _ in 0..HEADER {
-            tape.push(0.0);
-        }
-        TapeSink {
+        let mut sink = TapeSink {
             tape,
-            latin1: Vec::with_capacity(capacity),
+            latin1: Vec::with_capacity(text_len / 2),
             wide: Vec::new(),
             keys: Vec::with_capacity(256),
             generic: Vec::new(),
             shapes,
+        };
+        for _ in 0..HEADER {
+            sink.tape.push(0.0);
         }
+        sink
     }
 
     /// Ends the tape (its header, then the generic keys).
@@ -242,6 +255,8 @@ impl<'a> TapeSink<'a> {
         self.tape.set(1, num(generic_at));
         let spilled = if self.tape.spill.is_empty() {
             None
+        } else if self.tape.fixed.is_empty() {
+            Some(self.tape.spill)
         } else {
             let mut all = Vec::with_capacity(len);
             all.extend_from_slice(self.tape.fixed);
