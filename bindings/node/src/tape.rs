@@ -383,3 +383,82 @@ impl JsonSink for TapeSink<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+    use kompliant_webhooks::json::parse_object;
+
+    /// The tape of `text` with `shapes`, in a caller's array of `slots`.
+    fn tape(text: &str, shapes: &mut Shapes, slots: usize) -> (Vec<f64>, Finished) {
+        let mut fixed = vec![0.0; slots];
+        let mut sink = TapeSink::new(&mut fixed, shapes, 0);
+        parse_object(text, &mut sink).unwrap();
+        let finished = sink.finish();
+        let tape = finished.spilled.clone().unwrap_or_else(|| fixed.clone());
+        let len = tape[0] as usize;
+        (tape[..len].to_vec(), finished)
+    }
+
+    #[test]
+    fn shapes_are_registered_when_seen_twice() {
+        let mut shapes = Shapes::default();
+        let text = r#"{"a":[{"x":1,"y":"é"},{"x":2,"y":"ễ"}],"b":true}"#;
+        let (t, f) = tape(text, &mut shapes, 64);
+        // The root and the first {x,y} are met once: generic; the second {x,y} is registered.
+        assert_eq!(t[2], GOBJ);
+        // Generic keys are pooled when their object ends.
+        assert_eq!(f.latin1, b"\xe9xyab".to_vec());
+        assert_eq!(f.wide, "ễ".encode_utf16().collect::<Vec<_>>());
+        assert_eq!(shapes.keys(0).unwrap(), ["x", "y"]);
+        assert!(shapes.keys(1).is_none());
+        // The second time, the root is registered too: no generic object is left.
+        let (t, _) = tape(text, &mut shapes, 64);
+        assert_eq!(t[1] as usize, t.len(), "no generic keys");
+        assert_eq!(&t[2..4], &[OBJ, 1.0]);
+        assert_eq!(shapes.keys(1).unwrap(), ["a", "b"]);
+        assert_eq!(
+            &t[4..],
+            &[
+                ARR, 2.0, OBJ, 0.0, NUM, 1.0, STR1, 0.0, 1.0, OBJ, 0.0, NUM, 2.0, STR2, 0.0, 1.0,
+                TRUE
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_are_the_correctly_rounded_f64_of_their_text() {
+        let mut shapes = Shapes::default();
+        let (t, _) = tape(r#"{"n":[-0,1e400,9007199254740993,0.1]}"#, &mut shapes, 64);
+        let nums: Vec<f64> = t.windows(2).filter(|w| w[0] == NUM).map(|w| w[1]).collect();
+        assert!(nums[0] == 0.0 && nums[0].is_sign_negative());
+        assert_eq!(nums[1], f64::INFINITY);
+        assert_eq!(nums[2], 9_007_199_254_740_992.0);
+        assert_eq!(nums[3], 0.1);
+    }
+
+    #[test]
+    fn a_tape_longer_than_the_callers_array_comes_back_whole() {
+        let text = format!("{{\"a\":[{}]}}", vec!["1"; 100].join(","));
+        let (small, f) = tape(&text, &mut Shapes::default(), 16);
+        assert!(f.spilled.is_some());
+        let (large, f) = tape(&text, &mut Shapes::default(), 1024);
+        assert!(f.spilled.is_none());
+        assert_eq!(small, large);
+    }
+
+    #[test]
+    fn large_objects_stay_generic() {
+        let mut shapes = Shapes::default();
+        let members: Vec<String> = (0..=MAX_SHAPE_KEYS)
+            .map(|i| format!("\"k{i}\":{i}"))
+            .collect();
+        let text = format!("{{\"o\":{{{}}}}}", members.join(","));
+        for _ in 0..3 {
+            let (t, _) = tape(&text, &mut shapes, 4096);
+            assert_eq!(t[4], GOBJ);
+        }
+    }
+}
