@@ -16,7 +16,7 @@ use napi_derive::napi;
 use crate::error::{guard, invalid_configuration, range_error, type_error, webhook_error};
 use crate::keyring::Keyring;
 use crate::tape::{Shapes, TapeSink};
-use crate::text::{short_js_string, JsText};
+use crate::text::{latin1_js_string, short_js_string, JsText};
 
 /// A wire profile of your own (when Kompliant's real layout differs from the built-ins): the
 /// configuration values of the core's `WireProfile::from_names`, passed through unchanged.
@@ -258,7 +258,7 @@ fn open<'e>(
     let (metadata, retry_count, payload) = webhook.into_parts();
     let parts = joined_parts(&metadata, retry_count);
     let mut decrypted = env.create_array(3)?;
-    decrypted.set(0, env.create_string_latin1(&finished.latin1)?)?;
+    decrypted.set(0, latin1_js_string(env, &finished.latin1)?)?;
     decrypted.set(1, short_js_string(env, &parts)?)?;
     // Copies, never external buffers: Node runs an external buffer's finalizer only on a
     // later turn of the event loop, so a synchronous loop of decrypts held every payload

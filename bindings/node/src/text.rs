@@ -60,8 +60,9 @@ pub(crate) fn short_js_string<'e>(env: &'e Env, text: &str) -> napi::Result<JsSt
 /// `napi_create_string_latin1` of `bytes`, every byte kept. In the wasm32 build the N-API is
 /// emnapi's, whose Latin-1 strings end at the first NUL even when given the length (emnapi
 /// 1.11): there a text holding a NUL (the separator of `decrypt`'s joined parts) goes in as
-/// UTF-16 instead. Native builds pass straight through.
-fn latin1_js_string<'e>(env: &'e Env, bytes: &[u8]) -> napi::Result<JsString<'e>> {
+/// UTF-16 instead (a payload's string values hold one for `\u0000`). Native builds pass
+/// straight through.
+pub(crate) fn latin1_js_string<'e>(env: &'e Env, bytes: &[u8]) -> napi::Result<JsString<'e>> {
     #[cfg(target_family = "wasm")]
     if bytes.contains(&0) {
         let units: Vec<u16> = bytes.iter().map(|b| u16::from(*b)).collect();
