@@ -51,8 +51,12 @@ function shapeEvent(n) {
  * verified: the metadata fields are the verified values. `retryCount` is NOT authenticated.
  */
 class Webhook {
-  /** The payload's exact UTF-8 text (a Buffer; `payloadText` makes the string on first use). */
+  /**
+   * The payload's exact UTF-8 text: a Buffer, or the index in `#latin1` from which its bytes
+   * follow, one a character (a text under 64 KiB). `payloadText` makes the string on first use.
+   */
   #text;
+  #latin1;
   #payloadText;
   #payload;
 
@@ -88,6 +92,7 @@ class Webhook {
     /** Delivery attempt, 0 on the first. NOT authenticated: for logs and metrics only. */
     this.retryCount = Number(parts.slice(end + 1));
     this.#text = decrypted[2];
+    if (typeof this.#text === 'number') this.#latin1 = decrypted[0];
     this.#payload = payload;
     Object.freeze(this);
   }
@@ -110,8 +115,14 @@ class Webhook {
 
   /** The payload's exact decrypted text (a JSON object), byte for byte as sent. */
   get payloadText() {
-    if (this.#payloadText === undefined) this.#payloadText = native(() => binding.payloadText(this.#text));
+    if (this.#payloadText === undefined) this.#payloadText = native(() => binding.payloadText(this.#textBytes()));
     return this.#payloadText;
+  }
+
+  /** The payload's exact UTF-8 bytes. */
+  #textBytes() {
+    const text = this.#text;
+    return typeof text === 'number' ? Buffer.from(this.#latin1.slice(text), 'latin1') : text;
   }
 
   /**
@@ -138,7 +149,7 @@ class Webhook {
 
   /** Logs show the metadata and the payload's size, not its content (it may hold personal data). */
   [INSPECT](depth, options, inspect) {
-    const shown = { ...this.metadata, retryCount: this.retryCount, payload: `<${this.#text.length} bytes>` };
+    const shown = { ...this.metadata, retryCount: this.retryCount, payload: `<${this.#textBytes().length} bytes>` };
     return `Webhook ${inspect(shown, options)}`;
   }
 }
