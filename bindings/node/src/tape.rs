@@ -99,12 +99,39 @@ enum Slot {
 pub(crate) struct Shapes {
     slots: HashMap<Box<[u8]>, Slot, BuildHasherDefault<Fx>>,
     keys: Vec<Vec<String>>,
+    /// The last registered shape seen per nesting depth and member count (a direct-mapped
+    /// cache of [`RECENT`] entries): objects of an array mostly repeat the one before, and a
+    /// byte comparison is cheaper than hashing the keys and probing the table.
+    recent: Vec<(Vec<u8>, u32)>,
 }
+
+/// Entries of `Shapes::recent`.
+const RECENT: usize = 64;
 
 impl Shapes {
     /// The id of the shape `seq` (keys as [`TapeSink`] encodes them), registering it when
     /// seen the second time; `None` while it is not registered.
-    fn id(&mut self, seq: &[u8]) -> Option<u32> {
+    fn id(&mut self, seq: &[u8], depth: usize, members: usize) -> Option<u32> {
+        if self.recent.is_empty() {
+            self.recent.resize_with(RECENT, || (Vec::new(), 0));
+        }
+        let way = (depth.wrapping_mul(31) ^ members.wrapping_mul(7) ^ seq.len()) % RECENT;
+        if let Some((recent, id)) = self.recent.get(way) {
+            if recent.as_slice() == seq {
+                return Some(*id);
+            }
+        }
+        let id = self.lookup(seq)?;
+        if let Some(entry) = self.recent.get_mut(way) {
+            entry.0.clear();
+            entry.0.extend_from_slice(seq);
+            entry.1 = id;
+        }
+        Some(id)
+    }
+
+    /// [`Shapes::id`] without the cache.
+    fn lookup(&mut self, seq: &[u8]) -> Option<u32> {
         if let Some(slot) = self.slots.get_mut(seq) {
             return match *slot {
                 Slot::Id(id) => Some(id),
@@ -199,6 +226,8 @@ pub(crate) struct TapeSink<'a> {
     keys: Vec<u8>,
     /// The generic objects' key lists, appended to the tape at the end.
     generic: Vec<f64>,
+    /// Objects open (for the shape cache).
+    depth: usize,
     shapes: &'a mut Shapes,
 }
 
@@ -236,6 +265,7 @@ impl<'a> TapeSink<'a> {
             wide: Vec::new(),
             keys: Vec::with_capacity(256),
             generic: Vec::new(),
+            depth: 0,
             shapes,
         };
         for _ in 0..HEADER {
@@ -348,6 +378,7 @@ impl JsonSink for TapeSink<'_> {
         let at = self.tape.len;
         self.tape.push(OBJ);
         self.tape.push(0.0);
+        self.depth += 1;
         Ok(Object {
             at,
             keys_from: self.keys.len(),
@@ -360,8 +391,9 @@ impl JsonSink for TapeSink<'_> {
     }
     fn end_object(&mut self, object: Object) -> Result<(), Self::Error> {
         let seq = self.keys.get(object.keys_from..).unwrap_or_default();
+        self.depth -= 1;
         let id = if object.members <= MAX_SHAPE_KEYS {
-            self.shapes.id(seq)
+            self.shapes.id(seq, self.depth, object.members)
         } else {
             None
         };
