@@ -102,7 +102,7 @@ pub(crate) struct Shapes {
     /// The last registered shape seen per nesting depth and member count (a direct-mapped
     /// cache of [`RECENT`] entries): objects of an array mostly repeat the one before, and a
     /// byte comparison is cheaper than hashing the keys and probing the table.
-    recent: Vec<(Vec<u8>, u32)>,
+    recent: Vec<Option<(Vec<u8>, u32)>>,
 }
 
 /// Entries of `Shapes::recent`.
@@ -113,19 +113,23 @@ impl Shapes {
     /// seen the second time; `None` while it is not registered.
     fn id(&mut self, seq: &[u8], depth: usize, members: usize) -> Option<u32> {
         if self.recent.is_empty() {
-            self.recent.resize_with(RECENT, || (Vec::new(), 0));
+            self.recent.resize_with(RECENT, || None);
         }
         let way = (depth.wrapping_mul(31) ^ members.wrapping_mul(7) ^ seq.len()) % RECENT;
-        if let Some((recent, id)) = self.recent.get(way) {
+        if let Some(Some((recent, id))) = self.recent.get(way) {
             if recent.as_slice() == seq {
                 return Some(*id);
             }
         }
         let id = self.lookup(seq)?;
-        if let Some(entry) = self.recent.get_mut(way) {
-            entry.0.clear();
-            entry.0.extend_from_slice(seq);
-            entry.1 = id;
+        match self.recent.get_mut(way) {
+            Some(Some(entry)) => {
+                entry.0.clear();
+                entry.0.extend_from_slice(seq);
+                entry.1 = id;
+            }
+            Some(empty) => *empty = Some((seq.to_vec(), id)),
+            None => {}
         }
         Some(id)
     }
@@ -479,6 +483,36 @@ mod tests {
         let (large, f) = tape(&text, &mut Shapes::default(), 1024);
         assert!(f.spilled.is_none());
         assert_eq!(small, large);
+    }
+
+    /// Walks one value of `t` from `pos`, checking every shape id is registered; returns
+    /// where the next value starts.
+    fn walk(t: &[f64], pos: usize, shapes: &Shapes) -> usize {
+        let op = t[pos];
+        if op == OBJ {
+            let keys = shapes.keys(t[pos + 1] as u32).expect("a registered shape");
+            (0..keys.len()).fold(pos + 2, |p, _| walk(t, p, shapes))
+        } else if op == GOBJ {
+            let members = t[t[1] as usize + t[pos + 1] as usize] as usize;
+            (0..members).fold(pos + 2, |p, _| walk(t, p, shapes))
+        } else if op == ARR {
+            (0..t[pos + 1] as usize).fold(pos + 2, |p, _| walk(t, p, shapes))
+        } else if op == STR1 || op == STR2 {
+            pos + 3
+        } else if op == NUM {
+            pos + 2
+        } else {
+            pos + 1
+        }
+    }
+
+    #[test]
+    fn empty_objects_are_a_shape_like_any_other() {
+        let mut shapes = Shapes::default();
+        for _ in 0..3 {
+            let (t, _) = tape(r#"{"a":{"b":{}},"c":[{},{},{"d":{}}]}"#, &mut shapes, 64);
+            assert_eq!(walk(&t, HEADER, &shapes), t[1] as usize);
+        }
     }
 
     #[test]
