@@ -868,3 +868,4 @@ module.exports.profileNames = nativeBinding.profileNames
 module.exports.redisMillis = nativeBinding.redisMillis
 module.exports.redisProtocol = nativeBinding.redisProtocol
 module.exports.seal = nativeBinding.seal
+module.exports.shapeKeys = nativeBinding.shapeKeys

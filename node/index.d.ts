@@ -337,7 +337,10 @@ export declare class Webhook implements WebhookMetadata {
   readonly metadata: WebhookMetadata;
   /** The payload's exact decrypted text (a JSON object), byte for byte as sent. */
   readonly payloadText: string;
-  /** The payload as a plain object (parsed on first access). Unknown fields pass through. */
+  /**
+   * The payload as a plain object, equal to `JSON.parse(payloadText)` (built during `decrypt` from
+   * what the core parsed; the same object on every access). Unknown fields pass through.
+   */
   readonly payload: { [key: string]: JsonValue };
   /**
    * The payload as a typed view (`workflow`, `subjectRecordDataUpdated` or `other`).

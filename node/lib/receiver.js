@@ -5,6 +5,12 @@ const { native } = require('./errors.js');
 const { UNWRAP, checkString } = require('./internal.js');
 const { Keyring } = require('./keyring.js');
 const { Webhook, CREATE } = require('./webhook.js');
+const { buildPayload, shapeCache } = require('./payload.js');
+
+/** Slots of a receiver's first tape array (64 KiB; a 16 KiB payload takes 2,000 to 4,000). */
+const TAPE_SLOTS = 8192;
+/** Largest tape array a receiver keeps for the next calls (1 MiB; larger tapes are made per call). */
+const MAX_KEPT_TAPE_SLOTS = 131072;
 
 const RAW_BODY_HELP =
   'decrypt() needs the raw request body exactly as received (a Buffer, Uint8Array or string), ' +
@@ -87,6 +93,10 @@ class WebhookReceiver {
   /** The native receiver as a plain handle, for `binding.decrypt` (the fast call). */
   #handle;
   #keyring;
+  /** The array the native side writes payload tapes into (bindings/node/src/tape.rs). */
+  #tape = new Float64Array(TAPE_SLOTS);
+  /** The object shapes of this receiver's payloads (lib/payload.js). */
+  #shapes;
 
   /**
    * A receiver over `keyring` (shared: keys added to it later are used at once). Options:
@@ -106,7 +116,9 @@ class WebhookReceiver {
       maxFutureSkewSeconds: optionalNumber('maxFutureSkewSeconds', options.maxFutureSkewSeconds),
     };
     this.#native = native(() => new binding.WebhookReceiver(Keyring[UNWRAP](keyring), nativeOptions));
-    this.#handle = this.#native.handle();
+    const handle = this.#native.handle();
+    this.#handle = handle;
+    this.#shapes = shapeCache((id) => binding.shapeKeys(handle, id));
     this.#keyring = keyring;
   }
 
@@ -137,10 +149,17 @@ class WebhookReceiver {
       nowMs = options.now instanceof Date ? options.now.getTime() : options.now;
       if (typeof nowMs !== 'number' || Number.isNaN(nowMs)) throw new TypeError('options.now must be a Date or a number of milliseconds');
     }
-    const parts = native(() =>
-      typeof arg === 'string' ? binding.decryptString(this.#handle, arg, nowMs) : binding.decrypt(this.#handle, arg, nowMs),
+    const tape = this.#tape;
+    const decrypted = native(() =>
+      typeof arg === 'string'
+        ? binding.decryptString(this.#handle, arg, tape, nowMs)
+        : binding.decrypt(this.#handle, arg, tape, nowMs),
     );
-    return Webhook[CREATE](parts);
+    // The payload is built now: the next call writes its tape into the same array.
+    const payload = buildPayload(decrypted, tape, this.#shapes);
+    const spilled = decrypted[4];
+    if (spilled !== undefined && spilled.length <= MAX_KEPT_TAPE_SLOTS) this.#tape = new Float64Array(spilled.length * 2);
+    return Webhook[CREATE](decrypted, payload);
   }
 }
 

@@ -51,21 +51,23 @@ function shapeEvent(n) {
  * verified: the metadata fields are the verified values. `retryCount` is NOT authenticated.
  */
 class Webhook {
-  /** The payload for JSON.parse (see `payloadText`). */
-  #payloadJson;
-  /** The exact text, when it is not `#payloadJson` (made on first use). */
+  /**
+   * The payload's exact UTF-8 text: a Buffer, or the index in `#latin1` from which its bytes
+   * follow, one a character (a text under 64 KiB). `payloadText` makes the string on first use.
+   */
+  #text;
+  #latin1;
   #payloadText;
   #payload;
 
-  constructor(token, decrypted) {
+  constructor(token, decrypted, payload) {
     if (token !== CREATE) {
       throw new TypeError('Webhook objects come from WebhookReceiver.decrypt(); they cannot be constructed');
     }
-    // `decrypted` is the native decrypt's [payloadJson, parts]: `parts` is a separator, then
-    // the six metadata fields, the retry count and the escaped flag (one character), each
-    // but the last followed by the separator (bindings/node/src/receiver.rs, joined_parts).
-    // Read with indexOf/slice: twice as fast as split() here, which counts on small webhooks.
-    const payloadJson = decrypted[0];
+    // `decrypted` is the native decrypt's [latin1, parts, text, …]: `parts` is a separator,
+    // then the six metadata fields and the retry count, each but the last followed by the
+    // separator (bindings/node/src/receiver.rs, joined_parts). Read with indexOf/slice:
+    // twice as fast as split() here, which counts on small webhooks.
     const parts = decrypted[1];
     const separator = parts[0];
     let start = 1;
@@ -88,16 +90,15 @@ class Webhook {
     /** The key that decrypted it. */
     this.keyId = parts.slice(start, end);
     /** Delivery attempt, 0 on the first. NOT authenticated: for logs and metrics only. */
-    this.retryCount = Number(parts.slice(end + 1, parts.length - 2));
-    this.#payloadJson = payloadJson;
-    // `payloadJson` is the exact text unless the native side wrote characters above U+00FF
-    // as \u escapes (the same JSON value, in a cheaper string: bindings/node/src/text.rs).
-    if (parts[parts.length - 1] === '0') this.#payloadText = payloadJson;
+    this.retryCount = Number(parts.slice(end + 1));
+    this.#text = decrypted[2];
+    if (typeof this.#text === 'number') this.#latin1 = decrypted[0];
+    this.#payload = payload;
     Object.freeze(this);
   }
 
-  static [CREATE](decrypted) {
-    return new Webhook(CREATE, decrypted);
+  static [CREATE](decrypted, payload) {
+    return new Webhook(CREATE, decrypted, payload);
   }
 
   /** The six verified metadata fields. */
@@ -114,13 +115,21 @@ class Webhook {
 
   /** The payload's exact decrypted text (a JSON object), byte for byte as sent. */
   get payloadText() {
-    if (this.#payloadText === undefined) this.#payloadText = native(() => binding.payloadText(this.#payloadJson));
+    if (this.#payloadText === undefined) this.#payloadText = native(() => binding.payloadText(this.#textBytes()));
     return this.#payloadText;
   }
 
-  /** The payload as a plain object (parsed once, on first access). */
+  /** The payload's exact UTF-8 bytes. */
+  #textBytes() {
+    const text = this.#text;
+    return typeof text === 'number' ? Buffer.from(this.#latin1.slice(text), 'latin1') : text;
+  }
+
+  /**
+   * The payload as a plain object (the same one on every access; built from what the core
+   * parsed while checking it, equal to `JSON.parse(payloadText)`).
+   */
   get payload() {
-    if (this.#payload === undefined) this.#payload = JSON.parse(this.#payloadJson);
     return this.#payload;
   }
 
@@ -140,7 +149,7 @@ class Webhook {
 
   /** Logs show the metadata and the payload's size, not its content (it may hold personal data). */
   [INSPECT](depth, options, inspect) {
-    const shown = { ...this.metadata, retryCount: this.retryCount, payload: `<${Buffer.byteLength(this.payloadText)} bytes>` };
+    const shown = { ...this.metadata, retryCount: this.retryCount, payload: `<${this.#textBytes().length} bytes>` };
     return `Webhook ${inspect(shown, options)}`;
   }
 }

@@ -1,8 +1,9 @@
 'use strict';
 // The payload as the package hands it over: `webhook.payload` is exactly what JSON.parse makes
-// of the decrypted text and `webhook.payloadText` is that text, whatever form the native side
-// gives the text to V8 in (Latin-1, Latin-1 with \u escapes added, UTF-16: bindings/node/src/
-// text.rs), on the benchmark's payloads and on tricky ones; refused payloads keep their code.
+// of the decrypted text (built from the native tape: lib/payload.js) and `webhook.payloadText`
+// is that text, whatever form the native side gives it to V8 in (Latin-1 or UTF-16:
+// bindings/node/src/text.rs), on the benchmark's payloads and on tricky ones; refused
+// payloads keep their code.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');

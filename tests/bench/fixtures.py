@@ -13,6 +13,11 @@ the SDK.
 
 writes ``OUT_DIR/{1k,16k,256k,4m}.body.json`` (the request bodies), ``OUT_DIR/{…}.payload.json``
 (the plaintexts) and ``OUT_DIR/key.json`` (``{"key_id", "secret"}``, base64 secret).
+
+A second shape, in ``OUT_DIR/people/`` with the same file names and key: the same event
+listing many SMALL person objects (short strings, integers, booleans, small nested objects,
+about 150 bytes each), the shape where building the payload object costs most per byte
+(issue 16).
 """
 
 from __future__ import annotations
@@ -79,6 +84,40 @@ def bank_account(rng: random.Random, n: int) -> Dict[str, Any]:
     }
 
 
+def small_person(rng: random.Random, n: int) -> Dict[str, Any]:
+    return {
+        "id": f"p_{n:08d}",
+        "first": rng.choice(FIRST),
+        "last": rng.choice(LAST),
+        "age": rng.randint(18, 90),
+        "owner": rng.random() < 0.5,
+        "pct": rng.randint(0, 100),
+        "addr": {"city": rng.choice(CITIES), "cc": "US", "zip": f"{rng.randint(10000, 99999)}"},
+        "flags": {"pep": rng.random() < 0.1, "kyc": rng.random() < 0.9},
+    }
+
+
+def people_payload(target: int, rng: random.Random) -> bytes:
+    persons: List[Dict[str, Any]] = []
+    doc: Dict[str, Any] = {
+        "version": "1.0",
+        "subject_record_id": "sr_00000000000000000002",
+        "user_context": {"user_id": "u_00000000000000000001", "user_type": "USER"},
+        "entities": {"persons": persons},
+    }
+    size = len(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+    n = 0
+    while True:
+        candidate = small_person(rng, n)
+        grow = len(json.dumps(candidate, ensure_ascii=False, separators=(",", ":")).encode()) + 1
+        if size + grow > target:
+            break
+        persons.append(candidate)
+        size += grow
+        n += 1
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def payload(target: int, rng: random.Random) -> bytes:
     entities: Dict[str, List[Dict[str, Any]]] = {"business": [], "persons": [], "bank_accounts": [], "sales_info": []}
     doc: Dict[str, Any] = {
@@ -130,7 +169,16 @@ def main() -> None:
         plaintext = payload(size, rng)
         (out / f"{name}.payload.json").write_bytes(plaintext)
         (out / f"{name}.body.json").write_bytes(seal(plaintext, rng, name))
-    (out / "key.json").write_text(json.dumps({"key_id": KEY_ID, "secret": base64.b64encode(SECRET).decode()}))
+    key = json.dumps({"key_id": KEY_ID, "secret": base64.b64encode(SECRET).decode()})
+    (out / "key.json").write_text(key)
+    people = out / "people"
+    people.mkdir(exist_ok=True)
+    rng = random.Random(20261205)
+    for name, size in SIZES.items():
+        plaintext = people_payload(size, rng)
+        (people / f"{name}.payload.json").write_bytes(plaintext)
+        (people / f"{name}.body.json").write_bytes(seal(plaintext, rng, name))
+    (people / "key.json").write_text(key)
 
 
 if __name__ == "__main__":

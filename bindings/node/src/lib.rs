@@ -20,4 +20,5 @@ pub mod postgres;
 pub mod receiver;
 pub mod redis;
 pub mod seal;
+pub mod tape;
 pub mod text;

@@ -9,13 +9,14 @@ use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use kompliant_webhooks as core;
-use napi::bindgen_prelude::{Array, External};
+use napi::bindgen_prelude::{Array, BufferSlice, External, Float64ArraySlice};
 use napi::{Env, JsString};
 use napi_derive::napi;
 
 use crate::error::{guard, invalid_configuration, range_error, type_error, webhook_error};
 use crate::keyring::Keyring;
-use crate::text::{short_js_string, unescape_wide, JsText};
+use crate::tape::{Shapes, TapeSink};
+use crate::text::{latin1_js_string, short_js_string, JsText};
 
 /// A wire profile of your own (when Kompliant's real layout differs from the built-ins): the
 /// configuration values of the core's `WireProfile::from_names`, passed through unchanged.
@@ -137,10 +138,14 @@ impl WebhookReceiver {
     /// This receiver as a plain handle for [`decrypt`] and [`decrypt_string`]: a function
     /// taking a handle is called in less than half the time of a method of this class
     /// (napi-rs checks and registers a class receiver), which counts on small webhooks. It
-    /// shares the keyring: keys added later are used at once.
+    /// shares the keyring (keys added later are used at once) and holds the object shapes
+    /// met in payloads ([`Shapes`]).
     #[napi(ts_return_type = "ExternalObject<'ReceiverHandle'>")]
-    pub fn handle(&self) -> External<core::WebhookReceiver> {
-        External::new(self.inner.clone())
+    pub fn handle(&self) -> External<ReceiverHandle> {
+        External::new(ReceiverHandle {
+            receiver: self.inner.clone(),
+            shapes: Shapes::default(),
+        })
     }
 
     /// Largest body accepted, in bytes.
@@ -158,42 +163,82 @@ impl WebhookReceiver {
     }
 }
 
+/// The caller's `Float64Array` the tape is written into (borrowed for the call). An alias:
+/// napi-rs takes a `&mut [f64]` argument written as such for a class instance.
+type TapeArray<'a> = &'a mut [f64];
+
+/// What [`WebhookReceiver::handle`] gives: the receiver, and the object shapes of the
+/// payloads it decrypted (for the tape, see [`crate::tape`]).
+pub struct ReceiverHandle {
+    receiver: core::WebhookReceiver,
+    shapes: Shapes,
+}
+
 /// Decrypts one raw body (the exact bytes received, borrowed: no copy) with the receiver of
 /// `handle` (`WebhookReceiver.handle()`). `nowMs` replaces the clock for the opt-in time
-/// window. Returns `[payloadJson, parts]`: the payload (a JSON object, checked by the core)
-/// for `JSON.parse`, and the other parts as one string (see [`joined_parts`]). Two values
-/// in an array: each value crossing into JS costs about as much as splitting that string.
-#[napi(ts_return_type = "[payloadJson: string, parts: string]")]
+/// window. The payload is checked by the core as a JSON object while its tape is written
+/// ([`crate::tape`]) into `tape` (the caller's, reused across calls). Returns
+/// `[latin1, parts, text, wide?, spilled?]`: the tape's Latin-1 strings, the other parts as
+/// one string (see [`joined_parts`]), the payload's exact UTF-8 text (a Buffer; or, for a
+/// text under 64 KiB, the index in `latin1` from which its bytes follow, one a character),
+/// the tape's UTF-16 strings when there are any, and the whole tape when it did not fit
+/// `tape`. Each value crossing into JS costs time: the last two are usually absent.
+#[napi(
+    ts_return_type = "[latin1: string, parts: string, text: Buffer | number, wide?: string, spilled?: Float64Array]"
+)]
 pub fn decrypt<'e>(
     env: &'e Env,
-    #[napi(ts_arg_type = "ExternalObject<'ReceiverHandle'>")] handle: &External<
-        core::WebhookReceiver,
-    >,
+    #[napi(ts_arg_type = "ExternalObject<'ReceiverHandle'>")] handle: &mut External<ReceiverHandle>,
     body: &[u8],
+    tape: TapeArray<'e>,
     now_ms: Option<f64>,
 ) -> napi::Result<Array<'e>> {
-    guard(|| open(env, handle, body, now_ms))
+    guard(|| open(env, handle, body, tape, now_ms))
 }
 
 /// As [`decrypt`], for a body already held as a string (its UTF-8 bytes are opened).
-#[napi(ts_return_type = "[payloadJson: string, parts: string]")]
+#[napi(
+    ts_return_type = "[latin1: string, parts: string, text: Buffer | number, wide?: string, spilled?: Float64Array]"
+)]
 pub fn decrypt_string<'e>(
     env: &'e Env,
-    #[napi(ts_arg_type = "ExternalObject<'ReceiverHandle'>")] handle: &External<
-        core::WebhookReceiver,
-    >,
+    #[napi(ts_arg_type = "ExternalObject<'ReceiverHandle'>")] handle: &mut External<ReceiverHandle>,
     body: String,
+    tape: TapeArray<'e>,
     now_ms: Option<f64>,
 ) -> napi::Result<Array<'e>> {
-    guard(|| open(env, handle, body.as_bytes(), now_ms))
+    guard(|| open(env, handle, body.as_bytes(), tape, now_ms))
 }
+
+/// The keys of shape `id` of `handle`'s payloads, in order (for the JS layer's compiled
+/// object literal).
+#[napi]
+pub fn shape_keys(
+    #[napi(ts_arg_type = "ExternalObject<'ReceiverHandle'>")] handle: &External<ReceiverHandle>,
+    id: u32,
+) -> napi::Result<Vec<String>> {
+    guard(|| {
+        handle
+            .shapes
+            .keys(id)
+            .map(<[String]>::to_vec)
+            .ok_or_else(|| range_error("no such shape"))
+    })
+}
+
+/// Below this many bytes, the payload's text crosses inside the Latin-1 string (see `open`);
+/// from it on, as a Buffer, so that a long-lived slice of a string value does not keep a
+/// large text alive with it.
+const SMALL_TEXT: usize = 64 * 1024;
 
 fn open<'e>(
     env: &'e Env,
-    receiver: &core::WebhookReceiver,
+    handle: &mut ReceiverHandle,
     body: &[u8],
+    tape: &mut [f64],
     now_ms: Option<f64>,
 ) -> napi::Result<Array<'e>> {
+    let receiver = &handle.receiver;
     let options = receiver.options();
     let now = match now_ms {
         Some(ms) => time_from_ms(ms)?,
@@ -201,25 +246,56 @@ fn open<'e>(
         None if options.max_age.is_none() && options.max_future_skew.is_none() => UNIX_EPOCH,
         None => SystemTime::now(),
     };
-    let webhook = receiver
-        .decrypt_at(body, now)
-        .map_err(|e| webhook_error(&e))?;
+    let opened = receiver.open_at(body, now).map_err(|e| webhook_error(&e))?;
+    // In the wasm32 build (emnapi) writes to a JS typed array's memory do not reach JS: there
+    // the whole tape comes back as a new array.
+    #[cfg(target_family = "wasm")]
+    let tape: &mut [f64] = {
+        let _ = tape;
+        &mut []
+    };
+    let mut sink = TapeSink::new(tape, &mut handle.shapes, body.len() * 3 / 4);
+    let (webhook, ()) = match opened.parse_into(&mut sink) {
+        Ok(done) => done,
+        Err(core::ParseIntoError::Webhook(e)) => return Err(webhook_error(&e)),
+        Err(core::ParseIntoError::Sink(never)) => match never {},
+    };
+    let finished = sink.finish();
     let (metadata, retry_count, payload) = webhook.into_parts();
-    let payload = JsText::json(payload);
-    let parts = joined_parts(&metadata, retry_count, payload.is_escaped());
-    let mut decrypted = env.create_array(2)?;
-    decrypted.set(0, payload.into_js(env)?)?;
+    let parts = joined_parts(&metadata, retry_count);
+    let mut decrypted = env.create_array(3)?;
+    let mut latin1 = finished.latin1;
+    if payload.len() < SMALL_TEXT {
+        // The text's UTF-8 bytes ride at the end of the Latin-1 string, one character each:
+        // a Buffer of its own costs 1.4 µs at 1 KiB (a quarter of the call), this a copy.
+        let at = u32::try_from(latin1.len()).map_err(|_| range_error("payload too large"))?;
+        latin1.extend_from_slice(payload.as_bytes());
+        decrypted.set(0, latin1_js_string(env, &latin1)?)?;
+        decrypted.set(2, at)?;
+    } else {
+        decrypted.set(0, latin1_js_string(env, &latin1)?)?;
+        // Copies, never external buffers: Node runs an external buffer's finalizer only on a
+        // later turn of the event loop, so a synchronous loop of decrypts held every payload
+        // (measured: 256 KiB payloads grew the process by 250 KB a call); a copy is V8's
+        // memory, freed by any collection.
+        decrypted.set(2, BufferSlice::copy_from(env, payload.as_bytes())?)?;
+    }
     decrypted.set(1, short_js_string(env, &parts)?)?;
+    if !finished.wide.is_empty() || finished.spilled.is_some() {
+        decrypted.set(3, env.create_string_utf16(&finished.wide)?)?;
+    }
+    if let Some(spilled) = finished.spilled {
+        decrypted.set(4, Float64ArraySlice::copy_from(env, spilled)?)?;
+    }
     Ok(decrypted)
 }
 
 /// The parts of a webhook besides its payload, as one string: a separator, then `id`,
-/// `eventType`, `timestamp`, `accountId`, `schemaVersion`, `keyId`, the retry count (decimal)
-/// and `1` if the payload JSON is escaped (see `text.rs`) else `0`, each followed by the
-/// separator but the last. The separator is the first character from U+0000 on that no field
+/// `eventType`, `timestamp`, `accountId`, `schemaVersion`, `keyId` and the retry count
+/// (decimal), each followed by the separator but the last. The separator is the first character from U+0000 on that no field
 /// holds (U+0000 but for a forged envelope; there always is one: the fields cannot hold
 /// more distinct characters than they have).
-fn joined_parts(m: &core::WebhookMetadata, retry_count: u64, escaped: bool) -> String {
+fn joined_parts(m: &core::WebhookMetadata, retry_count: u64) -> String {
     let fields = [
         m.id.as_str(),
         &m.event_type,
@@ -244,16 +320,18 @@ fn joined_parts(m: &core::WebhookMetadata, retry_count: u64, escaped: bool) -> S
     joined.push(separator);
     // Writing to a String cannot fail.
     let _ = write!(joined, "{retry_count}");
-    joined.push(separator);
-    joined.push(if escaped { '1' } else { '0' });
     joined
 }
 
-/// The exact payload text of a `decrypt` result whose escaped flag is `1`, from its
-/// `payloadJson` (see `text.rs`).
+/// The exact payload text of a `decrypt` result, from its UTF-8 `text` (checked by the
+/// core), as a JS string made the cheapest way ([`crate::text`]).
 #[napi]
-pub fn payload_text(env: &Env, payload_json: String) -> napi::Result<JsString<'_>> {
-    guard(|| JsText::exact(unescape_wide(&payload_json)).into_js(env))
+pub fn payload_text<'e>(env: &'e Env, text: &[u8]) -> napi::Result<JsString<'e>> {
+    guard(|| {
+        let text = String::from_utf8(text.to_vec())
+            .map_err(|_| type_error("the payload text is not UTF-8"))?;
+        JsText::exact(text).into_js(env)
+    })
 }
 
 #[cfg(test)]
@@ -338,7 +416,7 @@ mod tests {
             joined.split(separator).map(str::to_owned).collect()
         };
         assert_eq!(
-            split(&joined_parts(&m, 3, true)),
+            split(&joined_parts(&m, 3)),
             [
                 "",
                 "wh_1",
@@ -347,20 +425,18 @@ mod tests {
                 "sb_1",
                 "2025-11-21",
                 "whk_20251121_01",
-                "3",
-                "1"
+                "3"
             ]
         );
         // Fields holding U+0000 and the next characters: the first one none holds.
         m.id = "a\0b\u{1}".into();
         m.account_id = "\u{2}\u{3}ễ".into();
-        let joined = joined_parts(&m, u64::MAX, false);
+        let joined = joined_parts(&m, u64::MAX);
         assert!(joined.starts_with('\u{4}'));
         let parts = split(&joined);
         assert_eq!(parts[1], m.id);
         assert_eq!(parts[4], m.account_id);
         assert_eq!(parts[7], u64::MAX.to_string());
-        assert_eq!(parts[8], "0");
     }
 
     #[test]
