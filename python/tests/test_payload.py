@@ -1,5 +1,5 @@
 """`Webhook.payload`, built by the binding from the core's JSON parser (no `json.loads`): while
-it checks the payload, in one pass (bodies under 8 KiB), or from the tape it recorded without
+it checks the payload, in one pass (bodies under 64 KiB), or from the tape it recorded without
 the GIL (larger bodies). Either way it must be exactly what `json.loads` gives for every
 payload the core accepts, and every payload the core refuses keeps its error code."""
 
@@ -32,8 +32,8 @@ MAX_DEPTH = 127
 
 # Leading whitespace (allowed around the object) that takes a payload's body over the size
 # from which the payload is parsed without the GIL into a tape (bindings/python/src/
-# receiver.rs TAPE_MIN_BODY_BYTES, 8 KiB): each case runs through both ways of building.
-PADS = [0, 9000]
+# receiver.rs TAPE_MIN_BODY_BYTES, 64 KiB): each case runs through both ways of building.
+PADS = [0, 70_000]
 
 
 def decrypt_text(sealer: Sealer, text: str, receiver: Optional[WebhookReceiver] = None) -> Any:
@@ -117,7 +117,7 @@ def test_records_of_repeated_shapes(sealer: Sealer) -> None:
     rng = random.Random(5)
     members = ["id", "first", "last", "age", "owner", "pct", "addr", "flags"]
     records: List[Any] = []
-    for i in range(400):
+    for i in range(1000):
         n = rng.choice([5, 6, 6, 7, 8, 8, 8])
         keys = members[:n] if rng.random() < 0.8 else ["id"] + rng.sample(members[1:], n - 1)
         records.append({k: (i if k == "id" else {"v": rng.randrange(9), "w": [k] * 6 + [i]} if k == "addr" else f"{k}{rng.randrange(50)}") for k in keys})
@@ -125,7 +125,9 @@ def test_records_of_repeated_shapes(sealer: Sealer) -> None:
     # Repeated keys: the same key sequence (with a repeat) twice, then once more differing.
     texts += ['{"a":1,"b":2,"a":3,"c":4,"d":5,"e":6}', '{"a":7,"b":8,"a":9,"c":10,"d":11,"e":12}']
     texts += ['{"a":1,"b":2,"c":3,"a":4,"d":5,"e":6}']
-    payload = decrypt_text(sealer, '{"records": [%s]}' % ",".join(texts))
+    text = '{"records": [%s]}' % ",".join(texts)
+    assert len(text) > 64 * 1024  # built from the tape (see PADS)
+    payload = decrypt_text(sealer, text)
     built = payload["records"]
     assert len({id(r) for r in built}) == len(built)
     built[0]["id"] = "changed"
@@ -242,12 +244,13 @@ def test_invalid_utf8_is_not_json(sealer: Sealer) -> None:
         receiver_for(sealer).decrypt(sealer.body(b'{"a": "\xff"}'))
 
 
-def test_integers_beyond_pythons_digit_limit_behave_as_in_json_loads(sealer: Sealer) -> None:
+@pytest.mark.parametrize("pad", PADS)
+def test_integers_beyond_pythons_digit_limit_behave_as_in_json_loads(sealer: Sealer, pad: int) -> None:
     """Python refuses to convert integers of more than `sys.get_int_max_str_digits()` digits
     (4,300 by default, CPython 3.11+ and security releases before it): `json.loads` raises
     ValueError. The webhook still decrypts (the payload is valid JSON, the tag verified), and
     reading `payload` raises the same ValueError, as `json.loads` would."""
-    text = '{"n": %s, "after": [1, 2, 3]}' % ("7" * 6000)
+    text = " " * pad + '{"n": %s, "after": [1, 2, 3]}' % ("7" * 6000)
     try:
         expected: Any = json.loads(text)
     except ValueError as error:
@@ -268,9 +271,10 @@ def test_integers_beyond_pythons_digit_limit_behave_as_in_json_loads(sealer: Sea
         assert_same_json(webhook.payload, expected)
 
 
-def test_an_unbuildable_payload_is_still_checked_in_full(sealer: Sealer) -> None:
+@pytest.mark.parametrize("pad", PADS)
+def test_an_unbuildable_payload_is_still_checked_in_full(sealer: Sealer, pad: int) -> None:
     """A syntax error after a value Python cannot build is still PAYLOAD_NOT_JSON."""
-    text = '{"n": %s, "after": [1, 2,]}' % ("7" * 6000)
+    text = " " * pad + '{"n": %s, "after": [1, 2,]}' % ("7" * 6000)
     with pytest.raises(PayloadNotJsonError):
         receiver_for(sealer).decrypt(sealer.body(text.encode()))
 

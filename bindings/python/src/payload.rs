@@ -3,9 +3,9 @@
 //! its first position), built one of two ways:
 //!
 //! - `PySink`: while the core's JSON parser checks the text, in one pass with the GIL held
-//!   (small bodies, and `Webhook.payload` built on first access);
+//!   (bodies under 64 KiB, and `Webhook.payload` built on first access);
 //! - `tape_to_py`: from a tape the parser recorded without the GIL (`crate::tape`, bodies of
-//!   8 KiB and more), so only making the objects holds the GIL. Each distinct key's `str` is
+//!   64 KiB and more), so only making the objects holds the GIL. Each distinct key's `str` is
 //!   made once per payload, lists are made at their final size, and objects of six members
 //!   or more that repeat a shape (the same keys in the same order: a list of records) are
 //!   copied from a template `dict` of that shape and their values replaced, which skips

@@ -23,12 +23,14 @@ use crate::pyrepr::{quote, quote_list};
 use crate::tape::{TapeSink, TapeTooLarge};
 
 /// Bodies at least this large are checked and parsed with the GIL released, into a tape the
-/// `dict` is then built from (`crate::tape`): at 16 KiB and above about 35-45% of a decrypt
-/// then runs without the GIL, so threads overlap, for 1-8% more time per call. Smaller
-/// bodies are decrypted with the GIL held, the `dict` built during the check in one pass:
-/// there the tape's fixed costs are 15-40% of the call (measured at 1-4 KiB), and the part
-/// that could leave the GIL is a few microseconds, about a GIL hand-over between threads.
-const TAPE_MIN_BODY_BYTES: usize = 8 * 1024;
+/// `dict` is then built from (`crate::tape`): 30-40% of such a decrypt runs without the GIL,
+/// so threads overlap it (2 threads: 1.2-1.3x at 256 KiB, against 0.95x in one pass), for
+/// about 5% more time per call. Smaller bodies are decrypted with the GIL held, the `dict`
+/// built during the check in one pass: each GIL hand-over between two busy threads costs
+/// about 40 us here (a thread wake-up), more than the 20 us that would leave the GIL at
+/// 16 KiB, where 2 threads fell to 0.7x with the tape (0.95x in one pass); they broke even
+/// at 64 KiB. Below 8 KiB the tape also costs 15-40% more per call.
+const TAPE_MIN_BODY_BYTES: usize = 64 * 1024;
 
 /// Raw body bytes from `bytes`, `bytearray` or `memoryview`; anything else (a `str`, a
 /// parsed `dict`) is refused: someone decoded the body, perhaps with a wrong charset or into a
