@@ -1,6 +1,7 @@
-"""`Webhook.payload`, built by the binding while the core's JSON parser checks the payload (one
-pass, no `json.loads`): it must be exactly what `json.loads` gives for every payload the core
-accepts, and every payload the core refuses keeps its error code."""
+"""`Webhook.payload`, built by the binding from the core's JSON parser (no `json.loads`): while
+it checks the payload, in one pass (bodies under 64 KiB), or from the tape it recorded without
+the GIL (larger bodies). Either way it must be exactly what `json.loads` gives for every
+payload the core accepts, and every payload the core refuses keeps its error code."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ from conftest import METADATA, REPO, Sealer, assert_same_json, receiver_for
 
 # The core's nesting limit (core/src/decided.rs MAX_PAYLOAD_DEPTH; docs/decided.md).
 MAX_DEPTH = 127
+
+# Leading whitespace (allowed around the object) that takes a payload's body over the size
+# from which the payload is parsed without the GIL into a tape (bindings/python/src/
+# receiver.rs TAPE_MIN_BODY_BYTES, 64 KiB): each case runs through both ways of building.
+PADS = [0, 70_000]
 
 
 def decrypt_text(sealer: Sealer, text: str, receiver: Optional[WebhookReceiver] = None) -> Any:
@@ -71,8 +77,9 @@ def decrypt_text(sealer: Sealer, text: str, receiver: Optional[WebhookReceiver] 
         ' \n\t{ "a" : [ 1 , 2 ] , "b" : { } }\r\n ',
     ],
 )
-def test_payload_is_exactly_what_json_loads_gives(sealer: Sealer, text: str) -> None:
-    decrypt_text(sealer, text)
+@pytest.mark.parametrize("pad", PADS)
+def test_payload_is_exactly_what_json_loads_gives(sealer: Sealer, text: str, pad: int) -> None:
+    decrypt_text(sealer, " " * pad + text)
 
 
 def test_integers_beyond_64_bits_are_exact(sealer: Sealer) -> None:
@@ -101,6 +108,32 @@ def test_nesting_up_to_the_core_limit(sealer: Sealer) -> None:
     with pytest.raises(PayloadNotJsonError) as caught:
         receiver.decrypt(sealer.body(too_deep.encode()))
     assert caught.value.code == "PAYLOAD_NOT_JSON"
+
+
+def test_records_of_repeated_shapes(sealer: Sealer) -> None:
+    """Objects of one shape (the same keys in the same order) are built from a template of
+    that shape when they have six members or more: shapes that share a first key and differ
+    later, repeated keys, 5 to 8 members, nested records; each dict is its own object."""
+    rng = random.Random(5)
+    members = ["id", "first", "last", "age", "owner", "pct", "addr", "flags"]
+    records: List[Any] = []
+    for i in range(1000):
+        n = rng.choice([5, 6, 6, 7, 8, 8, 8])
+        keys = members[:n] if rng.random() < 0.8 else ["id"] + rng.sample(members[1:], n - 1)
+        records.append({k: (i if k == "id" else {"v": rng.randrange(9), "w": [k] * 6 + [i]} if k == "addr" else f"{k}{rng.randrange(50)}") for k in keys})
+    texts = [json.dumps(r) for r in records]
+    # Repeated keys: the same key sequence (with a repeat) twice, then once more differing.
+    texts += ['{"a":1,"b":2,"a":3,"c":4,"d":5,"e":6}', '{"a":7,"b":8,"a":9,"c":10,"d":11,"e":12}']
+    texts += ['{"a":1,"b":2,"c":3,"a":4,"d":5,"e":6}']
+    text = '{"records": [%s]}' % ",".join(texts)
+    assert len(text) > 64 * 1024  # built from the tape (see PADS)
+    payload = decrypt_text(sealer, text)
+    built = payload["records"]
+    assert len({id(r) for r in built}) == len(built)
+    built[0]["id"] = "changed"
+    assert all(r["id"] != "changed" for r in built[1:-3])
+    assert list(built[-3]) == ["a", "b", "c", "d", "e"] and built[-3]["a"] == 3
+    assert list(built[-1]) == ["a", "b", "c", "d", "e"] and built[-1]["a"] == 4
 
 
 def test_many_distinct_keys_and_short_values(sealer: Sealer) -> None:
@@ -187,9 +220,10 @@ def test_bench_fixtures_decrypt_to_their_payloads(tmp_path: Path) -> None:
         '',
     ],
 )
-def test_refused_payloads_keep_their_code(sealer: Sealer, text: str) -> None:
+@pytest.mark.parametrize("pad", PADS)
+def test_refused_payloads_keep_their_code(sealer: Sealer, text: str, pad: int) -> None:
     with pytest.raises(PayloadNotJsonError) as caught:
-        receiver_for(sealer).decrypt(sealer.body(text.encode()))
+        receiver_for(sealer).decrypt(sealer.body((" " * pad + text).encode()))
     assert caught.value.code == "PAYLOAD_NOT_JSON"
     assert caught.value.http_status == 400
 
@@ -210,12 +244,13 @@ def test_invalid_utf8_is_not_json(sealer: Sealer) -> None:
         receiver_for(sealer).decrypt(sealer.body(b'{"a": "\xff"}'))
 
 
-def test_integers_beyond_pythons_digit_limit_behave_as_in_json_loads(sealer: Sealer) -> None:
+@pytest.mark.parametrize("pad", PADS)
+def test_integers_beyond_pythons_digit_limit_behave_as_in_json_loads(sealer: Sealer, pad: int) -> None:
     """Python refuses to convert integers of more than `sys.get_int_max_str_digits()` digits
     (4,300 by default, CPython 3.11+ and security releases before it): `json.loads` raises
     ValueError. The webhook still decrypts (the payload is valid JSON, the tag verified), and
     reading `payload` raises the same ValueError, as `json.loads` would."""
-    text = '{"n": %s, "after": [1, 2, 3]}' % ("7" * 6000)
+    text = " " * pad + '{"n": %s, "after": [1, 2, 3]}' % ("7" * 6000)
     try:
         expected: Any = json.loads(text)
     except ValueError as error:
@@ -236,9 +271,10 @@ def test_integers_beyond_pythons_digit_limit_behave_as_in_json_loads(sealer: Sea
         assert_same_json(webhook.payload, expected)
 
 
-def test_an_unbuildable_payload_is_still_checked_in_full(sealer: Sealer) -> None:
+@pytest.mark.parametrize("pad", PADS)
+def test_an_unbuildable_payload_is_still_checked_in_full(sealer: Sealer, pad: int) -> None:
     """A syntax error after a value Python cannot build is still PAYLOAD_NOT_JSON."""
-    text = '{"n": %s, "after": [1, 2,]}' % ("7" * 6000)
+    text = " " * pad + '{"n": %s, "after": [1, 2,]}' % ("7" * 6000)
     with pytest.raises(PayloadNotJsonError):
         receiver_for(sealer).decrypt(sealer.body(text.encode()))
 

@@ -19,6 +19,7 @@ mod pyrepr;
 mod receiver;
 mod results;
 mod rotation;
+mod tape;
 
 /// The native half of the `kompliant_webhooks` package (import from `kompliant_webhooks`).
 #[pymodule]

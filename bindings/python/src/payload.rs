@@ -1,12 +1,19 @@
-//! The payload as Python objects, built while the core's JSON parser checks it: one pass over
-//! the text, no intermediate tree, the same values as `json.loads` (`dict`, `list`, `str`,
+//! The payload as Python objects, the same values as `json.loads` (`dict`, `list`, `str`,
 //! exact `int`s of any size, `float`, `bool`, `None`; a repeated key keeps its last value at
-//! its first position).
+//! its first position), built one of two ways:
+//!
+//! - `PySink`: while the core's JSON parser checks the text, in one pass with the GIL held
+//!   (bodies under 64 KiB, and `Webhook.payload` built on first access);
+//! - `tape_to_py`: from a tape the parser recorded without the GIL (`crate::tape`, bodies of
+//!   64 KiB and more), so only making the objects holds the GIL. Each distinct key's `str` is
+//!   made once per payload, lists are made at their final size, and objects of six members
+//!   or more that repeat a shape (the same keys in the same order: a list of records) are
+//!   copied from a template `dict` of that shape and their values replaced, which skips
+//!   growing a hash table per object.
 //!
 //! Fast within the limited API (abi3): object keys and short string values come from small
 //! caches kept across calls (payloads repeat the same keys, codes and names), integers that
-//! fit 64 bits skip Python's text parsing, and lists are built at their final size from a
-//! stack of finished items.
+//! fit 64 bits skip Python's text parsing.
 //!
 //! The one module of the binding using `unsafe`: raw C API calls (pyo3's safe wrappers cost
 //! a type check or a conversion per value), each with its SAFETY note.
@@ -23,6 +30,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 
 use crate::error::webhook_error;
+use crate::tape::{small_integer, Tape, Token};
 
 /// Parses `text` (a JSON object) into a `dict`. The receive path builds the payload during
 /// `OpenedWebhook::parse_into`; this is for a webhook whose payload was checked already.
@@ -207,6 +215,158 @@ impl<'py> JsonSink for PySink<'py> {
     }
 }
 
+/// Builds the payload's `dict` from a tape made without the GIL (`crate::tape`): the same
+/// objects as the one-pass path (`PySink`, whose caches and conversions it uses), with
+/// nothing left to check.
+pub(crate) fn tape_to_py<'py>(py: Python<'py>, tape: &Tape) -> PyResult<Bound<'py, PyAny>> {
+    let mut builder = Builder {
+        sink: PySink::new(py),
+        tape,
+        tokens: tape.tokens.iter(),
+        keys: vec![None; tape.keys.len()],
+        members: Vec::new(),
+        shapes: vec![None; tape.keys.len()],
+    };
+    builder.value()
+}
+
+/// Objects of at least this many members are made from a template of their shape: smaller
+/// ones fit a new `dict`'s first table (no growing), where copying a template saved nothing
+/// (measured: 2 members and up was slower than 6 and up at 1-16 KiB).
+const TEMPLATE_MIN_MEMBERS: usize = 6;
+
+struct Builder<'t, 'py> {
+    sink: PySink<'py>,
+    tape: &'t Tape,
+    tokens: std::slice::Iter<'t, Token>,
+    /// The `str` of each distinct key, once made.
+    keys: Vec<Option<Bound<'py, PyAny>>>,
+    /// Members of the objects being built (key index, value), innermost last.
+    members: Vec<(u32, Bound<'py, PyAny>)>,
+    /// By an object's first key: the last object shape (its keys) starting with it, and a
+    /// `dict` of those keys (a template: copying it and replacing its values builds an
+    /// object of that shape without growing a hash table).
+    shapes: Vec<Option<(Vec<u32>, Bound<'py, PyAny>)>>,
+}
+
+impl<'py> Builder<'_, 'py> {
+    fn next(&mut self) -> PyResult<Token> {
+        self.tokens
+            .next()
+            .copied()
+            .ok_or_else(|| PyValueError::new_err("payload tape ended early"))
+    }
+
+    fn value(&mut self) -> PyResult<Bound<'py, PyAny>> {
+        match self.next()? {
+            Token::Null => self.sink.null(),
+            Token::Bool(b) => self.sink.boolean(b),
+            // SAFETY: plain C API call with the GIL held.
+            Token::Int(n) => self.sink.owned(unsafe { ffi::PyLong_FromLongLong(n) }),
+            Token::BigInt(span) => self.sink.big_integer(self.tape.text(span)),
+            // SAFETY: plain C API call with the GIL held.
+            Token::Float(x) => self.sink.owned(unsafe { ffi::PyFloat_FromDouble(x) }),
+            Token::BadFloat => Err(PyValueError::new_err("invalid JSON number")),
+            Token::Str(span) => self.sink.string(self.tape.text(span)),
+            Token::Key(_) => Err(PyValueError::new_err("payload tape: key out of place")),
+            Token::Array(len) => {
+                // SAFETY: plain C API call with the GIL held; `len` is a u32.
+                let list = self
+                    .sink
+                    .owned(unsafe { ffi::PyList_New(len as ffi::Py_ssize_t) })?;
+                for i in 0..len {
+                    let item = self.value()?;
+                    // SAFETY: `list` is a new list of `len` slots, `i < len`, each set once;
+                    // SetItem steals the item's reference. A failure above drops the list
+                    // with its remaining slots NULL, which a list's deallocation allows.
+                    unsafe {
+                        ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr());
+                    }
+                }
+                Ok(list)
+            }
+            Token::Object(len) => {
+                let start = self.members.len();
+                for _ in 0..len {
+                    let index = match self.next()? {
+                        Token::Key(index) => index,
+                        _ => return Err(PyValueError::new_err("payload tape: key expected")),
+                    };
+                    let value = self.value()?;
+                    self.members.push((index, value));
+                }
+                self.object(start)
+            }
+        }
+    }
+
+    /// The object of the members from `start` on (taken from `members`).
+    fn object(&mut self, start: usize) -> PyResult<Bound<'py, PyAny>> {
+        let Builder {
+            sink,
+            tape,
+            keys,
+            members,
+            shapes,
+            ..
+        } = self;
+        let new = members.get(start..).unwrap_or_default();
+        let first = new.first().map_or(usize::MAX, |m| m.0 as usize);
+        let shaped = new.len() >= TEMPLATE_MIN_MEMBERS;
+        let template = match shapes.get(first) {
+            Some(Some((shape, template)))
+                if shaped
+                    && shape.len() == new.len()
+                    && shape.iter().zip(new).all(|(k, m)| *k == m.0) =>
+            {
+                Some(template.clone())
+            }
+            _ => None,
+        };
+        let (mut dict, learn) = match &template {
+            // SAFETY: `template` is a dict; plain C API call with the GIL held.
+            Some(t) => (sink.owned(unsafe { ffi::PyDict_Copy(t.as_ptr()) })?, false),
+            None => (sink.begin_object()?, shaped),
+        };
+        let shape: Vec<u32> = if learn {
+            new.iter().map(|m| m.0).collect()
+        } else {
+            Vec::new()
+        };
+        for (index, value) in members.drain(start..) {
+            let key = key_str(keys, sink, tape, index as usize)?;
+            sink.insert(&mut dict, key, value)?;
+        }
+        if learn {
+            // SAFETY: `dict` is a dict; plain C API call with the GIL held.
+            let template = sink.owned(unsafe { ffi::PyDict_Copy(dict.as_ptr()) })?;
+            if let Some(slot) = shapes.get_mut(first) {
+                *slot = Some((shape, template));
+            }
+        }
+        Ok(dict)
+    }
+}
+
+/// The `str` of key `index`, made (or taken from the cache) once per payload.
+#[inline]
+fn key_str<'py>(
+    keys: &mut [Option<Bound<'py, PyAny>>],
+    sink: &mut PySink<'py>,
+    tape: &Tape,
+    index: usize,
+) -> PyResult<Bound<'py, PyAny>> {
+    if let Some(Some(key)) = keys.get(index) {
+        return Ok(key.clone());
+    }
+    let span = tape.keys.get(index).copied();
+    let key = sink.key(span.map_or("", |s| tape.text(s)))?;
+    if let Some(slot) = keys.get_mut(index) {
+        *slot = Some(key.clone());
+    }
+    Ok(key)
+}
+
 impl<'py> PySink<'py> {
     /// An integer beyond 64 bits, through Python's own conversion (as `json.loads`, so the
     /// interpreter's limit on digits, `sys.set_int_max_str_digits`, applies alike).
@@ -216,25 +376,6 @@ impl<'py> PySink<'py> {
         // SAFETY: `text` is NUL-terminated and alive during the call; no end pointer wanted.
         self.owned(unsafe { ffi::PyLong_FromString(text.as_ptr(), std::ptr::null_mut(), 10) })
     }
-}
-
-/// The value of an integer's text (`-?[0-9]+`, as the parser hands it over) when it has at
-/// most 18 digits (so it fits an `i64` without overflow checks).
-#[inline]
-fn small_integer(text: &str) -> Option<i64> {
-    let bytes = text.as_bytes();
-    let (negative, digits) = match bytes.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, bytes),
-    };
-    if digits.is_empty() || digits.len() > 18 {
-        return None;
-    }
-    let mut n: i64 = 0;
-    for &d in digits {
-        n = n * 10 + i64::from(d.wrapping_sub(b'0'));
-    }
-    Some(if negative { -n } else { n })
 }
 
 /// A new `str` holding `s`.
@@ -357,7 +498,7 @@ impl<const MAX: usize> StrCache<MAX> {
 /// word read overlapping the one before, no partial copies) in the high bits, the length
 /// in the low 7 bits, and bit 7 set (a tag is never 0, the empty slot's).
 #[inline]
-fn text_tag(key: &[u8]) -> u64 {
+pub(crate) fn text_tag(key: &[u8]) -> u64 {
     const K: u64 = 0x517c_c1b7_2722_0a95;
     let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
     let word = |at: usize| {
@@ -391,19 +532,6 @@ fn text_tag(key: &[u8]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn small_integers_are_exact_up_to_18_digits() {
-        assert_eq!(small_integer("0"), Some(0));
-        assert_eq!(small_integer("-0"), Some(0));
-        assert_eq!(small_integer("42"), Some(42));
-        assert_eq!(
-            small_integer("-999999999999999999"),
-            Some(-999_999_999_999_999_999)
-        );
-        assert_eq!(small_integer("1000000000000000000"), None);
-        assert_eq!(small_integer("-"), None);
-    }
 
     #[test]
     fn text_tags_differ_for_near_texts() {
