@@ -43,7 +43,7 @@ private fun problemOf(case: JSONObject): String? {
         return if (e.code() == wantError) null else "expected $wantError, got ${e.code()}"
     }
     val webhook = outcome.getOrElse { return "expected success, got $it" }
-    webhook.use {
+    webhook.let {
         val m = expect.getJSONObject("metadata")
         val want = WebhookMetadata(m.getString("id"), m.getString("event_type"), m.getString("timestamp"),
                                    m.getString("account_id"), m.getString("schema_version"), m.getString("key_id"))
