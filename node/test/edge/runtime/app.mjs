@@ -1,0 +1,112 @@
+// The receiver every runtime of the edge tests serves (Deno.serve, Bun.serve, a workerd
+// Worker through miniflare): kompliant-webhooks/edge's webhookHandler on POST /webhook, with
+// a MemoryGuard (a duplicate delivery is answered as the Node adapters answer it, without
+// running the handler again), and routes the test drives:
+//   POST /vectors          body: tests/vectors/webhooks.json → one result per case
+//   POST /control/add-key  {keyId, secret}: a rotation while running
+//   POST /control/fail     {eventType}: the handler throws on the first attempt of that type
+//   GET  /control/received the webhooks the handler saw
+//   GET  /control/info     what the entry exports (a smoke check)
+import {
+  Keyring,
+  WebhookReceiver,
+  MemoryGuard,
+  WebhookError,
+  KompliantError,
+  HANDLER_FAILURE_STATUS,
+  ERROR_CODES,
+  webhookHandler,
+} from 'kompliant-webhooks/edge';
+
+function base64Bytes(text) {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One conformance vector, checked as node/test/vectors.test.js checks it: null, or why it failed. */
+function checkVector(c, profile) {
+  const o = c.options ?? {};
+  let receiver;
+  let got;
+  try {
+    receiver = new WebhookReceiver(Keyring.fromJson(c.keyring), {
+      profile: o.aad === 'none' ? 'kompliant-2025-11-21-no-aad' : profile,
+      maxBodyBytes: o.max_body_bytes,
+      maxAgeSeconds: o.max_age_seconds,
+      maxFutureSkewSeconds: o.max_future_skew_seconds,
+    });
+  } catch (err) {
+    if (!(err instanceof KompliantError)) return `keyring/receiver failed with a non-package error: ${err}`;
+    got = { error: err.code };
+  }
+  if (!got) {
+    try {
+      got = { webhook: receiver.decrypt(base64Bytes(c.body_b64), o.now ? { now: new Date(o.now) } : undefined) };
+    } catch (err) {
+      if (!(err instanceof WebhookError)) return `decrypt failed with a non-WebhookError: ${err}`;
+      got = { error: err.code };
+    }
+  }
+  if (c.expect.error) return got.error === c.expect.error ? null : `expected ${c.expect.error}, got ${got.error ?? 'a webhook'}`;
+  if (got.error) return `expected success, got ${got.error}`;
+  const w = got.webhook;
+  const m = c.expect.metadata;
+  const want = { id: m.id, eventType: m.event_type, timestamp: m.timestamp, accountId: m.account_id, schemaVersion: m.schema_version, keyId: m.key_id };
+  if (JSON.stringify(w.metadata) !== JSON.stringify(want)) return `metadata ${JSON.stringify(w.metadata)} != ${JSON.stringify(want)}`;
+  if (w.retryCount !== c.expect.retry_count) return `retryCount ${w.retryCount} != ${c.expect.retry_count}`;
+  if (!sameBytes(new TextEncoder().encode(w.payloadText), base64Bytes(c.expect.payload_b64))) return 'payload bytes differ';
+  return null;
+}
+
+const json = (value, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+
+export function createApp() {
+  const keyring = new Keyring();
+  const receiver = new WebhookReceiver(keyring);
+  const guard = new MemoryGuard();
+  const received = [];
+  const failing = new Set();
+  const errors = [];
+  const handle = webhookHandler({
+    receiver,
+    guard,
+    onWebhook: async (webhook) => {
+      received.push({ id: webhook.id, eventType: webhook.eventType, keyId: webhook.keyId, retryCount: webhook.retryCount, payload: webhook.payload });
+      if (failing.has(webhook.eventType) && webhook.retryCount === 0) throw new Error(`handler failure asked for ${webhook.eventType}`);
+    },
+    onError: (err) => {
+      errors.push({ name: err?.name, code: err?.code ?? null, message: String(err?.message ?? err) });
+    },
+  });
+
+  return async function fetch(request) {
+    const { pathname } = new URL(request.url);
+    if (pathname === '/webhook') return handle(request);
+    if (pathname === '/vectors') {
+      const { cases, profile } = await request.json();
+      return json(cases.map((c) => ({ name: c.name, failure: checkVector(c, profile) })));
+    }
+    if (pathname === '/control/add-key') {
+      const { keyId, secret } = await request.json();
+      keyring.add(keyId, secret);
+      return json({ keyIds: keyring.keyIds() });
+    }
+    if (pathname === '/control/fail') {
+      failing.add((await request.json()).eventType);
+      return json({ ok: true });
+    }
+    if (pathname === '/control/received') return json({ received, errors });
+    if (pathname === '/control/info') {
+      return json({ handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, hasBuffer: typeof globalThis.Buffer });
+    }
+    return new Response('not found', { status: 404 });
+  };
+}
