@@ -3,6 +3,7 @@
 const binding = require('./native.js');
 const { native, nativeAsync, fromNative } = require('./errors.js');
 const { INSPECT, REDACTED, checkString, checkFunction } = require('./internal.js');
+const host = require('./host.js');
 
 /** A key just created; its secret is revealed only here and stays in native memory until read. */
 class CreatedWebhookKey {
@@ -111,7 +112,7 @@ class KompliantClient {
    * optionally `KOMPLIANT_BASE_URL` in `env` (default `process.env`). An
    * `InvalidConfigurationError` names every missing variable (never a value).
    */
-  static fromEnv(env = process.env) {
+  static fromEnv(env = host.processEnv()) {
     if (typeof env !== 'object' || env === null) throw new TypeError('env must be an object');
     const vars = {};
     for (const [name, value] of Object.entries(env)) if (typeof value === 'string') vars[name] = value;

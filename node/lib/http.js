@@ -9,6 +9,7 @@ const { WebhookError, InternalError, native } = require('./errors.js');
 const { WebhookReceiver } = require('./receiver.js');
 const { checkFunction } = require('./internal.js');
 const guards = require('./guard.js');
+const bytes = require('./bytes.js');
 
 /**
  * Checks middleware options; returns a function giving the receiver for a request. An
@@ -40,7 +41,7 @@ function logError(err) {
 }
 
 /**
- * Reads a Node stream into a Buffer, stopping after `limit + 1` bytes: the core then refuses
+ * Reads a Node stream into a Buffer (lib/bytes.js), stopping after `limit + 1` bytes: the core then refuses
  * the body as BODY_TOO_LARGE (413) without this layer deciding anything.
  */
 function readNodeStream(stream, limit) {
@@ -55,15 +56,15 @@ function readNodeStream(stream, limit) {
       else resolve(value);
     };
     const onData = (chunk) => {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const buf = typeof chunk === 'string' ? bytes.utf8(chunk) : chunk;
       chunks.push(buf);
       size += buf.length;
       if (size > limit) {
         stream.pause();
-        done(null, Buffer.concat(chunks, size));
+        done(null, bytes.concat(chunks, size));
       }
     };
-    const onEnd = () => done(null, Buffer.concat(chunks, size));
+    const onEnd = () => done(null, bytes.concat(chunks, size));
     const onError = (err) => done(err);
     stream.on('data', onData);
     stream.on('end', onEnd);
@@ -73,7 +74,7 @@ function readNodeStream(stream, limit) {
 
 /** As readNodeStream, for a WHATWG ReadableStream (fetch `Request.body`). */
 async function readWebStream(body, limit) {
-  if (!body) return Buffer.alloc(0);
+  if (!body) return bytes.empty();
   const reader = body.getReader();
   const chunks = [];
   let size = 0;
@@ -87,7 +88,7 @@ async function readWebStream(body, limit) {
       break;
     }
   }
-  return Buffer.concat(chunks, size);
+  return bytes.concat(chunks, size);
 }
 
 /**

@@ -1,6 +1,8 @@
 'use strict';
 // Symbols shared by the package's own modules (not exported to users).
 
+const bytes = require('./bytes.js');
+
 /** `Class[WRAP](native)`: a package object around a native one. */
 const WRAP = Symbol('kompliant-webhooks.wrap');
 /** `Class[UNWRAP](obj)`: the native object inside a package object. */
@@ -24,11 +26,11 @@ function checkFunction(name, value) {
   return value;
 }
 
-/** A secret for the native side: base64 text as is, bytes as a Buffer view (no copy). */
+/** A secret for the native side: base64 text as is, bytes as a view (no copy). */
 function secretArg(name, secret) {
   if (typeof secret === 'string') return secret;
   if (secret instanceof Uint8Array) {
-    return Buffer.isBuffer(secret) ? secret : Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength);
+    return bytes.view(secret);
   }
   throw new TypeError(`${name} must be a base64 string or a Uint8Array of 32 bytes`);
 }

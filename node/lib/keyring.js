@@ -3,13 +3,7 @@
 const binding = require('./native.js');
 const { native, fromNative } = require('./errors.js');
 const { WRAP, UNWRAP, INSPECT, REDACTED, checkString, checkFunction, secretArg } = require('./internal.js');
-
-/** Reloads of watched keyrings, shown with `NODE_DEBUG=kompliant`. */
-let debug;
-function debugLog(message) {
-  debug ??= require('node:util').debuglog('kompliant');
-  debug('%s', message);
-}
+const host = require('./host.js');
 
 /**
  * The package event for a native keyring-file event:
@@ -35,15 +29,13 @@ function keyringFileListener(onEvent) {
       if (onEvent) {
         onEvent(event);
       } else if (event.type === 'problem') {
-        process.emitWarning(event.message, { code: 'KOMPLIANT_KEYRING_FILE' });
+        host.emitWarning(event.message, 'KOMPLIANT_KEYRING_FILE');
       } else {
-        debugLog(event.message);
+        host.debugLog(event.message);
       }
     } catch (err) {
       try {
-        process.emitWarning(`kompliant-webhooks: the onEvent listener of Keyring.watch threw: ${err instanceof Error ? err.message : String(err)}`, {
-          code: 'KOMPLIANT_KEYRING_LISTENER',
-        });
+        host.emitWarning(`kompliant-webhooks: the onEvent listener of Keyring.watch threw: ${err instanceof Error ? err.message : String(err)}`, 'KOMPLIANT_KEYRING_LISTENER');
       } catch {
         // Nothing left to report with; the keyring carries on either way.
       }
@@ -86,7 +78,7 @@ class Keyring {
    * `InvalidKeyError`, never silently skipped, and so is an environment with no such
    * variable (an empty keyring would refuse every webhook).
    */
-  static fromEnv(env = process.env) {
+  static fromEnv(env = host.processEnv()) {
     if (typeof env !== 'object' || env === null) throw new TypeError('env must be an object');
     const vars = {};
     for (const [name, value] of Object.entries(env)) if (typeof value === 'string') vars[name] = value;
@@ -106,7 +98,7 @@ class Keyring {
    * file (a directory, a FIFO: never opened), not UTF-8, or holds no key.
    */
   static fromFile(path) {
-    const p = path instanceof URL ? require('node:url').fileURLToPath(path) : checkString('path', path);
+    const p = path instanceof URL ? host.filePath(path) : checkString('path', path);
     return Keyring[WRAP](native(() => binding.Keyring.fromFile(p)));
   }
 
@@ -127,7 +119,7 @@ class Keyring {
    * Errors as `fromFile`: the file must load now.
    */
   static watch(path, options = {}) {
-    const p = path instanceof URL ? require('node:url').fileURLToPath(path) : checkString('path', path);
+    const p = path instanceof URL ? host.filePath(path) : checkString('path', path);
     if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
     const { intervalMs, onEvent } = options;
     if (intervalMs !== undefined && (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0)) {

@@ -4,6 +4,8 @@ const binding = require('./native.js');
 const { native, nativeAsync } = require('./errors.js');
 const { checkString, secretArg } = require('./internal.js');
 const { profileOptions } = require('./receiver.js');
+const bytes = require('./bytes.js');
+const host = require('./host.js');
 
 const METADATA_FIELDS = ['id', 'eventType', 'timestamp', 'accountId', 'schemaVersion', 'keyId'];
 
@@ -34,7 +36,7 @@ class SealedEnvelope {
     const body = native(() => this.#native.body(retryCount));
     // The WebAssembly build hands out views of its shared memory, which fetch, streams and
     // structuredClone refuse: give such a body its own copy.
-    return typeof SharedArrayBuffer === 'function' && body.buffer instanceof SharedArrayBuffer ? Buffer.from(body) : body;
+    return typeof SharedArrayBuffer === 'function' && body.buffer instanceof SharedArrayBuffer ? bytes.copy(body) : body;
   }
 }
 
@@ -48,18 +50,18 @@ function sealWebhook(metadata, payload, secret, options = {}) {
   if (typeof metadata !== 'object' || metadata === null) throw new TypeError('metadata must be an object');
   const meta = {};
   for (const field of METADATA_FIELDS) meta[field] = checkString(`metadata.${field}`, metadata[field]);
-  let bytes;
-  if (typeof payload === 'string') bytes = Buffer.from(payload, 'utf8');
-  else if (payload instanceof Uint8Array) bytes = payload;
-  else if (typeof payload === 'object' && payload !== null) bytes = Buffer.from(JSON.stringify(payload), 'utf8');
+  let payloadBytes;
+  if (typeof payload === 'string') payloadBytes = bytes.utf8(payload);
+  else if (payload instanceof Uint8Array) payloadBytes = payload;
+  else if (typeof payload === 'object' && payload !== null) payloadBytes = bytes.utf8(JSON.stringify(payload));
   else throw new TypeError('payload must be a string, a Uint8Array or an object');
   const s = secretArg('secret', secret);
   const nativeOptions = { ...profileOptions(options.profile) };
   if (options.nonce !== undefined) {
     if (!(options.nonce instanceof Uint8Array)) throw new TypeError('options.nonce must be a Uint8Array');
-    nativeOptions.nonce = Buffer.from(options.nonce);
+    nativeOptions.nonce = bytes.copy(options.nonce);
   }
-  return new SealedEnvelope(native(() => binding.seal(meta, bytes, s, nativeOptions)));
+  return new SealedEnvelope(native(() => binding.seal(meta, payloadBytes, s, nativeOptions)));
 }
 
 /**
@@ -82,7 +84,7 @@ function generateWebhookSecret() {
  * receiver) never see a partial file. Runs off the event loop.
  */
 async function addToKeyringFile(path, keyId, secret, options = {}) {
-  const p = path instanceof URL ? require('node:url').fileURLToPath(path) : checkString('path', path);
+  const p = path instanceof URL ? host.filePath(path) : checkString('path', path);
   checkString('keyId', keyId);
   const s = secretArg('secret', secret);
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');

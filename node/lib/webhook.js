@@ -3,6 +3,7 @@
 const binding = require('./native.js');
 const { native } = require('./errors.js');
 const { INSPECT } = require('./internal.js');
+const bytes = require('./bytes.js');
 
 const CREATE = Symbol('kompliant-webhooks.create-webhook');
 
@@ -52,7 +53,7 @@ function shapeEvent(n) {
  */
 class Webhook {
   /**
-   * The payload's exact UTF-8 text: a Buffer, or the index in `#latin1` from which its bytes
+   * The payload's exact UTF-8 text: bytes (a Buffer in Node), or the index in `#latin1` from which its bytes
    * follow, one a character (a text under 64 KiB). `payloadText` makes the string on first use.
    */
   #text;
@@ -122,7 +123,7 @@ class Webhook {
   /** The payload's exact UTF-8 bytes. */
   #textBytes() {
     const text = this.#text;
-    return typeof text === 'number' ? Buffer.from(this.#latin1.slice(text), 'latin1') : text;
+    return typeof text === 'number' ? bytes.latin1(this.#latin1.slice(text)) : text;
   }
 
   /**
