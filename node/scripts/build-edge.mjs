@@ -57,6 +57,9 @@ const common = {
   mainFields: ['module', 'main'],
   plugins: [edgePlugin],
   legalComments: 'none',
+  // Class names are the API (lib/errors.js keys its classes and `err.name` by `Class.name`):
+  // esbuild renames identifiers that collide across the bundle unless told to keep names.
+  keepNames: true,
   logLevel: 'warning',
   banner: { js: '// kompliant-webhooks/edge, built by scripts/build-edge.mjs from node/lib: do not edit.' },
 };

@@ -169,10 +169,13 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    test('the edge entry loads: HANDLER_FAILURE_STATUS and ERROR_CODES are the core\'s', async () => {
+    test('the edge entry loads: HANDLER_FAILURE_STATUS, ERROR_CODES and error classes are the Node entry\'s', async () => {
       const info = await get('/control/info');
       assert.equal(info.handlerFailureStatus, 500);
       assert.equal(info.errorCodes, 26);
+      // Class names survive the bundle (err.name, and lib/errors.js's class table).
+      assert.equal(info.errorName, 'UnknownKeyError');
+      assert.equal(info.errorStatus, 503);
     });
 
     test('conformance vectors', async (t) => {

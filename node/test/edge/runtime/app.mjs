@@ -13,6 +13,7 @@ import {
   MemoryGuard,
   WebhookError,
   KompliantError,
+  UnknownKeyError,
   HANDLER_FAILURE_STATUS,
   ERROR_CODES,
   webhookHandler,
@@ -105,7 +106,8 @@ export function createApp() {
     }
     if (pathname === '/control/received') return json({ received, errors });
     if (pathname === '/control/info') {
-      return json({ handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, hasBuffer: typeof globalThis.Buffer });
+      const probe = new UnknownKeyError('probe');
+      return json({ handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, errorName: probe.name, errorStatus: probe.httpStatus });
     }
     return new Response('not found', { status: 404 });
   };
