@@ -41,7 +41,7 @@ const RUNTIMES = {
     version: () => `bun ${execFileSync(path.join(BIN, 'bun'), ['--version'], { encoding: 'utf8' }).trim()}`,
   },
   workerd: {
-    command: [process.execPath, 'miniflare-main.mjs', '.'],
+    command: [process.execPath, 'miniflare-main.mjs', 'worker-bundle'],
     version: () => {
       const miniflare = JSON.parse(fs.readFileSync(path.join(TOOLS, 'node_modules', 'miniflare', 'package.json'), 'utf8')).version;
       return `${execFileSync(path.join(BIN, 'workerd'), ['--version'], { encoding: 'utf8' }).trim()} (miniflare ${miniflare})`;

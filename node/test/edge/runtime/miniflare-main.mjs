@@ -1,15 +1,16 @@
 // The edge tests' receiver in workerd: worker.mjs bundled by esbuild the way wrangler bundles
 // a Worker (the `workerd` export condition, the .wasm left as a module of its own), then run
 // by miniflare with a CompiledWasm module rule and its HTTP server on a free loopback port.
-// Run by Node: node miniflare-main.mjs <out dir> (miniflare from KOMPLIANT_EDGE_TOOLS, esbuild
+// Run by Node: node miniflare-main.mjs <bundle dir> (miniflare from KOMPLIANT_EDGE_TOOLS, esbuild
 // from node/'s devDependencies).
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const outDir = process.argv[2];
+const outDir = path.resolve(process.argv[2]);
+mkdirSync(outDir, { recursive: true });
 const tools = process.env.KOMPLIANT_EDGE_TOOLS;
 const nodeDir = process.env.KOMPLIANT_NODE_DIR;
 const esbuild = createRequire(path.join(nodeDir, 'package.json'))('esbuild');
