@@ -3,7 +3,8 @@
 // conventions of the napi binding, so node/lib runs unchanged over it. The glue is
 // instantiated before this module runs (src/init-*.mjs). wasm-bindgen cannot export
 // constants: the core's values come as functions (bindings/wasm/src/lib.rs lists them) and
-// are read once here. What needs a file system or sockets throws an IoError saying so.
+// are read once here. What needs a file system throws an IoError saying so (the binding's
+// own, or these stubs where it has none).
 import * as glue from '../wasm/kompliant_webhooks.js';
 
 /** An error the JavaScript layer turns into an `IoError` (lib/errors.js, fromNative). */
@@ -39,8 +40,11 @@ export const redisMillis = glue.redisMillis;
 export const seal = glue.seal;
 export const SealedEnvelope = glue.SealedEnvelope;
 export const generateSecret = glue.generateSecret;
-export const addToKeyringFile = unavailable('addToKeyringFile', 'your secret store, and the Node entry or `kompliant keys rotate` for rotations');
+export const addToKeyringFile =
+  glue.addToKeyringFile ?? unavailable('addToKeyringFile', 'your secret store, and the Node entry or `kompliant keys rotate` for rotations');
 
-// The core's constants (functions in the WebAssembly build).
-export const HANDLER_FAILURE_STATUS = glue.handlerFailureStatus();
-export const DEFAULT_CLAIM_LEASE_SECONDS = glue.defaultClaimLeaseSeconds();
+// The core's constants: functions of the same name in the WebAssembly build (the list is at
+// the top of bindings/wasm/src/lib.rs).
+export const HANDLER_FAILURE_STATUS = glue.HANDLER_FAILURE_STATUS();
+export const DEFAULT_CLAIM_LEASE_SECONDS = glue.DEFAULT_CLAIM_LEASE_SECONDS();
+export const DEFAULT_COMPLETED_RETENTION_SECONDS = glue.DEFAULT_COMPLETED_RETENTION_SECONDS();
