@@ -3,7 +3,32 @@
 
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
+
+/// Monotonic time. On `wasm32-unknown-unknown` (the edge build, `bindings/wasm`) std's
+/// `Instant::now` panics: there it is `web-time`'s, read from `performance.now()`, with the
+/// same API. Everywhere else it is std's.
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+pub(crate) use std::time::Instant;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+pub(crate) use web_time::Instant;
+
+/// The current wall-clock time: std's `SystemTime::now`, except on `wasm32-unknown-unknown`
+/// where that panics and `web-time` reads `Date.now()`; the value is std's `SystemTime`
+/// everywhere, so the API taking times (`Keyring::retire_at`, `decrypt_at`) is one.
+pub(crate) fn wall_clock_now() -> SystemTime {
+    #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+    {
+        SystemTime::now()
+    }
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    {
+        let since = web_time::SystemTime::now()
+            .duration_since(web_time::UNIX_EPOCH)
+            .unwrap_or_default();
+        system_later(SystemTime::UNIX_EPOCH, since)
+    }
+}
 
 /// A source of the current time. [`SystemClock`] is the real one; [`ManualClock`] is for
 /// tests.
@@ -24,7 +49,7 @@ impl Clock for SystemClock {
     }
 
     fn system_now(&self) -> SystemTime {
-        SystemTime::now()
+        wall_clock_now()
     }
 }
 
@@ -39,7 +64,7 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock stopped at the current time.
     pub fn new() -> Self {
-        ManualClock::starting_at(SystemTime::now())
+        ManualClock::starting_at(wall_clock_now())
     }
 
     /// A clock stopped at wall-clock time `start` (its monotonic time starts at now).

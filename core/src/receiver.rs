@@ -93,7 +93,7 @@ impl WebhookReceiver {
     /// `BODY_TOO_LARGE`, `MALFORMED_ENVELOPE`, `UNKNOWN_KEY`, `DECRYPTION_FAILED`,
     /// `PAYLOAD_NOT_JSON`, `TIMESTAMP_OUT_OF_RANGE` (only with a time window configured).
     pub fn decrypt(&self, body: &[u8]) -> Result<Webhook, WebhookError> {
-        self.decrypt_at(body, SystemTime::now())
+        self.decrypt_at(body, crate::clock::wall_clock_now())
     }
 
     /// As [`WebhookReceiver::decrypt`], with the time window checked against `now`.

@@ -4,9 +4,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::clock::{later, Clock, SystemClock};
+use crate::clock::{later, Clock, Instant, SystemClock};
 use crate::decided::{DEFAULT_COMPLETED_RETENTION, DEFAULT_GUARD_MAX_ENTRIES};
 use crate::error::WebhookError;
 use crate::guard::flow::check_id;
