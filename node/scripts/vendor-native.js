@@ -5,6 +5,8 @@
 // (workspace inheritance resolved, no path outside the package):
 //   native/Cargo.toml, build.rs, src/   the napi crate (bindings/node)
 //   native/core/Cargo.toml, src/        the core (kompliant-webhooks)
+//   native/js-shared/Cargo.toml, src/   what the napi and WebAssembly bindings share
+//                                       (kompliant-webhooks-js-shared)
 //   native/Cargo.lock                   the workspace's lock, trimmed to these crates (no cargo
 //                                       cache needed: `npm pack` works with no crate downloaded)
 // `--clean` (the `postpack` hook) removes native/ again.
@@ -24,6 +26,7 @@ if (process.argv.includes('--clean')) {
 
 const CORE = 'kompliant-webhooks';
 const NODE_CRATE = 'kompliant-webhooks-node';
+const JS_SHARED = 'kompliant-webhooks-js-shared';
 
 function cargo(args, cwd) {
   return execFileSync(process.env.CARGO || 'cargo', args, {
@@ -152,9 +155,15 @@ const meta = JSON.parse(cargo(['metadata', '--format-version', '1', '--no-deps',
 const byName = Object.fromEntries(meta.packages.map((p) => [p.name, p]));
 const core = byName[CORE];
 const node = byName[NODE_CRATE];
-if (!core || !node) throw new Error('vendor-native.js: core or napi crate missing from the workspace');
+const jsShared = byName[JS_SHARED];
+if (!core || !node || !jsShared) throw new Error('vendor-native.js: core, js-shared or napi crate missing from the workspace');
 if (core.dependencies.some((d) => d.kind !== 'dev' && d.source === null && d.path)) {
   throw new Error('vendor-native.js: the core gained a path dependency; vendor it too');
+}
+const vendored = new Set([CORE, JS_SHARED]);
+for (const crate of [node, jsShared]) {
+  const other = crate.dependencies.find((d) => d.kind !== 'dev' && d.source === null && d.path && !vendored.has(d.name));
+  if (other) throw new Error(`vendor-native.js: ${crate.name} gained the path dependency ${other.name}; vendor it too`);
 }
 
 fs.rmSync(outDir, { recursive: true, force: true });
@@ -163,19 +172,21 @@ const coreDir = path.dirname(core.manifest_path);
 const nodeDir = path.dirname(node.manifest_path);
 copyTree(path.join(coreDir, 'src'), path.join(outDir, 'core', 'src'));
 fs.writeFileSync(path.join(outDir, 'core', 'Cargo.toml'), manifest(core, { isRoot: false, paths: {} }));
+copyTree(path.join(path.dirname(jsShared.manifest_path), 'src'), path.join(outDir, 'js-shared', 'src'));
+fs.writeFileSync(path.join(outDir, 'js-shared', 'Cargo.toml'), manifest(jsShared, { isRoot: false, paths: { [CORE]: '../core' } }));
 copyTree(path.join(nodeDir, 'src'), path.join(outDir, 'src'));
 fs.copyFileSync(path.join(nodeDir, 'build.rs'), path.join(outDir, 'build.rs'));
 fs.writeFileSync(
   path.join(outDir, 'Cargo.toml'),
-  manifest(node, { crateTypes: ['cdylib'], isRoot: true, paths: { [CORE]: 'core' } }),
+  manifest(node, { crateTypes: ['cdylib'], isRoot: true, paths: { [CORE]: 'core', [JS_SHARED]: 'js-shared' } }),
 );
-// The workspace's exact versions, trimmed to what these two crates use. Trimmed here, not by
+// The workspace's exact versions, trimmed to what these three crates use. Trimmed here, not by
 // cargo: `npm pack` must work on a machine whose cargo cache holds none of these crates
 // (cargo would need the registry to resolve). The trim keeps every package the workspace
-// lock reaches from the two crates' own (non-dev) dependencies: a superset of what cargo
+// lock reaches from the three crates' own (non-dev) dependencies: a superset of what cargo
 // resolves for them alone (another workspace member may enable an optional dependency of a
 // shared crate), so the source build runs without --locked and cargo drops any such extra
 // entry; it never changes a pinned version.
-const roots = { [NODE_CRATE]: node, [CORE]: core };
+const roots = { [NODE_CRATE]: node, [CORE]: core, [JS_SHARED]: jsShared };
 fs.writeFileSync(path.join(outDir, 'Cargo.lock'), trimLock(fs.readFileSync(path.join(repo, 'Cargo.lock'), 'utf8'), roots));
 console.error(`vendor-native.js: Rust sources vendored into ${path.relative(process.cwd(), outDir) || outDir}`);

@@ -1,5 +1,5 @@
 'use strict';
-// `Webhook.payload` is built from the native tape (lib/payload.js, bindings/node/src/tape.rs),
+// `Webhook.payload` is built from the native tape (lib/payload.js, bindings/js-shared/src/tape.rs),
 // not by JSON.parse: it must be exactly what JSON.parse of the payload text gives, for every
 // kind of value, key and shape, the first time a shape is met and once it is compiled.
 

@@ -19,7 +19,7 @@
 # Caches: node_modules (reinstalled only when package-lock.json changes) and cargo's target/.
 # The tarball's from-source build also uses target/ (KOMPLIANT_WEBHOOKS_TARGET_DIR): its
 # registry dependencies are the ones `npm run build` just compiled with the same profile, so
-# only the two vendored crates compile (~40 s instead of 3-4 min). Its cdylib lands on the
+# only the three vendored crates compile (~40 s instead of 3-4 min). Its cdylib lands on the
 # same file name as the workspace build's, from the same sources, which is harmless.
 
 suite_node() {
@@ -134,7 +134,7 @@ node_pack_check() {
     echo "node: the tarball ships a prebuilt .node; the main package never holds one" >&2
     rm -rf "$tmp"; return 1
   fi
-  for f in package/native/Cargo.toml package/native/Cargo.lock package/native/core/Cargo.toml package/native/core/src/lib.rs package/index.d.ts package/express.mjs package/binding.js; do
+  for f in package/native/Cargo.toml package/native/Cargo.lock package/native/core/Cargo.toml package/native/core/src/lib.rs package/native/js-shared/Cargo.toml package/native/js-shared/src/lib.rs package/index.d.ts package/express.mjs package/binding.js; do
     grep -qx "$f" "$tmp/contents" || { echo "node: $f missing from the tarball" >&2; rc=1; }
   done
 

@@ -31,26 +31,26 @@ use std::hash::{BuildHasherDefault, Hasher};
 use kompliant_webhooks::json::JsonSink;
 
 /// An object of a registered shape.
-pub(crate) const OBJ: f64 = 0.0;
+pub const OBJ: f64 = 0.0;
 /// An object with its keys on the tape.
-pub(crate) const GOBJ: f64 = 1.0;
+pub const GOBJ: f64 = 1.0;
 /// An array.
-pub(crate) const ARR: f64 = 2.0;
+pub const ARR: f64 = 2.0;
 /// A string of the Latin-1 pool.
-pub(crate) const STR1: f64 = 3.0;
+pub const STR1: f64 = 3.0;
 /// A string of the UTF-16 pool.
-pub(crate) const STR2: f64 = 4.0;
+pub const STR2: f64 = 4.0;
 /// A number.
-pub(crate) const NUM: f64 = 5.0;
+pub const NUM: f64 = 5.0;
 /// `true`.
-pub(crate) const TRUE: f64 = 6.0;
+pub const TRUE: f64 = 6.0;
 /// `false`.
-pub(crate) const FALSE: f64 = 7.0;
+pub const FALSE: f64 = 7.0;
 /// `null`.
-pub(crate) const NULL: f64 = 8.0;
+pub const NULL: f64 = 8.0;
 
 /// Header slots at the start of the tape.
-pub(crate) const HEADER: usize = 2;
+pub const HEADER: usize = 2;
 
 /// Most keys of a registered shape (a larger object is generic: a compiled literal of
 /// hundreds of keys would cost more than it saves).
@@ -96,7 +96,7 @@ enum Slot {
 /// A receiver's object shapes (key sequences), registered when seen twice; the JS layer
 /// compiles one object literal per id (asking [`Shapes::keys`] the first time).
 #[derive(Default)]
-pub(crate) struct Shapes {
+pub struct Shapes {
     slots: HashMap<Box<[u8]>, Slot, BuildHasherDefault<Fx>>,
     keys: Vec<Vec<String>>,
     /// The last registered shape seen per nesting depth and member count (a direct-mapped
@@ -156,7 +156,7 @@ impl Shapes {
     }
 
     /// The keys of shape `id`, in order.
-    pub(crate) fn keys(&self, id: u32) -> Option<&[String]> {
+    pub fn keys(&self, id: u32) -> Option<&[String]> {
         self.keys.get(usize::try_from(id).ok()?).map(Vec::as_slice)
     }
 }
@@ -207,20 +207,20 @@ fn num(n: usize) -> f64 {
 
 /// An object being built: where its op is, where its keys start in `TapeSink::keys`, how
 /// many members it has.
-pub(crate) struct Object {
+pub struct Object {
     at: usize,
     keys_from: usize,
     members: usize,
 }
 
 /// An array being built: where its op is, how many elements it has.
-pub(crate) struct Array {
+pub struct Array {
     at: usize,
     len: usize,
 }
 
 /// The sink writing the tape (see the module documentation).
-pub(crate) struct TapeSink<'a> {
+pub struct TapeSink<'a> {
     tape: Tape<'a>,
     /// Strings whose characters are all at most U+00FF.
     latin1: Vec<u8>,
@@ -237,10 +237,13 @@ pub(crate) struct TapeSink<'a> {
 
 /// What [`TapeSink::finish`] gives: the tape when it did not fit the caller's array (its
 /// first part is in that array), and the two string pools.
-pub(crate) struct Finished {
-    pub(crate) spilled: Option<Vec<f64>>,
-    pub(crate) latin1: Vec<u8>,
-    pub(crate) wide: Vec<u16>,
+pub struct Finished {
+    /// The whole tape, when it did not fit the caller's array.
+    pub spilled: Option<Vec<f64>>,
+    /// The strings whose characters are all at most U+00FF, one byte each.
+    pub latin1: Vec<u8>,
+    /// The strings with a wider character, as UTF-16.
+    pub wide: Vec<u16>,
 }
 
 impl<'a> TapeSink<'a> {
@@ -248,7 +251,7 @@ impl<'a> TapeSink<'a> {
     /// payload of about `text_len` bytes. A payload whose tape will not fit `fixed` by the
     /// usual measure (a tape slot per 4 to 8 bytes of JSON) gets its own array at once,
     /// rather than filling `fixed` then copying it.
-    pub(crate) fn new(fixed: &'a mut [f64], shapes: &'a mut Shapes, text_len: usize) -> Self {
+    pub fn new(fixed: &'a mut [f64], shapes: &'a mut Shapes, text_len: usize) -> Self {
         let expected = text_len / 4 + HEADER;
         let tape = if expected > fixed.len() {
             Tape {
@@ -279,7 +282,7 @@ impl<'a> TapeSink<'a> {
     }
 
     /// Ends the tape (its header, then the generic keys).
-    pub(crate) fn finish(mut self) -> Finished {
+    pub fn finish(mut self) -> Finished {
         let generic_at = self.tape.len;
         for v in std::mem::take(&mut self.generic) {
             self.tape.push(v);

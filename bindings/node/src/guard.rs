@@ -7,59 +7,26 @@
 use std::time::Duration;
 
 use kompliant_webhooks as core;
-use kompliant_webhooks::decided::{
-    DEFAULT_CLAIM_LEASE, DEFAULT_COMPLETED_RETENTION, DEFAULT_GUARD_MAX_ENTRIES,
-};
-use kompliant_webhooks::WebhookGuard;
+use kompliant_webhooks_js_shared::guard as shared;
 use napi_derive::napi;
 
-use crate::error::{guard, range_error, webhook_error};
+use crate::error::{guard, guard_shared, thrown, webhook_error};
 
 /// A duration in seconds from JS (`None`: `default`); a `RangeError` for a negative,
 /// non-finite or too large number.
 pub(crate) fn seconds(what: &str, value: Option<f64>, default: Duration) -> napi::Result<Duration> {
-    match value {
-        None => Ok(default),
-        Some(s) => Duration::try_from_secs_f64(s).map_err(|_| {
-            range_error(format!(
-                "{what} must be a finite, non-negative number of seconds"
-            ))
-        }),
-    }
-}
-
-/// A claim token handed back by JavaScript (an `INTERNAL` error for anything no token).
-pub(crate) fn claim_token(token: &str) -> napi::Result<core::ClaimToken> {
-    core::ClaimToken::parse(token).map_err(|e| webhook_error(&e))
-}
-
-/// `text` cut for an error message (a guard's answer may be anything).
-fn quoted(text: &str) -> String {
-    format!("{:?}", text.chars().take(64).collect::<String>())
+    shared::seconds(what, value, default).map_err(thrown)
 }
 
 /// A guard's answer to `claim`, parsed by the core (an `INTERNAL` error for anything else: a
 /// guard answering nonsense is a receiver-side fault).
 pub(crate) fn parse_claim(claim: &str) -> napi::Result<core::Claim> {
-    core::Claim::parse(claim).ok_or_else(|| {
-        webhook_error(&core::WebhookError::Internal {
-            detail: format!(
-                "the duplicate guard's claim() answered {}, not one of {}",
-                quoted(claim),
-                claims().join(", ")
-            ),
-        })
-    })
+    shared::parse_claim(claim).map_err(thrown)
 }
 
 /// A guard's answer to `renew`, `complete` or `release` (`method`), parsed by the core.
 pub(crate) fn parse_held(method: &str, held: &str) -> Result<core::Held, core::WebhookError> {
-    core::Held::parse(held).ok_or_else(|| core::WebhookError::Internal {
-        detail: format!(
-            "the duplicate guard's {method}() answered {}, not HELD or LOST",
-            quoted(held)
-        ),
-    })
+    shared::parse_held(method, held)
 }
 
 /// A claim string checked by the core: the same string, or an `INTERNAL` error for anything
@@ -92,22 +59,8 @@ impl MemoryGuard {
     /// ids for `retentionSeconds` (default 7 days).
     #[napi(constructor)]
     pub fn new(max_entries: Option<f64>, retention_seconds: Option<f64>) -> napi::Result<Self> {
-        let max_entries = match max_entries {
-            None => DEFAULT_GUARD_MAX_ENTRIES,
-            Some(n) if n.is_finite() && n >= 1.0 && n.fract() == 0.0 && n <= 1e15 => n as usize,
-            Some(_) => return Err(range_error("maxEntries must be a positive integer")),
-        };
-        let retention = seconds(
-            "retentionSeconds",
-            retention_seconds,
-            DEFAULT_COMPLETED_RETENTION,
-        )?;
-        Ok(MemoryGuard {
-            inner: core::MemoryGuard::with_options(core::MemoryGuardOptions {
-                max_entries,
-                retention,
-            }),
-        })
+        let inner = shared::memory_guard(max_entries, retention_seconds).map_err(thrown)?;
+        Ok(MemoryGuard { inner })
     }
 
     /// Claims `webhookId` under `token` for `leaseSeconds` (default 300); the claim's string.
@@ -118,13 +71,7 @@ impl MemoryGuard {
         token: String,
         lease_seconds: Option<f64>,
     ) -> napi::Result<String> {
-        guard(|| {
-            let lease = seconds("leaseSeconds", lease_seconds, DEFAULT_CLAIM_LEASE)?;
-            self.inner
-                .claim(&webhook_id, &claim_token(&token)?, lease)
-                .map(|c| c.as_str().to_owned())
-                .map_err(|e| webhook_error(&e))
-        })
+        guard_shared(|| shared::memory_claim(&self.inner, &webhook_id, &token, lease_seconds))
     }
 
     /// Extends `token`'s claim on `webhookId` to `leaseSeconds` (default 300) from now:
@@ -136,24 +83,21 @@ impl MemoryGuard {
         token: String,
         lease_seconds: Option<f64>,
     ) -> napi::Result<String> {
-        guard(|| {
-            let lease = seconds("leaseSeconds", lease_seconds, DEFAULT_CLAIM_LEASE)?;
-            self.held(self.inner.renew(&webhook_id, &claim_token(&token)?, lease))
-        })
+        guard_shared(|| shared::memory_renew(&self.inner, &webhook_id, &token, lease_seconds))
     }
 
     /// Records `webhookId` as processed, if `token` holds the claim or the lapsed claim is
     /// still free: `HELD`; otherwise `LOST` (nothing changed).
     #[napi]
     pub fn complete(&self, webhook_id: String, token: String) -> napi::Result<String> {
-        guard(|| self.held(self.inner.complete(&webhook_id, &claim_token(&token)?)))
+        guard_shared(|| shared::memory_complete(&self.inner, &webhook_id, &token))
     }
 
     /// Gives up `token`'s claim on `webhookId`: `HELD`; `LOST` (nothing changed) for another
     /// holder's claim or a completed id.
     #[napi]
     pub fn release(&self, webhook_id: String, token: String) -> napi::Result<String> {
-        guard(|| self.held(self.inner.release(&webhook_id, &claim_token(&token)?)))
+        guard_shared(|| shared::memory_release(&self.inner, &webhook_id, &token))
     }
 
     /// Number of ids held.
@@ -175,13 +119,6 @@ impl MemoryGuard {
     }
 }
 
-impl MemoryGuard {
-    fn held(&self, held: Result<core::Held, core::WebhookError>) -> napi::Result<String> {
-        held.map(|h| h.as_str().to_owned())
-            .map_err(|e| webhook_error(&e))
-    }
-}
-
 /// How a delivery ended and what to answer (the core's `ReceiveOutcome`).
 #[napi(object)]
 pub struct NativeOutcome {
@@ -197,23 +134,22 @@ pub struct NativeOutcome {
     pub will_be_redelivered: bool,
 }
 
-pub(crate) fn outcome(o: core::ReceiveOutcome) -> NativeOutcome {
-    NativeOutcome {
-        name: o.as_str().to_owned(),
-        http_status: u32::from(o.http_status()),
-        public_message: o.public_message().to_owned(),
-        is_duplicate: o.is_duplicate(),
-        will_be_redelivered: o.will_be_redelivered(),
+impl From<shared::Outcome> for NativeOutcome {
+    fn from(o: shared::Outcome) -> Self {
+        NativeOutcome {
+            name: o.name,
+            http_status: o.http_status,
+            public_message: o.public_message,
+            is_duplicate: o.is_duplicate,
+            will_be_redelivered: o.will_be_redelivered,
+        }
     }
 }
 
 /// Every claim string, in the core's order.
 #[napi]
 pub fn claims() -> Vec<String> {
-    core::Claim::ALL
-        .iter()
-        .map(|c| c.as_str().to_owned())
-        .collect()
+    shared::claims()
 }
 
 /// The outcome of a delivery not processed because of `claim` (parsed by the core), or
@@ -221,13 +157,13 @@ pub fn claims() -> Vec<String> {
 /// guard answering nonsense is a receiver-side fault).
 #[napi]
 pub fn claim_outcome(claim: String) -> napi::Result<Option<NativeOutcome>> {
-    Ok(parse_claim(&claim)?.outcome().map(outcome))
+    guard_shared(|| Ok(shared::claim_outcome(&claim)?.map(NativeOutcome::from)))
 }
 
 /// The outcome of a claimed delivery once the handler ran.
 #[napi]
 pub fn handler_outcome(succeeded: bool) -> NativeOutcome {
-    outcome(core::ReceiveOutcome::after_handler(succeeded))
+    shared::handler_outcome(succeeded).into()
 }
 
 /// Whether a handler succeeded, the one rule of every adapter (the core's
@@ -237,21 +173,21 @@ pub fn handler_outcome(succeeded: bool) -> NativeOutcome {
 #[napi]
 pub fn handler_succeeded(raised: bool, status: Option<u32>) -> bool {
     // A status beyond u16 is no HTTP status; it counts as a failure.
-    let status = status.map(|s| u16::try_from(s).unwrap_or(u16::MAX));
-    core::ReceiveOutcome::handler_succeeded(raised, status)
+    shared::handler_succeeded(raised, status)
 }
 
 /// The core's default lease of a claim, in seconds.
 #[napi]
-pub const DEFAULT_CLAIM_LEASE_SECONDS: f64 = DEFAULT_CLAIM_LEASE.as_secs() as f64;
+pub const DEFAULT_CLAIM_LEASE_SECONDS: f64 = shared::DEFAULT_CLAIM_LEASE_SECONDS;
 
 /// The core's default retention of a processed id, in seconds (the retry horizon).
 #[napi]
-pub const DEFAULT_COMPLETED_RETENTION_SECONDS: f64 = DEFAULT_COMPLETED_RETENTION.as_secs() as f64;
+pub const DEFAULT_COMPLETED_RETENTION_SECONDS: f64 = shared::DEFAULT_COMPLETED_RETENTION_SECONDS;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kompliant_webhooks::decided::{DEFAULT_CLAIM_LEASE, DEFAULT_COMPLETED_RETENTION};
 
     #[test]
     fn claims_and_outcomes_come_from_the_core() {

@@ -4,11 +4,11 @@
 //! every step and the answer.
 
 use kompliant_webhooks as core;
-use kompliant_webhooks::decided::DEFAULT_CLAIM_LEASE;
+use kompliant_webhooks_js_shared::guard as shared;
 use napi_derive::napi;
 
-use crate::error::{guard, webhook_error};
-use crate::guard::{outcome, parse_claim, parse_held, seconds, NativeOutcome};
+use crate::error::guard_shared;
+use crate::guard::NativeOutcome;
 
 /// The flow of one guarded delivery (see `core::GuardFlow`): a fresh claim token, the lease,
 /// and the decisions after each guard call.
@@ -38,11 +38,8 @@ impl GuardFlow {
     /// with a fresh token. A `RangeError` for a bad lease.
     #[napi(constructor)]
     pub fn new(webhook_id: String, lease_seconds: Option<f64>) -> napi::Result<Self> {
-        guard(|| {
-            let lease = seconds("leaseSeconds", lease_seconds, DEFAULT_CLAIM_LEASE)?;
-            core::GuardFlow::new(&webhook_id, lease)
-                .map(|inner| GuardFlow { inner })
-                .map_err(|e| webhook_error(&e))
+        guard_shared(|| {
+            shared::flow_new(&webhook_id, lease_seconds).map(|inner| GuardFlow { inner })
         })
     }
 
@@ -74,18 +71,14 @@ impl GuardFlow {
     /// running it. An `INTERNAL` error for a string that is not a claim.
     #[napi]
     pub fn claimed(&self, claim: String) -> napi::Result<Option<NativeOutcome>> {
-        guard(|| Ok(self.inner.claimed(parse_claim(&claim)?).map(outcome)))
+        guard_shared(|| Ok(shared::flow_claimed(&self.inner, &claim)?.map(NativeOutcome::from)))
     }
 
     /// Step 2, a renewal's answer: `true` while the claim is held, `false` once it is `LOST`
     /// (stop renewing). An `INTERNAL` error for any other answer.
     #[napi]
     pub fn renewed(&self, held: String) -> napi::Result<bool> {
-        guard(|| {
-            parse_held("renew", &held)
-                .map(|h| h == core::Held::Held)
-                .map_err(|e| webhook_error(&e))
-        })
+        guard_shared(|| shared::flow_renewed(&held))
     }
 
     /// Step 3: the guard method recording the handler's result, `complete` or `release`.
@@ -105,12 +98,14 @@ impl GuardFlow {
         guard_failed: bool,
         lost_while_running: bool,
     ) -> NativeFinished {
-        let (recorded, invalid) = self.recorded(succeeded, held, guard_failed);
-        let finished = self.inner.finish(succeeded, recorded, lost_while_running);
-        let message = finished
-            .claim_lost
-            .then(|| self.inner.claim_lost_message(succeeded));
-        native(finished, message, invalid)
+        shared::flow_finish(
+            &self.inner,
+            succeeded,
+            held.as_deref(),
+            guard_failed,
+            lost_while_running,
+        )
+        .into()
     }
 
     /// Step 3 in transactional mode (the core's `finish_in_transaction`): the answer once the
@@ -126,53 +121,19 @@ impl GuardFlow {
         held: Option<String>,
         guard_failed: bool,
     ) -> NativeFinished {
-        let (recorded, invalid) = self.recorded(succeeded, held, guard_failed);
-        let finished = self.inner.finish_in_transaction(succeeded, recorded);
-        let message = finished.claim_lost.then(|| {
-            format!(
-                "the claim on {} was lost before the handler's transaction committed (its lease ended and another delivery claimed it): the handler's writes were rolled back and Kompliant will retry",
-                self.inner.webhook_id()
-            )
-        });
-        native(finished, message, invalid)
+        shared::flow_finish_in_transaction(&self.inner, succeeded, held.as_deref(), guard_failed)
+            .into()
     }
 }
 
-impl GuardFlow {
-    /// What `complete`/`release` answered, as the core takes it, and the core's text when it
-    /// answered neither `HELD` nor `LOST`.
-    fn recorded(
-        &self,
-        succeeded: bool,
-        held: Option<String>,
-        guard_failed: bool,
-    ) -> (Result<core::Held, core::WebhookError>, Option<String>) {
-        let method = self.inner.settle(succeeded).method();
-        let recorded = if guard_failed {
-            Err(core::WebhookError::Internal {
-                detail: format!("the duplicate guard's {method}() failed"),
-            })
-        } else {
-            parse_held(method, held.as_deref().unwrap_or("null"))
-        };
-        let invalid = match (&recorded, guard_failed) {
-            (Err(e), false) => Some(e.to_string()),
-            _ => None,
-        };
-        (recorded, invalid)
-    }
-}
-
-fn native(
-    finished: core::Finished,
-    message: Option<String>,
-    invalid: Option<String>,
-) -> NativeFinished {
-    NativeFinished {
-        outcome: outcome(finished.outcome),
-        claim_lost: finished.claim_lost,
-        message,
-        guard_error: invalid,
+impl From<shared::FlowFinished> for NativeFinished {
+    fn from(f: shared::FlowFinished) -> Self {
+        NativeFinished {
+            outcome: f.outcome.into(),
+            claim_lost: f.claim_lost,
+            message: f.message,
+            guard_error: f.guard_error,
+        }
     }
 }
 

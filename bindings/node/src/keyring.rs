@@ -290,9 +290,12 @@ mod tests {
         assert!(problem.key_ids.is_none());
         // The same encoding as a thrown error: errors.js turns it into an IoError.
         let encoded = problem.error.unwrap();
-        let json: serde_json::Value =
-            serde_json::from_str(encoded.strip_prefix(crate::error::ERROR_PREFIX).unwrap())
-                .unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            encoded
+                .strip_prefix(kompliant_webhooks_js_shared::error::ERROR_PREFIX)
+                .unwrap(),
+        )
+        .unwrap();
         assert_eq!(json["kind"], "webhook");
         assert_eq!(json["code"], "IO_ERROR");
         assert!(problem.message.contains("keeping the keys"));

@@ -4,7 +4,9 @@
 //! the HTTP middleware; its `index.d.ts` is the public API.
 //!
 //! - Receive path ([`keyring`], [`receiver`], [`event`], [`seal`]): synchronous, it is fast;
-//!   [`text`] hands the payload to V8 in the cheapest form.
+//!   [`text`] hands the payload to V8 in the cheapest form. What the WebAssembly build
+//!   returns alike (the payload tape, the receive call, errors, guard steps) is in
+//!   `kompliant-webhooks-js-shared`.
 //! - Duplicate guard ([`guard`], [`guard_flow`], [`redis`]): the core's `MemoryGuard`, its
 //!   `GuardFlow` driven by the JS adapters, and its Redis protocol for `RedisGuard`.
 //! - API client ([`client`]): every call runs on libuv's thread pool and returns a Promise.
@@ -20,5 +22,4 @@ pub mod postgres;
 pub mod receiver;
 pub mod redis;
 pub mod seal;
-pub mod tape;
 pub mod text;

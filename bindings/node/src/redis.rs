@@ -6,8 +6,7 @@ use kompliant_webhooks as core;
 use kompliant_webhooks::decided::DEFAULT_COMPLETED_RETENTION;
 use napi_derive::napi;
 
-use crate::error::{guard, range_error};
-use crate::guard::seconds;
+use crate::error::guard_shared;
 
 /// The core's Redis protocol (`kompliant_webhooks::redis`).
 #[napi(object)]
@@ -50,15 +49,7 @@ pub fn redis_protocol() -> NativeRedisProtocol {
 /// too large number.
 #[napi]
 pub fn redis_millis(what: String, seconds_: f64) -> napi::Result<String> {
-    guard(|| {
-        if seconds_.is_nan() || seconds_ <= 0.0 {
-            return Err(range_error(format!(
-                "{what} must be a finite, positive number of seconds"
-            )));
-        }
-        let duration = seconds(&what, Some(seconds_), DEFAULT_COMPLETED_RETENTION)?;
-        Ok(core::redis::millis(duration).to_string())
-    })
+    guard_shared(|| kompliant_webhooks_js_shared::guard::redis_millis(&what, seconds_))
 }
 
 #[cfg(test)]

@@ -163,17 +163,11 @@ pub fn add_to_keyring_file(
 /// Every stable error code, in documentation order.
 #[napi]
 pub fn error_codes() -> Vec<String> {
-    core::ErrorCode::ALL
-        .iter()
-        .map(|c| c.as_str().to_owned())
-        .collect()
+    kompliant_webhooks_js_shared::error::error_codes()
 }
 
 /// The names of the built-in wire profiles (the first is the default).
 #[napi]
 pub fn profile_names() -> Vec<String> {
-    core::WireProfile::BUILT_IN_NAMES
-        .iter()
-        .map(|n| (*n).to_owned())
-        .collect()
+    kompliant_webhooks_js_shared::profile_names()
 }
