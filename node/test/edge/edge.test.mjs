@@ -176,6 +176,10 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       // Class names survive the bundle (err.name, and lib/errors.js's class table).
       assert.equal(info.errorName, 'UnknownKeyError');
       assert.equal(info.errorStatus, 503);
+      // No file system on the edge: a clear IoError, not a missing function.
+      assert.equal(info.fromFile.name, 'IoError');
+      assert.equal(info.fromFile.code, 'IO_ERROR');
+      assert.match(info.fromFile.message, /not available/);
     });
 
     test('conformance vectors', async (t) => {
@@ -230,6 +234,21 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
         const attempts = await eventually('two attempts', () => deliveries(id).then((d) => d.length >= 2 && d));
         const first = attempts.find((a) => a.retry_count === 0);
         assert.equal(first.outcome.status, 500, JSON.stringify(first));
+      });
+
+      await t.test('refusals get the Node adapters\' statuses: unknown key 503, forged copy 400', async () => {
+        await sim.call('sim.faults.set', { unknown_key_id: 1 });
+        const { webhook_id: unknown } = await sim.call('sim.event.trigger', { event_type: 'WORKFLOW_CREATED' });
+        const [refused] = await eventually('the unknown-key attempt', () => deliveries(unknown).then((d) => d.length && d));
+        assert.equal(refused.outcome.status, 503, JSON.stringify(refused));
+        await sim.call('sim.faults.set', { forge: 1 });
+        const { webhook_id: forgedId } = await sim.call('sim.event.trigger', { event_type: 'WORKFLOW_CREATED' });
+        const attempts = await eventually('the forged copy', () => deliveries(forgedId).then((d) => d.some((a) => a.forged) && d.length >= 2 && d));
+        assert.equal(attempts.find((a) => a.forged).outcome.status, 400);
+        assert.equal(attempts.find((a) => !a.forged).outcome.status, 200);
+        const { errors } = await get('/control/received');
+        assert.ok(errors.some((e) => e.name === 'UnknownKeyError' && e.code === 'UNKNOWN_KEY'), JSON.stringify(errors));
+        assert.ok(errors.some((e) => e.name === 'DecryptionError' && e.code === 'DECRYPTION_FAILED'), JSON.stringify(errors));
       });
 
       await t.test('a key added to the running keyring and then activated is received', async () => {

@@ -107,7 +107,13 @@ export function createApp() {
     if (pathname === '/control/received') return json({ received, errors });
     if (pathname === '/control/info') {
       const probe = new UnknownKeyError('probe');
-      return json({ handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, errorName: probe.name, errorStatus: probe.httpStatus });
+      let fromFile = null;
+      try {
+        Keyring.fromFile('/keys.json');
+      } catch (err) {
+        fromFile = { name: err.name, code: err.code, message: err.message };
+      }
+      return json({ fromFile, handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, errorName: probe.name, errorStatus: probe.httpStatus });
     }
     return new Response('not found', { status: 404 });
   };
