@@ -1,0 +1,179 @@
+//! `WebhookReceiver` and the fast receive call (`decrypt`, `decryptString`, `shapeKeys`,
+//! `payloadText`), with the napi binding's names and result: the shared
+//! `receive::decrypt` writes the payload tape into a buffer in wasm memory, copied into the
+//! caller's `Float64Array` when it fits (else returned whole, as napi returns a spilled tape).
+
+use js_sys::{Array, Float64Array, Uint8Array};
+use kompliant_webhooks as core;
+use kompliant_webhooks_js_shared::receive::{
+    self as shared, CustomProfile, PayloadText, ReceiverSettings,
+};
+use wasm_bindgen::prelude::*;
+
+use crate::error::{thrown, Result};
+use crate::js::{self, latin1_string, utf16_string};
+use crate::keyring::Keyring;
+
+/// A custom profile object `{ name, tagPosition?, aadFields?, aadSeparator? }`.
+pub(crate) fn custom_profile(obj: &JsValue) -> Result<Option<CustomProfile>> {
+    let Some(c) = js::field(obj, "customProfile")? else {
+        return Ok(None);
+    };
+    Ok(Some(CustomProfile {
+        name: js::required_string(&c, "name")?,
+        tag_position: js::string_field(&c, "tagPosition")?,
+        aad_fields: js::strings_field(&c, "aadFields")?,
+        aad_separator: js::string_field(&c, "aadSeparator")?,
+    }))
+}
+
+/// The wire profile of an options object's `profile` / `customProfile`.
+pub(crate) fn profile_of(obj: &JsValue) -> Result<core::WireProfile> {
+    let profile = js::string_field(obj, "profile")?;
+    let custom = custom_profile(obj)?;
+    shared::profile_from(profile.as_deref(), custom.as_ref()).map_err(thrown)
+}
+
+/// Verifies and decrypts webhook bodies with the keys of a [`Keyring`].
+#[wasm_bindgen]
+pub struct WebhookReceiver {
+    inner: core::WebhookReceiver,
+}
+
+#[wasm_bindgen]
+impl WebhookReceiver {
+    /// A receiver over `keyring` (shared: keys added to it later are used at once), with
+    /// options `{ profile?, customProfile?, maxBodyBytes?, maxAgeSeconds?,
+    /// maxFutureSkewSeconds? }`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(keyring: &Keyring, options: JsValue) -> Result<WebhookReceiver> {
+        let settings = if options.is_undefined() || options.is_null() {
+            None
+        } else {
+            Some(ReceiverSettings {
+                profile: js::string_field(&options, "profile")?,
+                custom_profile: custom_profile(&options)?,
+                max_body_bytes: js::number_field(&options, "maxBodyBytes")?,
+                max_age_seconds: js::number_field(&options, "maxAgeSeconds")?,
+                max_future_skew_seconds: js::number_field(&options, "maxFutureSkewSeconds")?,
+            })
+        };
+        let opts = shared::receiver_options(settings.as_ref()).map_err(thrown)?;
+        Ok(WebhookReceiver {
+            inner: core::WebhookReceiver::with_options(keyring.inner.clone(), opts),
+        })
+    }
+
+    /// This receiver as a plain handle for [`decrypt`] and [`decrypt_string`] (sharing the
+    /// keyring), holding the object shapes met in payloads.
+    pub fn handle(&self) -> ReceiverHandle {
+        ReceiverHandle {
+            inner: shared::ReceiverHandle::new(self.inner.clone()),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Largest body accepted, in bytes.
+    #[wasm_bindgen(getter, js_name = maxBodyBytes)]
+    pub fn max_body_bytes(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let max = self.inner.options().max_body_bytes as f64;
+        max
+    }
+
+    /// The wire profile's name.
+    #[wasm_bindgen(getter, js_name = profileName)]
+    pub fn profile_name(&self) -> String {
+        self.inner.options().profile.name().to_owned()
+    }
+}
+
+/// What [`WebhookReceiver::handle`] gives: the receiver, the object shapes of its payloads,
+/// and the buffer its tapes are written into before being copied out.
+#[wasm_bindgen]
+pub struct ReceiverHandle {
+    inner: shared::ReceiverHandle,
+    /// Sized to the caller's array on each call (kept: the JS layer reuses its array).
+    scratch: Vec<f64>,
+}
+
+/// Decrypts one raw body (a `Uint8Array`) with the receiver of `handle`. `nowMs` replaces
+/// the clock for the opt-in time window. Returns `[latin1, parts, text, wide?, spilled?]`
+/// as the napi binding does: the tape is in `tape` unless `spilled` is present; `text` is an
+/// index into `latin1` or, from 64 KiB, a `Uint8Array` (napi: a `Buffer`).
+#[wasm_bindgen]
+pub fn decrypt(
+    handle: &mut ReceiverHandle,
+    body: &[u8],
+    tape: &Float64Array,
+    now_ms: Option<f64>,
+) -> Result<Array> {
+    open(handle, body, tape, now_ms)
+}
+
+/// As [`decrypt`], for a body already held as a string (its UTF-8 bytes are opened).
+#[wasm_bindgen(js_name = decryptString)]
+pub fn decrypt_string(
+    handle: &mut ReceiverHandle,
+    body: &str,
+    tape: &Float64Array,
+    now_ms: Option<f64>,
+) -> Result<Array> {
+    open(handle, body.as_bytes(), tape, now_ms)
+}
+
+/// The keys of shape `id` of `handle`'s payloads, in order.
+#[wasm_bindgen(js_name = shapeKeys)]
+pub fn shape_keys(handle: &ReceiverHandle, id: u32) -> Result<Array> {
+    let keys = handle.inner.shape_keys(id).map_err(thrown)?;
+    Ok(js::string_array(&keys))
+}
+
+fn open(
+    handle: &mut ReceiverHandle,
+    body: &[u8],
+    tape: &Float64Array,
+    now_ms: Option<f64>,
+) -> Result<Array> {
+    let slots = usize::try_from(tape.length()).unwrap_or(0);
+    let scratch = &mut handle.scratch;
+    if scratch.len() != slots {
+        scratch.clear();
+        scratch.resize(slots, 0.0);
+    }
+    let d = shared::decrypt(&mut handle.inner, body, scratch, now_ms).map_err(thrown)?;
+    if d.spilled.is_none() {
+        // tape[0] is the tape's length: copy only what was written.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let used = scratch
+            .first()
+            .map_or(0, |&n| n as usize)
+            .min(scratch.len());
+        if let Some(written) = scratch.get(..used) {
+            let end = u32::try_from(used).unwrap_or(u32::MAX);
+            tape.subarray(0, end).copy_from(written);
+        }
+    }
+    let out = Array::new();
+    out.push(&latin1_string(&d.latin1));
+    out.push(&JsValue::from_str(&d.parts));
+    match &d.text {
+        PayloadText::InLatin1(at) => out.push(&JsValue::from(*at)),
+        PayloadText::Bytes(text) => out.push(&Uint8Array::from(text.as_bytes()).into()),
+    };
+    if d.has_wide() {
+        out.push(&utf16_string(&d.wide));
+    }
+    if let Some(spilled) = &d.spilled {
+        out.push(&Float64Array::from(spilled.as_slice()).into());
+    }
+    Ok(out)
+}
+
+/// The exact payload text of a `decrypt` result, from its UTF-8 `text`.
+#[wasm_bindgen(js_name = payloadText)]
+pub fn payload_text(text: &[u8]) -> Result<String> {
+    shared::payload_utf8(text)
+        .map(str::to_owned)
+        .map_err(thrown)
+}
