@@ -141,17 +141,22 @@ fn open(
         scratch.clear();
         scratch.resize(slots, 0.0);
     }
-    let d = shared::decrypt(&mut handle.inner, body, scratch, now_ms).map_err(thrown)?;
+    let mut d = shared::decrypt(&mut handle.inner, body, scratch, now_ms).map_err(thrown)?;
     if d.spilled.is_none() {
-        // tape[0] is the tape's length: copy only what was written.
+        // tape[0] is the tape's length: copy only what was written. `copy_from` asserts
+        // equal lengths, so they are compared first; should the caller's array not take the
+        // tape (never: it has `slots` elements), it comes back whole instead, as a spill.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let used = scratch
             .first()
             .map_or(0, |&n| n as usize)
             .min(scratch.len());
-        if let Some(written) = scratch.get(..used) {
-            let end = u32::try_from(used).unwrap_or(u32::MAX);
-            tape.subarray(0, end).copy_from(written);
+        let written = scratch.get(..used).unwrap_or_default();
+        let target = tape.subarray(0, u32::try_from(used).unwrap_or(u32::MAX));
+        if usize::try_from(target.length()).ok() == Some(written.len()) {
+            target.copy_from(written);
+        } else {
+            d.spilled = Some(written.to_vec());
         }
     }
     let out = Array::new();
