@@ -75,6 +75,13 @@ pub struct RetiredKey {
 pub(crate) struct KeyEntry {
     pub(crate) cipher: AeadKey,
     fingerprint: [u8; 32],
+    /// The secret itself, for a host that runs AES-GCM with its own implementation
+    /// (`crate::host_aead`); wiped on drop.
+    #[cfg(feature = "host-aead")]
+    pub(crate) secret: WebhookSecret,
+    /// Unique per entry in this process: lets a host cache its own key object per entry.
+    #[cfg(feature = "host-aead")]
+    pub(crate) generation: u64,
 }
 
 impl KeyEntry {
@@ -87,6 +94,10 @@ impl KeyEntry {
         Ok(KeyEntry {
             cipher: AeadKey::new(secret.expose_bytes())?,
             fingerprint,
+            #[cfg(feature = "host-aead")]
+            secret: secret.clone(),
+            #[cfg(feature = "host-aead")]
+            generation: crate::host_aead::next_generation(),
         })
     }
 }

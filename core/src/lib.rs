@@ -44,6 +44,8 @@ mod envelope;
 mod error;
 mod event;
 mod guard;
+#[cfg(feature = "host-aead")]
+pub mod host_aead;
 #[doc(hidden)]
 pub mod json;
 mod keyring;

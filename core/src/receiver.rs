@@ -1,6 +1,7 @@
 //! The webhook receiver: body in, verified [`Webhook`] or typed [`WebhookError`] out.
 //! Checks run in a fixed order: size, envelope, key, tag, payload, time window.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use time::format_description::well_known::Rfc3339;
@@ -13,7 +14,7 @@ use crate::envelope;
 use crate::envelope::WebhookMetadata;
 use crate::error::WebhookError;
 use crate::json::{self, CheckOnly, JsonSink, ParseError};
-use crate::keyring::Keyring;
+use crate::keyring::{KeyEntry, Keyring};
 use crate::profile::{TagPosition, WireProfile};
 use crate::webhook::{payload_not_json, payload_text, Webhook};
 
@@ -117,6 +118,29 @@ impl WebhookReceiver {
     /// `BODY_TOO_LARGE`, `MALFORMED_ENVELOPE`, `UNKNOWN_KEY`, `DECRYPTION_FAILED`,
     /// `PAYLOAD_NOT_JSON` (not UTF-8).
     pub fn open_at(&self, body: &[u8], now: SystemTime) -> Result<OpenedWebhook, WebhookError> {
+        let Located {
+            sealed,
+            mut data,
+            nonce,
+            tag,
+            ciphertext,
+        } = self.locate(body, now)?;
+        // Decrypted straight to the start of the buffer, which becomes the payload's String.
+        let region = data
+            .get_mut(..ciphertext.end)
+            .ok_or_else(|| sealed.failed())?;
+        let plaintext_len = sealed
+            .key
+            .cipher
+            .open_in_place(nonce, &sealed.aad, region, ciphertext.start, tag)
+            .map_err(|_| sealed.failed())?;
+        data.truncate(plaintext_len);
+        sealed.opened(data)
+    }
+
+    /// Every check of [`WebhookReceiver::open_at`] before AES-GCM (size, envelope, key), and
+    /// where the nonce, tag and ciphertext lie in the decoded `data`.
+    pub(crate) fn locate(&self, body: &[u8], now: SystemTime) -> Result<Located, WebhookError> {
         let limit = self.options.max_body_bytes;
         if body.len() > limit {
             return Err(WebhookError::BodyTooLarge {
@@ -124,7 +148,7 @@ impl WebhookReceiver {
                 limit,
             });
         }
-        let (env, mut data) = envelope::parse(body, NONCE_LEN + TAG_LEN)?;
+        let (env, data) = envelope::parse(body, NONCE_LEN + TAG_LEN)?;
         let metadata = env.metadata();
         let aad = self.options.profile.aad_bytes(&metadata)?;
         let key = self
@@ -133,19 +157,25 @@ impl WebhookReceiver {
             .ok_or_else(|| WebhookError::UnknownKey {
                 key_id: crate::error::bounded(metadata.key_id.clone()),
             })?;
-        let failed = || WebhookError::DecryptionFailed {
-            key_id: metadata.key_id.clone(),
+        let sealed = Sealed {
+            metadata,
+            retry_count: env.retry_count,
+            aad,
+            key,
+            max_age: self.options.max_age,
+            max_future_skew: self.options.max_future_skew,
+            now,
         };
 
         // `data` is nonce || ciphertext || tag (or nonce || tag || ciphertext); parse()
         // guaranteed at least NONCE_LEN + TAG_LEN bytes, and every access below is checked.
         let len = data.len();
-        let (tag_range, ciphertext_range) = match self.options.profile.tag_position() {
+        let (tag_range, ciphertext) = match self.options.profile.tag_position() {
             TagPosition::AfterCiphertext => {
                 let tag_at = len
                     .checked_sub(TAG_LEN)
                     .filter(|at| *at >= NONCE_LEN)
-                    .ok_or_else(failed)?;
+                    .ok_or_else(|| sealed.failed())?;
                 (tag_at..len, NONCE_LEN..tag_at)
             }
             TagPosition::BeforeCiphertext => {
@@ -159,26 +189,61 @@ impl WebhookReceiver {
         let nonce: [u8; NONCE_LEN] = data
             .get(..NONCE_LEN)
             .and_then(|n| n.try_into().ok())
-            .ok_or_else(failed)?;
+            .ok_or_else(|| sealed.failed())?;
         let tag: [u8; TAG_LEN] = data
             .get(tag_range)
             .and_then(|t| t.try_into().ok())
-            .ok_or_else(failed)?;
-        // Decrypted straight to the start of the buffer, which becomes the payload's String.
-        let region = data.get_mut(..ciphertext_range.end).ok_or_else(failed)?;
-        let plaintext_len = key
-            .cipher
-            .open_in_place(nonce, &aad, region, ciphertext_range.start, tag)
-            .map_err(|_| failed())?;
-        data.truncate(plaintext_len);
+            .ok_or_else(|| sealed.failed())?;
+        Ok(Located {
+            sealed,
+            data,
+            nonce,
+            tag,
+            ciphertext,
+        })
+    }
+}
 
+/// A body whose envelope and key checked, its AES-GCM step not yet run: see
+/// [`WebhookReceiver::locate`].
+pub(crate) struct Located {
+    pub(crate) sealed: Sealed,
+    /// nonce, ciphertext and tag, as decoded from the envelope.
+    pub(crate) data: Vec<u8>,
+    pub(crate) nonce: [u8; NONCE_LEN],
+    pub(crate) tag: [u8; TAG_LEN],
+    /// Where the ciphertext lies in `data`.
+    pub(crate) ciphertext: std::ops::Range<usize>,
+}
+
+/// What the receive path knows of a webhook before its tag verifies.
+pub(crate) struct Sealed {
+    pub(crate) metadata: WebhookMetadata,
+    pub(crate) retry_count: u64,
+    pub(crate) aad: Vec<u8>,
+    pub(crate) key: Arc<KeyEntry>,
+    max_age: Option<Duration>,
+    max_future_skew: Option<Duration>,
+    now: SystemTime,
+}
+
+impl Sealed {
+    /// `DECRYPTION_FAILED` for this webhook's key.
+    pub(crate) fn failed(&self) -> WebhookError {
+        WebhookError::DecryptionFailed {
+            key_id: self.metadata.key_id.clone(),
+        }
+    }
+
+    /// The webhook whose tag verified, with its decrypted payload (checked to be UTF-8).
+    pub(crate) fn opened(self, plaintext: Vec<u8>) -> Result<OpenedWebhook, WebhookError> {
         Ok(OpenedWebhook {
-            metadata,
-            retry_count: env.retry_count,
-            payload: payload_text(data)?,
-            max_age: self.options.max_age,
-            max_future_skew: self.options.max_future_skew,
-            now,
+            payload: payload_text(plaintext)?,
+            metadata: self.metadata,
+            retry_count: self.retry_count,
+            max_age: self.max_age,
+            max_future_skew: self.max_future_skew,
+            now: self.now,
         })
     }
 }

@@ -18,6 +18,10 @@ suite_rust() {
   cargo clippy -p kompliant-webhooks --no-default-features --all-targets --locked -- -D warnings || return 1
   cargo test -q -p kompliant-webhooks --no-default-features --locked >"$TOOLS/rust-no-client.log" 2>&1 \
     || { tail -30 "$TOOLS/rust-no-client.log" >&2; return 1; }
+  # The edge build's core: receiver-only, AES-GCM left to WebCrypto (core/src/host_aead.rs).
+  cargo clippy -p kompliant-webhooks --no-default-features --features host-aead --all-targets --locked -- -D warnings || return 1
+  cargo test -q -p kompliant-webhooks --no-default-features --features host-aead --locked --lib >"$TOOLS/rust-host-aead.log" 2>&1 \
+    || { tail -30 "$TOOLS/rust-host-aead.log" >&2; return 1; }
   local tree
   tree=$(cargo tree -p kompliant-webhooks --no-default-features -e normal --prefix none --locked) || return 1
   if grep -E '^(ureq|rustls|webpki)' <<<"$tree"; then
