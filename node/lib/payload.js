@@ -1,6 +1,6 @@
 'use strict';
 // Builds the payload object from the tape the native side wrote while the core checked the
-// payload (bindings/node/src/tape.rs documents the format): 5-7 times faster than
+// payload (bindings/js-shared/src/tape.rs documents the format): 5-7 times faster than
 // JSON.parse of the payload text, with the same result (`assert.deepStrictEqual`, own
 // enumerable data properties in the same order, `__proto__` an own property, the last of
 // repeated keys kept in the first one's place, numbers correctly rounded).

@@ -93,7 +93,7 @@ class WebhookReceiver {
   /** The native receiver as a plain handle, for `binding.decrypt` (the fast call). */
   #handle;
   #keyring;
-  /** The array the native side writes payload tapes into (bindings/node/src/tape.rs). */
+  /** The array the native side writes payload tapes into (bindings/js-shared/src/tape.rs). */
   #tape = new Float64Array(TAPE_SLOTS);
   /** The object shapes of this receiver's payloads (lib/payload.js). */
   #shapes;
