@@ -20,12 +20,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import helpers from '../helpers.js';
+
+const { stopChild, eventually, REPO, KOMPLIANT_BIN } = helpers;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const NODE_DIR = path.resolve(HERE, '..', '..');
-const REPO = path.resolve(NODE_DIR, '..');
 const TOOLS = process.env.KOMPLIANT_EDGE_TOOLS ?? '/var/cache/kompliant-webhooks/edge-tools';
-const KOMPLIANT_BIN = process.env.KOMPLIANT_BIN ?? path.join(REPO, 'target', 'debug', 'kompliant');
 const VECTORS_TEXT = fs.readFileSync(path.join(REPO, 'tests', 'vectors', 'webhooks.json'), 'utf8');
 const VECTOR_CASES = JSON.parse(VECTORS_TEXT).cases;
 const BIN = path.join(TOOLS, 'node_modules', '.bin');
@@ -93,14 +94,7 @@ async function startServer(name, command, cwd, env = {}) {
   });
   return {
     url,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(child),
   };
 }
 
@@ -138,16 +132,6 @@ async function startSim(dir) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a truthy value (30 s at most). */
-async function eventually(what, fn) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await fn();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 for (const [name, runtime] of Object.entries(RUNTIMES)) {
   if (only && !only.includes(name)) continue;
@@ -209,18 +193,18 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
 
       await t.test('a delivery is decrypted', async () => {
         const { webhook_id: id } = await sim.call('sim.event.trigger', { event_type: 'WORKFLOW_CREATED' });
-        const got = await eventually('the delivery', async () => (await received()).find((w) => w.id === id));
+        const got = await eventually(async () => (await received()).find((w) => w.id === id), 30_000, 'the delivery');
         assert.equal(got.eventType, 'WORKFLOW_CREATED');
         assert.equal(got.keyId, key1.key_id);
         assert.equal(got.payload.version, '1.0');
-        const [attempt] = await eventually('the delivery record', () => deliveries(id).then((d) => d.length && d));
+        const [attempt] = await eventually(() => deliveries(id).then((d) => d.length && d), 30_000, 'the delivery record');
         assert.equal(attempt.outcome.status, 200);
       });
 
       await t.test('a duplicate delivery is answered 200 and not handled twice', async () => {
         await sim.call('sim.faults.set', { duplicate: 1 });
         const { webhook_id: id } = await sim.call('sim.event.trigger', { event_type: 'WORKFLOW_STARTED' });
-        const attempts = await eventually('both deliveries', () => deliveries(id).then((d) => d.length >= 2 && d));
+        const attempts = await eventually(() => deliveries(id).then((d) => d.length >= 2 && d), 30_000, 'both deliveries');
         for (const a of attempts) assert.equal(a.outcome.status, 200, JSON.stringify(a));
         await sleep(200);
         assert.equal((await received()).filter((w) => w.id === id).length, 1);
@@ -229,9 +213,9 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       await t.test('a throwing handler is answered 500 (HANDLER_FAILURE_STATUS) and the redelivery is handled', async () => {
         await post('/control/fail', { eventType: 'DOCUMENT_UPLOADED' });
         const { webhook_id: id } = await sim.call('sim.event.trigger', { event_type: 'DOCUMENT_UPLOADED' });
-        const retried = await eventually('the redelivery', async () => (await received()).find((w) => w.id === id && w.retryCount === 1));
+        const retried = await eventually(async () => (await received()).find((w) => w.id === id && w.retryCount === 1), 30_000, 'the redelivery');
         assert.equal(retried.eventType, 'DOCUMENT_UPLOADED');
-        const attempts = await eventually('two attempts', () => deliveries(id).then((d) => d.length >= 2 && d));
+        const attempts = await eventually(() => deliveries(id).then((d) => d.length >= 2 && d), 30_000, 'two attempts');
         const first = attempts.find((a) => a.retry_count === 0);
         assert.equal(first.outcome.status, 500, JSON.stringify(first));
       });
@@ -239,11 +223,11 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       await t.test('refusals get the Node adapters\' statuses: unknown key 503, forged copy 400', async () => {
         await sim.call('sim.faults.set', { unknown_key_id: 1 });
         const { webhook_id: unknown } = await sim.call('sim.event.trigger', { event_type: 'WORKFLOW_CREATED' });
-        const [refused] = await eventually('the unknown-key attempt', () => deliveries(unknown).then((d) => d.length && d));
+        const [refused] = await eventually(() => deliveries(unknown).then((d) => d.length && d), 30_000, 'the unknown-key attempt');
         assert.equal(refused.outcome.status, 503, JSON.stringify(refused));
         await sim.call('sim.faults.set', { forge: 1 });
         const { webhook_id: forgedId } = await sim.call('sim.event.trigger', { event_type: 'WORKFLOW_CREATED' });
-        const attempts = await eventually('the forged copy', () => deliveries(forgedId).then((d) => d.some((a) => a.forged) && d.length >= 2 && d));
+        const attempts = await eventually(() => deliveries(forgedId).then((d) => d.some((a) => a.forged) && d.length >= 2 && d), 30_000, 'the forged copy');
         assert.equal(attempts.find((a) => a.forged).outcome.status, 400);
         assert.equal(attempts.find((a) => !a.forged).outcome.status, 200);
         const { errors } = await get('/control/received');
@@ -256,7 +240,7 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
         await post('/control/add-key', { keyId: key2.key_id, secret: key2.shared_secret });
         await sim.call('webhook.key.activate', { key_id: key2.key_id });
         const { webhook_id: id } = await sim.call('sim.event.trigger', { event_type: 'WORKFLOW_COMPLETED' });
-        const got = await eventually('the delivery with the new key', async () => (await received()).find((w) => w.id === id));
+        const got = await eventually(async () => (await received()).find((w) => w.id === id), 30_000, 'the delivery with the new key');
         assert.equal(got.keyId, key2.key_id);
         assert.notEqual(key2.key_id, key1.key_id);
       });
