@@ -1,7 +1,7 @@
 // Types of kompliant-webhooks/fastify.
 
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
-import type { WebhookRouteOptions } from './express.js';
+import type { WebhookRouteOptions } from './types/receive.js';
 import type { InTransaction } from './index.js';
 
 /**

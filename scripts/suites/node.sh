@@ -8,7 +8,7 @@
 # examples/node-receiver against `kompliant sim`), the rotation test of every language
 # (tests/rotation/rotation.py via lib.sh's rotation_run) with examples/node-receiver as the
 # receiver (Keyring.watch on the file `kompliant keys rotate` writes), `tsc --noEmit --strict` on a typed usage
-# file, and finally `npm pack` (with an empty CARGO_HOME) → `npm install <tarball>` into
+# file, `tsc` on the edge entry's typed usage with no @types/node, and finally `npm pack` (with an empty CARGO_HOME) → `npm install <tarball>` into
 # temporary projects: installing builds nothing (the package has no install script) and, with
 # no platform package, require() fails with the package's clear error; `npx
 # kompliant-webhooks-build` (the opt-in) builds the native module from the tarball's Rust
@@ -67,6 +67,9 @@ suite_node() {
   step "node: tsc --noEmit --strict on test/types (the typed usage of index.d.ts and the middlewares)"
   local tsc="tsc strict clean"
   (cd "$ROOT/node" && npx --no-install tsc -p test/types/tsconfig.json --noEmit --strict) || { tsc="tsc FAILED"; rc=1; }
+  step "node: tsc on test/types/edge.mts as an edge project compiles it (tsconfig.edge.json: no @types/node)"
+  local tsc_edge="edge types Node-free"
+  node_edge_types_check || { tsc_edge="edge types FAILED"; rc=1; }
 
   step "node: npm pack → npm install <tarball> in a temporary project (builds nothing) → npx kompliant-webhooks-build (from source) → require and import"
   local pack="packed tarball builds from source on opt-in only"
@@ -75,8 +78,25 @@ suite_node() {
   local prebuilt="prebuilt package installs"
   node_prebuilt_check || { prebuilt="prebuilt package FAILED"; rc=1; }
 
-  SUMMARY+=("node: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - ${pass:-0} passed, ${fail:-?} failed (vectors $vectors/$vector_total, middleware over HTTP, sim integration; rotation: ${rotation:-FAIL}; binding crate: ${rust_counts%, * ignored}; $tsc, $pack, $prebuilt) in $((SECONDS - start))s")
+  SUMMARY+=("node: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - ${pass:-0} passed, ${fail:-?} failed (vectors $vectors/$vector_total, middleware over HTTP, sim integration; rotation: ${rotation:-FAIL}; binding crate: ${rust_counts%, * ignored}; $tsc, $tsc_edge, $pack, $prebuilt) in $((SECONDS - start))s")
   return "$rc"
+}
+
+# kompliant-webhooks/edge's types in a project without Node's: tsc on test/types/edge.mts
+# with tsconfig.edge.json ("types": [], lib es2022 + dom), and no file of @types/node in the
+# program (a `/// <reference types="node" />` reached from the edge entry would load it even
+# with "types": [], and every Node type would then compile).
+node_edge_types_check() {
+  local files
+  if ! files=$(cd "$ROOT/node" && npx --no-install tsc -p test/types/tsconfig.edge.json --noEmit --listFiles); then
+    grep -v '^/' <<<"$files" >&2
+    return 1
+  fi
+  if grep '/@types/node/' <<<"$files" | head -3 | grep . >&2; then
+    echo "node: compiling test/types/edge.mts loaded @types/node (above): a file the edge entry reaches references Node's types" >&2
+    return 1
+  fi
+  echo "node: edge.mts compiled with no @types/node ($(grep -c . <<<"$files") files)" >&2
 }
 
 # node --test over test/, TAP into $1 (KOMPLIANT_TEST_REDIS_URL set by redis_with_server,

@@ -108,8 +108,16 @@ export function handle(body: Buffer | string): number {
   }
 }
 
+// The same decrypt as a Promise (WebCrypto on the edge; decrypt's result in Node).
+export async function handleAsync(body: Buffer): Promise<string> {
+  const webhook: Webhook = await receiver.decryptAsync(body, { now: Date.now() });
+  return webhook.id;
+}
 // @ts-expect-error a parsed body is not a raw body
 receiver.decrypt({ id: 'wh_1' });
+// @ts-expect-error decryptAsync gives a Promise, not a Webhook
+const notAwaited: Webhook = receiver.decryptAsync(Buffer.alloc(0));
+console.log(notAwaited);
 // @ts-expect-error Webhook objects come from decrypt()
 new (await import('kompliant-webhooks')).Webhook();
 
