@@ -7,13 +7,24 @@
 #   kompliant-webhooks-wasm32-wasi-<v>.tgz  the wasm32-wasip1-threads build (napi's WASI
 #       support, run by @napi-rs/wasm-runtime): the fallback where no native package fits;
 #   kompliant-webhooks-<v>.tgz  the main package: the JS layer, napi's generated loader
-#       (binding.js), the Rust sources for the opt-in source build, and optionalDependencies
-#       on every platform package in dist/npm/ at the same version.
+#       (binding.js), the Rust sources for the opt-in source build, the edge entry
+#       (kompliant-webhooks/edge: its bundles and the WebAssembly core, built here first by
+#       edge.sh's edge_build and `npm run build:edge`; prepack refuses to pack without them),
+#       and optionalDependencies on every platform package in dist/npm/ at the same version.
 # KOMPLIANT_DIST_TARGETS picks the targets (default: the four Linux ones and the wasm one);
 # each must be one of node/package.json's napi.targets. A release job on a macOS or Windows
 # runner builds its own targets (plain `napi build`, no zig) into dist/npm/; the Linux job
 # that publishes puts those tarballs into its dist/npm/ first, then runs this, and the main
 # package lists every platform package found there (only this run's targets are replaced).
+
+# shellcheck source=edge.sh
+source "$ROOT/scripts/packaging/edge.sh"
+
+# What the main tarball holds of the edge entry and its types, exactly: the bundles, the
+# wasm-bindgen glue and module they import, the types (the shared declarations included) and
+# the `"type": "module"` marker; not edge/src (bundled in) nor the glue's own .d.ts files.
+NODE_EDGE_FILES=(edge/index.mjs edge/workerd.mjs edge/index.d.ts edge/package.json
+  edge/wasm/kompliant_webhooks.js edge/wasm/kompliant_webhooks_bg.wasm types/receive.d.ts)
 
 package_node() {
   local out="$DIST/npm" stage targets=() target main
@@ -39,8 +50,13 @@ package_node() {
     rm -f "$out/kompliant-webhooks-$(node_platform_suffix "$target")-"*.tgz
   done
 
-  # 1. The main package as `npm pack` makes it (prepack vendors the Rust sources), unpacked:
-  #    napi create-npm-dirs reads its package.json.
+  # 0. The edge entry's build products, which the main package ships (kompliant-webhooks/edge).
+  step "package node: the edge entry (edge_build: the WebAssembly core; npm run build:edge: the bundles)"
+  edge_build || { rm -rf "$stage"; return 1; }
+  (cd "$ROOT/node" && npm run --silent build:edge) >&2 || { rm -rf "$stage"; return 1; }
+
+  # 1. The main package as `npm pack` makes it (prepack checks every listed file is there and
+  #    vendors the Rust sources), unpacked: napi create-npm-dirs reads its package.json.
   step "package node: npm pack of node/ (the main package, with the vendored Rust sources)"
   (cd "$ROOT/node" && npm pack --silent --pack-destination "$stage") >"$stage/pack.out" || { rm -rf "$stage"; return 1; }
   tar -xzf "$stage/$(tail -1 "$stage/pack.out")" -C "$stage" || { rm -rf "$stage"; return 1; }
@@ -97,12 +113,27 @@ package_node() {
   (cd "$main" && npm pack --silent --ignore-scripts --pack-destination "$out") >&2 || { rm -rf "$stage"; return 1; }
   rm -rf "$stage"
   [ -f "$out/kompliant-webhooks-$VERSION.tgz" ] || { echo "package node: the main tarball is missing" >&2; return 1; }
-  # napi artifacts also drops each binary into the package root: `files` must keep them out.
-  if tar -tzf "$out/kompliant-webhooks-$VERSION.tgz" | grep -E '\.(node|wasm)$' >&2; then
+  node_check_main_tarball "$out/kompliant-webhooks-$VERSION.tgz" || return 1
+  ls -l "$out" >&2
+}
+
+# The main tarball $1 holds the edge entry exactly (NODE_EDGE_FILES under edge/ and types/,
+# nothing else there) and no native binary: napi artifacts also drops each binary into the
+# package root, and `files` must keep them out; the one .wasm is the edge entry's core.
+node_check_main_tarball() {
+  local list want
+  list=$(tar -tzf "$1" | sed 's|^package/||' | grep -v '/$') || return 1
+  want=$(printf '%s\n' "${NODE_EDGE_FILES[@]}" | sort)
+  if [ "$(grep -E '^(edge|types)/' <<<"$list" | sort)" != "$want" ]; then
+    echo "package node: the main tarball's edge/ and types/ files differ from what the edge entry needs (< tarball, > needed):" >&2
+    diff <(grep -E '^(edge|types)/' <<<"$list" | sort) <(echo "$want") >&2
+    return 1
+  fi
+  if grep -E '\.node$|\.wasm$' <<<"$list" | grep -vx 'edge/wasm/kompliant_webhooks_bg.wasm' >&2; then
     echo "package node: the main tarball holds a binary (above); binaries belong in the platform packages" >&2
     return 1
   fi
-  ls -l "$out" >&2
+  echo "package node: the main tarball holds the edge entry ($(grep -c . <<<"$want") files) and no native binary" >&2
 }
 
 # node/node_modules (the napi CLI, emnapi for the wasm link) current with package-lock.json;

@@ -8,7 +8,11 @@
 #       wasm32-wasi package): the loader falls back to it by itself, and the vectors run
 #       forced onto it (NAPI_RS_FORCE_WASI=error: WebAssembly or nothing);
 #   (c) aarch64 for real: the project installed on the host for arm64 (npm --cpu/--os/--libc)
-#       into the emulated arm64 Debian root (arm64-common.sh), the vectors run by its Node.
+#       into the emulated arm64 Debian root (arm64-common.sh), the vectors run by its Node;
+#   (d) kompliant-webhooks/edge from the installed main tarball: Deno and Bun (the edge
+#       suite's runtimes, KOMPLIANT_EDGE_TOOLS) seal, decrypt and serve webhooks through
+#       node_modules/kompliant-webhooks/edge, and tsc compiles an edge usage against the
+#       installed types with no @types/node.
 # Each run also checks WHICH binary was loaded (the platform package's .node, or the wasm
 # package), so a fallback can never pass for the package under test.
 
@@ -16,6 +20,7 @@ dist_check_node() {
   local rc=0
   dist_node_host_and_wasm || rc=1
   dist_node_arm64 || rc=1
+  dist_node_edge || rc=1
   return "$rc"
 }
 
@@ -265,4 +270,132 @@ dist_node_arm64() {
   dist_figure npm-install-arm64-seconds "${secs:-?}"
   SUMMARY+=("dist: npm $(basename "$main") + kompliant-webhooks-linux-arm64-gnu on $where, no cargo: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $counts vectors, installed on the host in ${secs:-?}s")
   return "$rc"
+}
+
+# (d) The edge entry as the main tarball ships it: a fresh project installs the tarballs, then
+# edge-check.mjs runs in Deno and in Bun (each resolving kompliant-webhooks/edge through the
+# installed package's export conditions to node_modules/kompliant-webhooks/edge/index.mjs and
+# its .wasm), and tsc compiles edge-usage.mts against the installed types with "types": [].
+dist_node_edge() {
+  local tmp app rc=0 runtime results=() tsc_result="tsc FAIL"
+  dist_node_tarball kompliant-webhooks >/dev/null || {
+    SUMMARY+=("dist: npm kompliant-webhooks/edge: FAIL - tarballs missing in dist/npm (scripts/package node)")
+    return 1
+  }
+  step "dist: the edge runtimes (deno, bun from node/test/edge/tools) in $KOMPLIANT_EDGE_TOOLS"
+  edge_tools_install || { SUMMARY+=("dist: npm kompliant-webhooks/edge: FAIL - installing the runtimes failed"); return 1; }
+  tmp=$(mktemp -d)
+  app="$tmp/app"
+  dist_node_project "$app" "$DIST/npm" || { rm -rf "$tmp"; SUMMARY+=("dist: npm kompliant-webhooks/edge: FAIL - could not write the test project"); return 1; }
+  (cd "$app" && PATH="$DIST_NO_RUST_PATH" npm install --no-audit --no-fund --prefer-offline) >&2 ||
+    { rm -rf "$tmp"; SUMMARY+=("dist: npm kompliant-webhooks/edge: FAIL - npm install of the tarballs failed"); return 1; }
+  dist_node_edge_files "$app"
+
+  for runtime in deno bun; do
+    step "dist: kompliant-webhooks/edge from the installed tarball in $runtime"
+    local cmd=("$KOMPLIANT_EDGE_TOOLS/node_modules/.bin/$runtime")
+    [ "$runtime" = deno ] && cmd+=(run --quiet --allow-read --allow-env)
+    if (cd "$app" && PATH="$DIST_NO_RUST_PATH" "${cmd[@]}" edge-check.mjs) >"$app/$runtime.out" 2>&1; then
+      cat "$app/$runtime.out" >&2
+      results+=("$(tail -1 "$app/$runtime.out")")
+    else
+      cat "$app/$runtime.out" >&2
+      results+=("$runtime FAIL")
+      rc=1
+    fi
+  done
+
+  step "dist: tsc on an edge usage against the installed types, no @types/node (\"types\": [], lib es2022 + dom)"
+  if (cd "$ROOT/node" && npx --no-install tsc -p "$app/tsconfig.edge.json") >&2; then
+    tsc_result="tsc clean with no @types/node"
+  else
+    rc=1
+  fi
+  SUMMARY+=("dist: npm kompliant-webhooks/edge from the installed main tarball: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(IFS=';'; echo "${results[*]}" | sed 's/;/; /g'); $tsc_result")
+  if [ "$rc" = 0 ]; then rm -rf "$tmp"; else echo "dist node: edge project kept for inspection: $app" >&2; fi
+  return "$rc"
+}
+
+# Writes the edge checks into the project $1: edge-check.mjs (run by Deno and Bun) and
+# edge-usage.mts with its tsconfig.
+dist_node_edge_files() {
+  local app=$1
+  cat >"$app/edge-check.mjs" <<'EOF2'
+// kompliant-webhooks/edge from node_modules, in Deno or Bun: the bundle, its wasm core and
+// the fetch handler as a user's runtime loads them.
+import {
+  Keyring, WebhookReceiver, MemoryGuard, IoError, DecryptionError, sealWebhook, generateWebhookSecret, webhookHandler,
+} from 'kompliant-webhooks/edge';
+
+const runtime = typeof Deno !== 'undefined' ? `deno ${Deno.version.deno}` : typeof Bun !== 'undefined' ? `bun ${Bun.version}` : 'unknown';
+const check = (ok, what) => { if (!ok) throw new Error(`${runtime}: ${what}`); };
+
+const entry = import.meta.resolve('kompliant-webhooks/edge');
+check(entry.endsWith('/node_modules/kompliant-webhooks/edge/index.mjs'), `kompliant-webhooks/edge resolved to ${entry}`);
+
+const secret = generateWebhookSecret();
+const meta = (id, keyId = 'whk_20251121_01') => ({ id, eventType: 'WORKFLOW_CREATED', timestamp: '2025-11-21T00:00:00Z', accountId: 'sb_1', schemaVersion: '2025-11-21', keyId });
+const payload = { version: '1.0', workflow_id: 'w_1', amount: 42.5, tags: ['a', 'é'] };
+const body = sealWebhook(meta('wh_edge_1'), payload, secret).body(0);
+check(body instanceof Uint8Array, 'a sealed body is a Uint8Array');
+
+const receiver = new WebhookReceiver(new Keyring({ whk_20251121_01: secret }));
+const webhook = receiver.decrypt(body);
+check(webhook.id === 'wh_edge_1' && webhook.keyId === 'whk_20251121_01', 'decrypt gives the metadata');
+check(JSON.stringify(webhook.payload) === JSON.stringify(payload), `decrypt gives the payload (${webhook.payloadText})`);
+const forged = sealWebhook(meta('wh_edge_2'), payload, generateWebhookSecret()).body(0);
+let refused;
+try { receiver.decrypt(forged); } catch (err) { refused = err; }
+check(refused instanceof DecryptionError && refused.code === 'DECRYPTION_FAILED' && refused.httpStatus === 400, `a forged body is a DecryptionError (${refused})`);
+let noFs;
+try { Keyring.fromFile('keys.json'); } catch (err) { noFs = err; }
+check(noFs instanceof IoError && noFs.code === 'IO_ERROR', `Keyring.fromFile is an IoError (${noFs})`);
+
+const seen = [], refusals = [];
+const handler = webhookHandler({
+  receiver,
+  guard: new MemoryGuard(),
+  onWebhook: async (w) => { seen.push([w.id, w.payload.amount]); },
+  onError: (err) => { refusals.push(err.code); },
+});
+const post = (bytes) => handler(new Request('http://127.0.0.1/webhooks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: bytes }));
+const answers = [];
+for (const [bytes, want] of [[body, 200], [body, 200], [forged, 400], [sealWebhook(meta('wh_edge_3', 'whk_20251121_09'), payload, secret).body(0), 503]]) {
+  const response = await post(bytes);
+  answers.push(response.status);
+  check(response.status === want, `webhookHandler answered ${response.status}, not ${want}: ${await response.text()}`);
+}
+const get = await handler(new Request('http://127.0.0.1/webhooks'));
+check(get.status === 405, `a GET is answered ${get.status}, not 405`);
+check(JSON.stringify(seen) === JSON.stringify([['wh_edge_1', 42.5]]), `onWebhook ran once for the delivery and not for its duplicate: ${JSON.stringify(seen)}`);
+check(JSON.stringify(refusals) === '["DECRYPTION_FAILED","UNKNOWN_KEY"]', `onError saw ${JSON.stringify(refusals)}`);
+console.log(`${runtime}: sealed, decrypted, refused a forged body; webhookHandler ${answers.join('/')}, GET 405, duplicate not re-run`);
+EOF2
+  cat >"$app/edge-usage.mts" <<'EOF2'
+// An edge project's use of the installed types: no @types/node ("types": []).
+import { Keyring, WebhookReceiver, sealWebhook, webhookHandler, type Webhook } from 'kompliant-webhooks/edge';
+
+const secret = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+const receiver = new WebhookReceiver(new Keyring({ whk_20251121_01: secret }));
+const body: Uint8Array = sealWebhook(
+  { id: 'wh_1', eventType: 'WORKFLOW_CREATED', timestamp: '2025-11-21T00:00:00Z', accountId: 'sb_1', schemaVersion: '2025-11-21', keyId: 'whk_20251121_01' },
+  { version: '1.0' },
+  secret,
+).body(0);
+export const opened: Promise<Webhook> = receiver.decryptAsync(body);
+export const POST: (request: Request) => Promise<Response> = webhookHandler({ receiver, onWebhook: async (webhook: Webhook) => new Response(webhook.id) });
+// @ts-expect-error no Node types in this project: Buffer is not declared
+export const nodeOnly: Buffer | undefined = undefined;
+// @ts-expect-error no API client in the edge entry
+import type { KompliantClient } from 'kompliant-webhooks/edge';
+EOF2
+  cat >"$app/tsconfig.edge.json" <<'EOF2'
+{
+  "compilerOptions": {
+    "strict": true, "noEmit": true, "target": "es2022", "lib": ["es2022", "dom"],
+    "module": "nodenext", "moduleResolution": "nodenext", "types": [], "skipLibCheck": false
+  },
+  "files": ["edge-usage.mts"]
+}
+EOF2
 }

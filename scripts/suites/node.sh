@@ -146,7 +146,9 @@ node_pack_check() {
   local tmp tarball rc=0
   tmp=$(mktemp -d)
   mkdir "$tmp/cargo-home"
-  (cd "$ROOT/node" && CARGO_HOME="$tmp/cargo-home" npm pack --silent --pack-destination "$tmp") >"$tmp/pack.out" ||
+  # The edge entry's build products are not needed here (scripts/test dist runs the edge entry
+  # from the real tarball): KOMPLIANT_PACK_WITHOUT_EDGE lets prepack pack without them.
+  (cd "$ROOT/node" && KOMPLIANT_PACK_WITHOUT_EDGE=1 CARGO_HOME="$tmp/cargo-home" npm pack --silent --pack-destination "$tmp") >"$tmp/pack.out" ||
     { echo "node: npm pack failed with an empty CARGO_HOME (no crate cached)" >&2; rm -rf "$tmp"; return 1; }
   tarball="$tmp/$(tail -1 "$tmp/pack.out")"
   tar -tzf "$tarball" >"$tmp/contents"
@@ -227,7 +229,7 @@ node_prebuilt_check() {
       npx --no-install napi create-npm-dirs --cwd "$tmp/release" &&
       npx --no-install napi artifacts --cwd "$tmp/release" --output-dir artifacts &&
       cd "$tmp/release/npm/$suffix" && npm pack --silent --pack-destination "$tmp/packs" &&
-      cd "$ROOT/node" && npm pack --silent --pack-destination "$tmp/packs"
+      cd "$ROOT/node" && KOMPLIANT_PACK_WITHOUT_EDGE=1 npm pack --silent --pack-destination "$tmp/packs"
   ) >"$tmp/pack.log" 2>&1 || { cat "$tmp/pack.log" >&2; rm -rf "$tmp"; return 1; }
   platform=$(ls "$tmp/packs"/kompliant-webhooks-"$suffix"-*.tgz)
   main=$(ls "$tmp/packs"/kompliant-webhooks-[0-9]*.tgz)
