@@ -311,7 +311,9 @@ dist_node_edge() {
   else
     rc=1
   fi
-  SUMMARY+=("dist: npm kompliant-webhooks/edge from the installed main tarball: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $(IFS=';'; echo "${results[*]}" | sed 's/;/; /g'); $tsc_result")
+  local joined
+  joined=$(printf '%s; ' "${results[@]}")
+  SUMMARY+=("dist: npm kompliant-webhooks/edge from the installed main tarball: $([ "$rc" = 0 ] && echo PASS || echo FAIL) - $joined$tsc_result")
   if [ "$rc" = 0 ]; then rm -rf "$tmp"; else echo "dist node: edge project kept for inspection: $app" >&2; fi
   return "$rc"
 }
@@ -369,7 +371,7 @@ const get = await handler(new Request('http://127.0.0.1/webhooks'));
 check(get.status === 405, `a GET is answered ${get.status}, not 405`);
 check(JSON.stringify(seen) === JSON.stringify([['wh_edge_1', 42.5]]), `onWebhook ran once for the delivery and not for its duplicate: ${JSON.stringify(seen)}`);
 check(JSON.stringify(refusals) === '["DECRYPTION_FAILED","UNKNOWN_KEY"]', `onError saw ${JSON.stringify(refusals)}`);
-console.log(`${runtime}: sealed, decrypted, refused a forged body; webhookHandler ${answers.join('/')}, GET 405, duplicate not re-run`);
+console.log(`${runtime}: sealed, decrypted, refused a forged body, webhookHandler ${answers.join('/')}, GET 405, duplicate not re-run`);
 EOF2
   cat >"$app/edge-usage.mts" <<'EOF2'
 // An edge project's use of the installed types: no @types/node ("types": []).
