@@ -175,6 +175,16 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       }
     });
 
+    test("decryptAsync (WebCrypto, keys cached per key entry) follows a key id re-added with another secret", async () => {
+      assert.deepEqual(await post('/same-id-new-secret', {}), {
+        firstAsync: 1,
+        secondAsync: 2,
+        secondSync: 2,
+        firstAsyncAfter: 'DECRYPTION_FAILED',
+        firstSyncAfter: 'DECRYPTION_FAILED',
+      });
+    });
+
     test('a request other than POST is answered 405', async () => {
       const res = await fetch(`${server.url}/webhook`);
       assert.equal(res.status, 405);
