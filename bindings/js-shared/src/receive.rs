@@ -263,22 +263,28 @@ pub fn open_sealed(
         .map_err(|e| webhook_error(&e))
 }
 
-/// The rest of [`decrypt`] for a webhook of [`open_sealed`], after the host's AES-GCM:
-/// `plaintext` is `None` when the host refused the tag.
+/// The rest of [`decrypt`] for a webhook of [`open_sealed`] whose payload object the host
+/// builds itself from the text (`JSON.parse`): the core checks the plaintext as [`decrypt`]
+/// does (UTF-8, a JSON object within the core's limits, the time window) without building
+/// anything, and gives the parts besides the payload ([`joined_parts`]).
 ///
 /// # Errors
-/// As [`decrypt`] from AES-GCM on: `DECRYPTION_FAILED`, `PAYLOAD_NOT_JSON`, `INTERNAL` for a
-/// plaintext of the wrong length.
+/// As [`decrypt`] from AES-GCM on: `DECRYPTION_FAILED` (`plaintext` is `None`: the host
+/// refused the tag), `PAYLOAD_NOT_JSON`, `TIMESTAMP_OUT_OF_RANGE`, `INTERNAL` for a plaintext
+/// of the wrong length.
 #[cfg(feature = "host-aead")]
-pub fn decrypt_opened(
-    handle: &mut ReceiverHandle,
+pub fn check_opened(
     sealed: core::host_aead::SealedWebhook,
     plaintext: Option<Vec<u8>>,
-    tape: &mut [f64],
-) -> Result<Decrypted> {
-    let payload_len = plaintext.as_ref().map_or(0, Vec::len);
+) -> Result<String> {
     let opened = sealed.open_with(plaintext).map_err(|e| webhook_error(&e))?;
-    finish(handle, opened, tape, payload_len)
+    let (webhook, ()) = match opened.parse_into(&mut core::json::CheckOnly) {
+        Ok(done) => done,
+        Err(core::ParseIntoError::Webhook(e)) => return Err(webhook_error(&e)),
+        Err(core::ParseIntoError::Sink(never)) => match never {},
+    };
+    let (metadata, retry_count, _) = webhook.into_parts();
+    Ok(joined_parts(&metadata, retry_count))
 }
 
 /// The parts of a webhook besides its payload, as one string: a separator, then `id`,

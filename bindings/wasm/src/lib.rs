@@ -27,7 +27,7 @@
 //!   not available on the edge build; `KompliantClient`, `CreatedWebhookKey`, the Redis and
 //!   PostgreSQL protocols are not exported. `Keyring.fromEnvVars(vars)` works (the caller
 //!   passes the variables: an edge runtime's `env`).
-//! - Beyond napi's names: `openSealed` / `openSealedString` and `decryptOpened` split
+//! - Beyond napi's names: `openSealed` / `openSealedString` and `checkOpened` split
 //!   `decrypt` around its AES-GCM step (the core's `host_aead`), for `decryptAsync`, which runs
 //!   that step on the host's WebCrypto (`node/edge/src/webcrypto.mjs`).
 //! - A panic cannot be caught on `wasm32-unknown-unknown` (it aborts the instance): the code

@@ -187,7 +187,7 @@ fn result(mut d: shared::Decrypted, scratch: &[f64], tape: &Float64Array) -> Arr
 }
 
 /// A webhook whose size, envelope and key checked, waiting for the host's AES-GCM (WebCrypto):
-/// what [`open_sealed`] gives and [`decrypt_opened`] takes (and frees).
+/// what [`open_sealed`] gives and [`check_opened`] takes (and frees).
 #[wasm_bindgen]
 pub struct SealedWebhook {
     inner: core::host_aead::SealedWebhook,
@@ -244,18 +244,12 @@ pub fn open_sealed_string(
 }
 
 /// The rest of [`decrypt`] for `sealed` (consumed) after the host's AES-GCM: `plaintext`, or
-/// `undefined` when the host refused the tag. The same result as [`decrypt`].
-#[wasm_bindgen(js_name = decryptOpened)]
-pub fn decrypt_opened(
-    handle: &mut ReceiverHandle,
-    sealed: SealedWebhook,
-    plaintext: Option<Vec<u8>>,
-    tape: &Float64Array,
-) -> Result<Array> {
-    let scratch = sized_scratch(&mut handle.scratch, tape);
-    let d = shared::decrypt_opened(&mut handle.inner, sealed.inner, plaintext, scratch)
-        .map_err(thrown)?;
-    Ok(result(d, scratch, tape))
+/// `undefined` when the host refused the tag. The core checks the plaintext as `decrypt` does
+/// without building the payload (the host parses the checked text); returns the parts string
+/// of a `decrypt` result.
+#[wasm_bindgen(js_name = checkOpened)]
+pub fn check_opened(sealed: SealedWebhook, plaintext: Option<Vec<u8>>) -> Result<String> {
+    shared::check_opened(sealed.inner, plaintext).map_err(thrown)
 }
 
 /// The exact payload text of a `decrypt` result, from its UTF-8 `text`.

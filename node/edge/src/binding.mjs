@@ -5,7 +5,7 @@
 // constants: the core's values come as functions (bindings/wasm/src/lib.rs lists them) and
 // are read once here. What needs a file system throws an IoError saying so (the binding's
 // own, or these stubs where it has none). Beyond napi's names: `openSealed`,
-// `decryptOpened` and `hostAead` (src/webcrypto.mjs), which WebhookReceiver.decryptAsync
+// `checkOpened` and `hostAead` (src/webcrypto.mjs), which WebhookReceiver.decryptAsync
 // uses to run AES-GCM on the runtime's WebCrypto.
 import * as glue from '../wasm/kompliant_webhooks.js';
 export { hostAead } from './webcrypto.mjs';
@@ -28,7 +28,7 @@ export const decryptString = glue.decryptString;
 export const shapeKeys = glue.shapeKeys;
 export const openSealed = glue.openSealed;
 export const openSealedString = glue.openSealedString;
-export const decryptOpened = glue.decryptOpened;
+export const checkOpened = glue.checkOpened;
 export const parseEvent = glue.parseEvent;
 export const payloadText = glue.payloadText;
 export const Keyring = glue.Keyring;

@@ -1,6 +1,6 @@
 // The AES-GCM step of kompliant-webhooks/edge's decryptAsync, on the runtime's WebCrypto:
 // the WebAssembly core checks size, envelope and key (openSealed) and everything after
-// AES-GCM (decryptOpened); this runs the one step between with the host's native AES-GCM,
+// AES-GCM (checkOpened); this runs the one step between with the host's native AES-GCM,
 // several times faster than the core's software AES compiled to WebAssembly (docs/edge.md,
 // docs/decided.md "Edge build"). Keys are imported once per key generation (unique per key
 // entry of a keyring: a key id re-added with another secret gets a new one), as
