@@ -12,25 +12,31 @@ const subtle = globalThis.crypto?.subtle;
 const keys = new Map();
 const MAX_KEYS = 32;
 
-/** The CryptoKey of `sealed`'s key generation, imported on first use. */
+/**
+ * The CryptoKey of `sealed`'s key generation, imported on first use: the key itself once
+ * imported (no promise to wait on for every webhook), a promise while importing.
+ */
 function cryptoKey(sealed) {
   const generation = sealed.keyGeneration;
-  let key = keys.get(generation);
-  if (key === undefined) {
-    const raw = sealed.keyBytes();
-    // importKey copies the bytes before it returns (WebCrypto: "get a copy of the bytes
-    // held by keyData"), so the copy is wiped before anything else runs.
-    try {
-      key = subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['decrypt']);
-    } finally {
-      raw.fill(0);
-    }
-    if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value);
-    keys.set(generation, key);
-    // A failed import is not cached: the next webhook tries again.
-    key.catch(() => keys.delete(generation));
+  const known = keys.get(generation);
+  if (known !== undefined) return known;
+  const raw = sealed.keyBytes();
+  let importing;
+  // importKey copies the bytes before it returns (WebCrypto: "get a copy of the bytes held
+  // by keyData"), so the copy is wiped before anything else runs.
+  try {
+    importing = subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['decrypt']);
+  } finally {
+    raw.fill(0);
   }
-  return key;
+  if (keys.size >= MAX_KEYS) keys.delete(keys.keys().next().value);
+  keys.set(generation, importing);
+  importing.then(
+    (key) => keys.get(generation) === importing && keys.set(generation, key),
+    // A failed import is not cached: the next webhook tries again.
+    () => keys.get(generation) === importing && keys.delete(generation),
+  );
+  return importing;
 }
 
 /**
@@ -39,7 +45,8 @@ function cryptoKey(sealed) {
  * Any other failure of the host is thrown as is.
  */
 async function hostOpen(sealed) {
-  const key = await cryptoKey(sealed);
+  let key = cryptoKey(sealed);
+  if (key instanceof Promise) key = await key;
   const [iv, additionalData, data] = sealed.parts();
   try {
     return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, data));
