@@ -60,12 +60,21 @@ const RUNTIMES = {
       return `${execFileSync(path.join(BIN, 'workerd'), ['--version'], { encoding: 'utf8' }).trim()} (miniflare ${miniflare})`;
     },
   },
+  // next-app/ built once by each of `next build`'s bundlers (nextBuild), served by `next start`
+  // on a free loopback port.
   next: {
-    // next-app/ built once (nextBuild), served by `next start` on a free loopback port.
-    start: async () => startNext(await nextBuild()),
-    version: () => `next ${JSON.parse(fs.readFileSync(path.join(TOOLS, 'node_modules', 'next', 'package.json'), 'utf8')).version} (next build: Turbopack)`,
+    start: async () => startNext(await nextBuild('turbopack')),
+    version: () => `next ${nextVersion()} (Turbopack)`,
+  },
+  'next-webpack': {
+    start: async () => startNext(await nextBuild('webpack')),
+    version: () => `next ${nextVersion()} (webpack)`,
   },
 };
+
+function nextVersion() {
+  return JSON.parse(fs.readFileSync(path.join(TOOLS, 'node_modules', 'next', 'package.json'), 'utf8')).version;
+}
 
 const only = process.env.KOMPLIANT_EDGE_RUNTIMES?.split(',').filter(Boolean);
 
@@ -177,14 +186,15 @@ function docExamples() {
 const DOC_EXAMPLES = docExamples();
 
 /**
- * next-app/ (with runtime/ and docs/edge.md's Next.js route handler added) built once by
- * `next build`, in a directory under KOMPLIANT_EDGE_TOOLS (next, react resolve from its
- * node_modules; removed after the tests). The package is copied into its node_modules as npm
- * installs it, not symlinked: Turbopack does not follow a link out of the project.
+ * next-app/ (with runtime/ and docs/edge.md's Next.js route handler added) built once per
+ * bundler by `next build` (Turbopack, its default) or `next build --webpack`, in a directory
+ * under KOMPLIANT_EDGE_TOOLS (next, react resolve from its node_modules; removed after the
+ * tests). The package is copied into its node_modules as npm installs it, not symlinked:
+ * Turbopack does not follow a link out of the project.
  */
-let nextBuilt;
-function nextBuild() {
-  nextBuilt ??= (async () => {
+const nextBuilt = {};
+function nextBuild(bundler) {
+  nextBuilt[bundler] ??= (async () => {
     fs.mkdirSync(path.join(TOOLS, 'next-builds'), { recursive: true });
     const dir = fs.mkdtempSync(path.join(TOOLS, 'next-builds', 'app-'));
     const pkg = path.join(dir, 'node_modules', 'kompliant-webhooks');
@@ -199,13 +209,13 @@ function nextBuild() {
       fs.mkdirSync(path.dirname(path.join(dir, example.file)), { recursive: true });
       fs.writeFileSync(path.join(dir, example.file), example.code);
     }
-    await run('next build', [process.execPath, NEXT_BIN, 'build'], dir, NEXT_ENV);
+    await run(`next build (${bundler})`, [process.execPath, NEXT_BIN, 'build', ...(bundler === 'webpack' ? ['--webpack'] : [])], dir, NEXT_ENV);
     return dir;
   })();
-  return nextBuilt;
+  return nextBuilt[bundler];
 }
 
-after(() => nextBuilt?.then((dir) => fs.rmSync(dir, { recursive: true, force: true }), () => {}));
+after(() => Promise.all(Object.values(nextBuilt).map((built) => built.then((dir) => fs.rmSync(dir, { recursive: true, force: true }), () => {}))));
 
 /** `next start` of a build on a free loopback port. */
 async function startNext(buildDir, env = {}) {
@@ -281,7 +291,7 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       assert.equal(info.fromFile.code, 'IO_ERROR');
       assert.match(info.fromFile.message, /not available/);
       // The route ran on Next.js's edge runtime (`export const runtime = 'edge'`), not Node.
-      if (name === 'next') assert.equal(info.edgeRuntime, 'edge-runtime');
+      if (name.startsWith('next')) assert.equal(info.edgeRuntime, 'edge-runtime');
     });
 
     test('conformance vectors', async (t) => {
@@ -370,12 +380,19 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
  * How each docs/edge.md example is run, as its doc says: given the project directory, the
  * example's file and its environment (the key), a server whose `url` is the webhook URL.
  */
+const nextExample = (bundler) => async (dir, file, env) => {
+  const server = await startNext(await nextBuild(bundler), env);
+  return { ...server, url: `${server.url}/${path.posix.dirname(file).replace(/^app\//, '')}` };
+};
+
 const EXAMPLES = {
   worker: {
+    doc: 'worker',
     runtime: 'workerd',
     start: (dir, file, env) => startServer('example worker', [process.execPath, 'miniflare-main.mjs', 'example-bundle', file], dir, env),
   },
   deno: {
+    doc: 'deno',
     runtime: 'deno',
     start: async (dir, file, env) => {
       const port = await freePort();
@@ -384,37 +401,33 @@ const EXAMPLES = {
     },
   },
   bun: {
+    doc: 'bun',
     runtime: 'bun',
     start: async (dir, file, env) => {
       const port = await freePort();
       return startServer('example bun', [path.join(BIN, 'bun'), file], dir, { ...env, PORT: String(port) }, { url: `http://127.0.0.1:${port}` });
     },
   },
-  next: {
-    runtime: 'next',
-    // Built into nextBuild's app with the test app; its URL path is its directory under app/.
-    start: async (dir, file, env) => {
-      const server = await startNext(await nextBuild(), env);
-      return { ...server, url: `${server.url}/${path.posix.dirname(file).replace(/^app\//, '')}` };
-    },
-  },
+  // Built into nextBuild's app beside the test app; its URL path is its directory under app/.
+  next: { doc: 'next', runtime: 'next', start: nextExample('turbopack') },
+  'next (webpack)': { doc: 'next', runtime: 'next-webpack', start: nextExample('webpack') },
 };
 
 describe('docs/edge.md examples', () => {
   test('docs/edge.md has a Worker, a Deno server, a Bun server and a Next.js route handler', () => {
-    assert.deepEqual(Object.keys(DOC_EXAMPLES).sort(), Object.keys(EXAMPLES).sort());
+    assert.deepEqual(Object.keys(DOC_EXAMPLES).sort(), [...new Set(Object.values(EXAMPLES).map((e) => e.doc))].sort());
   });
 
   for (const [name, runner] of Object.entries(EXAMPLES)) {
     if (only && !only.includes(runner.runtime)) continue;
-    test(`${name}: ${DOC_EXAMPLES[name]?.file} receives simulator deliveries`, async (t) => {
-      const example = DOC_EXAMPLES[name];
-      assert.ok(example, `docs/edge.md has no <!-- example: ${name} FILE --> block`);
+    test(`${name}: ${DOC_EXAMPLES[runner.doc]?.file} receives simulator deliveries`, async (t) => {
+      const example = DOC_EXAMPLES[runner.doc];
+      assert.ok(example, `docs/edge.md has no <!-- example: ${runner.doc} FILE --> block`);
       const dir = appDir();
       let sim;
       let server;
       try {
-        if (name !== 'next') {
+        if (runner.doc !== 'next') {
           fs.mkdirSync(path.dirname(path.join(dir, example.file)), { recursive: true });
           fs.writeFileSync(path.join(dir, example.file), example.code);
         }
