@@ -193,10 +193,12 @@ const DOC_EXAMPLES = docExamples();
  * Turbopack does not follow a link out of the project.
  */
 const nextBuilt = {};
+const nextBuildDirs = [];
 function nextBuild(bundler) {
   nextBuilt[bundler] ??= (async () => {
     fs.mkdirSync(path.join(TOOLS, 'next-builds'), { recursive: true });
-    const dir = fs.mkdtempSync(path.join(TOOLS, 'next-builds', 'app-'));
+    const dir = fs.mkdtempSync(path.join(TOOLS, 'next-builds', `${bundler}-`));
+    nextBuildDirs.push(dir);
     const pkg = path.join(dir, 'node_modules', 'kompliant-webhooks');
     fs.mkdirSync(pkg, { recursive: true });
     fs.copyFileSync(path.join(NODE_DIR, 'package.json'), path.join(pkg, 'package.json'));
@@ -215,7 +217,9 @@ function nextBuild(bundler) {
   return nextBuilt[bundler];
 }
 
-after(() => Promise.all(Object.values(nextBuilt).map((built) => built.then((dir) => fs.rmSync(dir, { recursive: true, force: true }), () => {}))));
+after(() => {
+  for (const dir of nextBuildDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** `next start` of a build on a free loopback port. */
 async function startNext(buildDir, env = {}) {
