@@ -1,12 +1,13 @@
 // kompliant-webhooks/edge in the real runtimes, each a child process serving
 // runtime/app.mjs (webhookHandler over the edge entry): Deno (Deno.serve), Bun (Bun.serve),
 // workerd (a Worker run by miniflare) and Next.js (next-app/: an App Router route handler on
-// the edge runtime, built with `next build` and served by `next start`). In each: every conformance vector of
-// tests/vectors/webhooks.json with the codes node/test/vectors.test.js expects, 405 for a
-// non-POST, and `kompliant sim` deliveries over loopback: decrypted, a duplicate answered 200
-// without running the handler again (MemoryGuard, as the Node adapters), a throwing handler
-// answered HANDLER_FAILURE_STATUS (500) and redelivered, and a key added to the running
-// receiver's keyring then activated (a rotation) received.
+// the edge runtime, built by `next build` with Turbopack and with webpack, served by
+// `next start`). In each: every conformance vector of tests/vectors/webhooks.json with the
+// codes node/test/vectors.test.js expects, 405 for a non-POST, and `kompliant sim` deliveries
+// over loopback: decrypted, a duplicate answered 200 without running the handler again
+// (MemoryGuard, as the Node adapters), a throwing handler answered HANDLER_FAILURE_STATUS (500)
+// and redelivered, and a key added to the running receiver's keyring then activated (a
+// rotation) received.
 //
 // Then the programs of docs/edge.md (each fenced block after an `<!-- example: NAME FILE -->`
 // line, written to FILE as a user copies it: a Worker, a Deno server, a Bun server, a Next.js
@@ -110,8 +111,13 @@ async function startServer(name, command, cwd, env = {}, { url: knownUrl } = {})
   const output = [];
   const lines = createInterface({ input: child.stdout });
   let exited = null;
+  let settled = false;
   const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: not serving after 90 s; stderr: ${stderr}`)), 90_000);
+    const timer = setTimeout(() => {
+      settled = true;
+      child.kill('SIGKILL');
+      reject(new Error(`${name}: not serving after 90 s; stderr: ${stderr}`));
+    }, 90_000);
     lines.on('line', (line) => {
       output.push(line);
       const m = /^listening on (http:\/\/\S+)/.exec(line);
@@ -127,10 +133,11 @@ async function startServer(name, command, cwd, env = {}, { url: knownUrl } = {})
     });
     if (knownUrl) {
       (async () => {
-        while (exited === null) {
+        while (exited === null && !settled) {
           try {
             await fetch(knownUrl, { signal: AbortSignal.timeout(2000) });
             clearTimeout(timer);
+            settled = true;
             return resolve(knownUrl);
           } catch {
             await sleep(100);
