@@ -165,7 +165,9 @@ export function createApp() {
       } catch (err) {
         fromFile = { name: err.name, code: err.code, message: err.message };
       }
-      return json({ fromFile, handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, errorName: probe.name, errorStatus: probe.httpStatus });
+      // Next.js's edge runtime names itself in the global EdgeRuntime (its Node runtime does not).
+      const edgeRuntime = typeof EdgeRuntime === 'string' ? EdgeRuntime : null;
+      return json({ fromFile, edgeRuntime, handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, errorName: probe.name, errorStatus: probe.httpStatus });
     }
     return new Response('not found', { status: 404 });
   };
