@@ -46,7 +46,9 @@ function cryptoKey(sealed) {
  */
 async function hostOpen(sealed) {
   let key = cryptoKey(sealed);
-  if (key instanceof Promise) key = await key;
+  // A thenable, not `instanceof Promise`: in Next.js's edge sandbox WebCrypto's promises
+  // come from another realm (the host's), so they are not this realm's Promise.
+  if (typeof key.then === 'function') key = await key;
   const [iv, additionalData, data] = sealed.parts();
   try {
     return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, data));
