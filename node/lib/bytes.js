@@ -8,6 +8,11 @@ function utf8(text) {
   return Buffer.from(text, 'utf8');
 }
 
+/** The text of UTF-8 `bytes` (checked as UTF-8 by the core before). */
+function utf8Text(bytes) {
+  return view(bytes).toString('utf8');
+}
+
 /** The bytes of a string holding one byte per character (0-255). */
 function latin1(text) {
   return Buffer.from(text, 'latin1');
@@ -33,4 +38,4 @@ function view(bytes) {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-module.exports = { utf8, latin1, concat, empty, copy, view };
+module.exports = { utf8, utf8Text, latin1, concat, empty, copy, view };

@@ -149,7 +149,8 @@ async function deliver(receiver, body, options, context, responseStatus = noResp
   const onError = options.onError ?? logError;
   let webhook;
   try {
-    webhook = receiver.decrypt(body);
+    // decryptAsync: in kompliant-webhooks/edge its AES-GCM is WebCrypto's (in Node, decrypt).
+    webhook = await receiver.decryptAsync(body);
   } catch (err) {
     await report(onError, err, context);
     return refusal(err);

@@ -6,6 +6,7 @@ const { UNWRAP, checkString } = require('./internal.js');
 const { Keyring } = require('./keyring.js');
 const { Webhook, CREATE } = require('./webhook.js');
 const { buildPayload, shapeCache } = require('./payload.js');
+const bytes = require('./bytes.js');
 
 /** Slots of a receiver's first tape array (64 KiB; a 16 KiB payload takes 2,000 to 4,000). */
 const TAPE_SLOTS = 8192;
@@ -144,23 +145,60 @@ class WebhookReceiver {
    */
   decrypt(body, options) {
     const arg = bodyArg(body);
-    let nowMs;
-    if (options !== undefined && options !== null && options.now !== undefined) {
-      nowMs = options.now instanceof Date ? options.now.getTime() : options.now;
-      if (typeof nowMs !== 'number' || Number.isNaN(nowMs)) throw new TypeError('options.now must be a Date or a number of milliseconds');
-    }
+    const nowMs = nowOption(options);
     const tape = this.#tape;
-    const decrypted = native(() =>
-      typeof arg === 'string'
-        ? binding.decryptString(this.#handle, arg, tape, nowMs)
-        : binding.decrypt(this.#handle, arg, tape, nowMs),
+    return this.#webhook(
+      native(() =>
+        typeof arg === 'string'
+          ? binding.decryptString(this.#handle, arg, tape, nowMs)
+          : binding.decrypt(this.#handle, arg, tape, nowMs),
+      ),
     );
+  }
+
+  /**
+   * `decrypt` as a Promise: the same checks, result and errors (a rejection). Where the
+   * binding has a host AES-GCM (kompliant-webhooks/edge: WebCrypto, native and much faster
+   * than the WebAssembly core's software AES), the core checks everything but AES-GCM and
+   * the host runs that step; elsewhere (the Node entry) it is `decrypt`.
+   */
+  async decryptAsync(body, options) {
+    if (binding.hostAead === undefined) return this.decrypt(body, options);
+    const arg = bodyArg(body);
+    const nowMs = nowOption(options);
+    const sealed = native(() =>
+      typeof arg === 'string' ? binding.openSealedString(this.#handle, arg, nowMs) : binding.openSealed(this.#handle, arg, nowMs),
+    );
+    let plaintext;
+    try {
+      plaintext = await binding.hostAead(sealed);
+    } catch (err) {
+      sealed.free(); // checkOpened takes (and frees) it; after a host failure nothing does
+      throw err;
+    }
+    // The core checks the plaintext (UTF-8, a JSON object within its limits, the time
+    // window) without building anything; the payload object is the runtime's JSON.parse of
+    // the checked text, faster there than the tape built in WebAssembly (docs/decided.md).
+    const parts = native(() => binding.checkOpened(sealed, plaintext));
+    return Webhook[CREATE](['', parts, plaintext], JSON.parse(bytes.utf8Text(plaintext)));
+  }
+
+  /** The Webhook of a binding's decrypt result, its payload built from this receiver's tape. */
+  #webhook(decrypted) {
     // The payload is built now: the next call writes its tape into the same array.
-    const payload = buildPayload(decrypted, tape, this.#shapes);
+    const payload = buildPayload(decrypted, this.#tape, this.#shapes);
     const spilled = decrypted[4];
     if (spilled !== undefined && spilled.length <= MAX_KEPT_TAPE_SLOTS) this.#tape = new Float64Array(spilled.length * 2);
     return Webhook[CREATE](decrypted, payload);
   }
+}
+
+/** Milliseconds of `options.now` (a `Date` or a number), or undefined; a `TypeError` for any other. */
+function nowOption(options) {
+  if (options === undefined || options === null || options.now === undefined) return undefined;
+  const nowMs = options.now instanceof Date ? options.now.getTime() : options.now;
+  if (typeof nowMs !== 'number' || Number.isNaN(nowMs)) throw new TypeError('options.now must be a Date or a number of milliseconds');
+  return nowMs;
 }
 
 module.exports = { WebhookReceiver, profileOptions, RAW_BODY_HELP };

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds kompliant-webhooks/edge (`npm run build:edge`): node/lib and fetch.js, bundled by
-// esbuild into two ES modules with no Node built-in, edge/index.mjs (Deno, Bun: fetches the
-// .wasm by URL) and edge/workerd.mjs (workerd, edge-light: imports the .wasm as a module).
+// esbuild into three ES modules with no Node built-in, edge/index.mjs (Deno, Bun: fetches the
+// .wasm by URL), edge/workerd.mjs (workerd: imports the .wasm as a module) and
+// edge/edge-light.mjs (Next.js edge routes: imports `.wasm?module`, see src/init-edge-light.mjs).
 // In the bundle the napi loader (lib/native.js) is replaced by edge/src/binding.mjs, a shim
 // over the wasm-bindgen glue, and lib/bytes.js, lib/host.js by their edge versions. The glue
 // and the .wasm (edge/wasm/, written by scripts/packaging/edge.sh's edge_build) stay files of
@@ -38,7 +39,7 @@ const edgePlugin = {
       return { path: path.join(edgeDir, 'src', SWAPPED[args.path]) };
     });
     // The glue and the .wasm stay next to the output: edge/wasm/.
-    build.onResolve({ filter: /\/wasm\/kompliant_webhooks(_bg\.wasm|\.js)$/ }, (args) => ({
+    build.onResolve({ filter: /\/wasm\/kompliant_webhooks(_bg\.wasm(\?module)?|\.js)$/ }, (args) => ({
       path: `./wasm/${path.basename(args.path)}`,
       external: true,
     }));
@@ -67,5 +68,6 @@ const common = {
 await Promise.all([
   esbuild.build({ ...common, entryPoints: [path.join(edgeDir, 'src', 'index.mjs')], outfile: path.join(edgeDir, 'index.mjs') }),
   esbuild.build({ ...common, entryPoints: [path.join(edgeDir, 'src', 'workerd.mjs')], outfile: path.join(edgeDir, 'workerd.mjs') }),
+  esbuild.build({ ...common, entryPoints: [path.join(edgeDir, 'src', 'edge-light.mjs')], outfile: path.join(edgeDir, 'edge-light.mjs') }),
 ]);
-console.log('build-edge: wrote edge/index.mjs and edge/workerd.mjs');
+console.log('build-edge: wrote edge/index.mjs, edge/workerd.mjs and edge/edge-light.mjs');

@@ -13,6 +13,11 @@ const { cases, profile } = JSON.parse(fs.readFileSync(VECTORS, 'utf8'));
 
 /** Runs one case; returns `{ error: code }` or the opened webhook's fields. */
 function run(c) {
+  return open(c, (receiver, body, options) => receiver.decrypt(body, options));
+}
+
+/** Case `c` through `decrypt(receiver, body, options)`: `{ error: code }` (keyring, options or body refused), or `{ webhook }` (what the call returned). */
+function open(c, decrypt) {
   const o = c.options ?? {};
   let receiver;
   try {
@@ -29,7 +34,7 @@ function run(c) {
   }
   const body = Buffer.from(c.body_b64, 'base64');
   try {
-    const w = receiver.decrypt(body, o.now ? { now: new Date(o.now) } : undefined);
+    const w = decrypt(receiver, body, o.now ? { now: new Date(o.now) } : undefined);
     return { webhook: w };
   } catch (err) {
     assert.ok(err instanceof WebhookError, `decrypt failed with a non-WebhookError: ${err}`);
@@ -40,6 +45,31 @@ function run(c) {
 test('the vector file has every case', () => {
   assert.equal(profile, 'kompliant-2025-11-21');
   assert.ok(cases.length >= 152, `only ${cases.length} cases`);
+});
+
+test('decryptAsync resolves with what decrypt returns, or rejects with its error, for every vector', async () => {
+  for (const c of cases) {
+    const sync = run(c);
+    const promised = open(c, (receiver, body, options) => receiver.decryptAsync(body, options));
+    if (promised.error !== undefined) {
+      assert.equal(promised.error, sync.error, c.name); // the receiver itself was refused
+      continue;
+    }
+    assert.ok(promised.webhook instanceof Promise, c.name);
+    let got;
+    try {
+      got = { webhook: await promised.webhook };
+    } catch (err) {
+      assert.ok(err instanceof WebhookError, `${c.name}: decryptAsync rejected with a non-WebhookError: ${err}`);
+      got = { error: err.code };
+    }
+    assert.equal(got.error, sync.error, c.name);
+    if (sync.webhook) {
+      assert.deepEqual(got.webhook.metadata, sync.webhook.metadata, c.name);
+      assert.equal(got.webhook.payloadText, sync.webhook.payloadText, c.name);
+      assert.deepEqual(got.webhook.payload, sync.webhook.payload, c.name);
+    }
+  }
 });
 
 for (const c of cases) {

@@ -29,6 +29,10 @@ LABEL = {"1k": "1 KiB", "16k": "16 KiB", "256k": "256 KiB", "4m": "4 MiB"}
 STAGES = ["decrypt (whole)", "decrypt (watched)", "envelope parse", "base64 decode", "AEAD open", "payload check"]
 #: Rust targets of issue 7.
 RUST_DECRYPT_1K_US = 2.0
+# kompliant-webhooks/edge, measured in Deno and Bun (tests/bench/bench_edge.mjs); issue 17: what a
+# deployment ships of the core (the .wasm and its glue), gzipped.
+EDGE = ("edge-deno", "edge-bun")
+EDGE_SHIPPED_KIB = 300
 MEMORY_RATIO = 3.0
 
 
@@ -103,7 +107,7 @@ def fmt_us(us: float) -> str:
 
 def load(out: Path) -> Dict[str, Dict[str, Any]]:
     return {name: json.loads((out / f"{name}.json").read_text())
-            for name in ("rust", "python", "node", "kotlin", "swift") if (out / f"{name}.json").exists()}
+            for name in ("rust", "python", "node", "kotlin", "swift") + EDGE if (out / f"{name}.json").exists()}
 
 
 def checks(results: Dict[str, Dict[str, Any]]) -> List[Tuple[str, str, Optional[bool], str]]:
@@ -122,7 +126,7 @@ def checks(results: Dict[str, Dict[str, Any]]) -> List[Tuple[str, str, Optional[
         rows.append(("rust", "peak memory of a 4 MiB decrypt ≤ 3x body", m["ratio"] <= MEMORY_RATIO,
                      f"{m['ratio']:.2f}x ({m['peak_bytes'] / 2**20:.1f} MiB for a {m['body_bytes'] / 2**20:.1f} MiB body)"))
     # Swift's file has no "targets": its ratios are reported, not checked.
-    for lang in ("python", "node", "kotlin", "swift"):
+    for lang in ("python", "node", "kotlin", "swift") + EDGE:
         if lang not in results:
             continue
         r = results[lang]
@@ -135,6 +139,10 @@ def checks(results: Dict[str, Dict[str, Any]]) -> List[Tuple[str, str, Optional[
                 value = by_size[size]
                 what = f"{ratio_name} at {LABEL[size]}" + (f" ≥ {target}x" if target else " (reported, no target)")
                 rows.append((lang, what, None if target is None else value >= target, f"{value:.2f}x"))
+        shipped = r.get("shipped")
+        if shipped:
+            kib = shipped["wasm_plus_glue_gzip_kib"]
+            rows.append((lang, f"wasm + glue gzipped < {EDGE_SHIPPED_KIB} KiB", kib < EDGE_SHIPPED_KIB, f"{kib:.1f} KiB"))
         leak = r.get("leak")
         if leak:
             rows.append((lang, f"RSS flat over {leak['iterations']:,} decrypts", leak["growth_mb"] < 10,
@@ -190,6 +198,8 @@ def chart(results: Dict[str, Dict[str, Any]], path: Path) -> None:
                   "handwritten+jackson": " + Jackson", "handwritten+jsonserialization": " + JSONSerialization"}
     sdk_label = {"python": "", "node": "", "kotlin": " + Jackson", "swift": " + JSONSerialization"}
     for lang, r in results.items():
+        if lang in EDGE:
+            continue  # tables only: the chart compares each language's SDK with its hand-written receiver
         if lang == "rust":
             series.append(("Rust core decrypt", colours[lang], True,
                            [r["stages"]["decrypt (whole)"][s]["median_us"] for s in SIZES]))
@@ -237,7 +247,7 @@ def summary(out: Path, chart_path: Path, update_docs: bool) -> int:
     lines = [f"Run of {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.", ""]
     if "rust" in results:
         lines += rust_table(results["rust"])
-    for lang in ("python", "node", "kotlin", "swift"):
+    for lang in ("python", "node", "kotlin", "swift") + EDGE:
         if lang in results:
             lines += language_table(lang, results[lang])
     lines += ["**Targets**", "", "| language | target | result | met |", "|---|---|---|---|"]

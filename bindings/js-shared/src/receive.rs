@@ -191,16 +191,35 @@ pub fn decrypt(
     tape: &mut [f64],
     now_ms: Option<f64>,
 ) -> Result<Decrypted> {
-    let receiver = &handle.receiver;
+    let now = now_for(&handle.receiver, now_ms)?;
+    let opened = handle
+        .receiver
+        .open_at(body, now)
+        .map_err(|e| webhook_error(&e))?;
+    finish(handle, opened, tape, body.len() * 3 / 4)
+}
+
+/// The time `receiver` checks a webhook at: `now_ms`, else the clock (read only when the
+/// receiver has a time window).
+fn now_for(receiver: &core::WebhookReceiver, now_ms: Option<f64>) -> Result<SystemTime> {
     let options = receiver.options();
-    let now = match now_ms {
+    Ok(match now_ms {
         Some(ms) => time_from_ms(ms)?,
         // The core reads `now` only for a time window: without one, no clock read.
         None if options.max_age.is_none() && options.max_future_skew.is_none() => UNIX_EPOCH,
         None => core::SystemClock.system_now(),
-    };
-    let opened = receiver.open_at(body, now).map_err(|e| webhook_error(&e))?;
-    let mut sink = TapeSink::new(tape, &mut handle.shapes, body.len() * 3 / 4);
+    })
+}
+
+/// The part of [`decrypt`] after AES-GCM: the payload parsed into the tape, the parts the JS
+/// layer reads. `payload_len`: about the payload's length (the sink's capacity hint).
+fn finish(
+    handle: &mut ReceiverHandle,
+    opened: core::OpenedWebhook,
+    tape: &mut [f64],
+    payload_len: usize,
+) -> Result<Decrypted> {
+    let mut sink = TapeSink::new(tape, &mut handle.shapes, payload_len);
     let (webhook, ()) = match opened.parse_into(&mut sink) {
         Ok(done) => done,
         Err(core::ParseIntoError::Webhook(e)) => return Err(webhook_error(&e)),
@@ -223,6 +242,49 @@ pub fn decrypt(
         wide: finished.wide,
         spilled: finished.spilled,
     })
+}
+
+/// [`decrypt`] with its AES-GCM run by the host (the core's `host_aead`): every check up to
+/// AES-GCM, handing out what the host decrypts with.
+///
+/// # Errors
+/// As [`decrypt`] before AES-GCM: `BODY_TOO_LARGE`, `MALFORMED_ENVELOPE`, `UNKNOWN_KEY`,
+/// `DECRYPTION_FAILED`, `TIMESTAMP_OUT_OF_RANGE`, a `RangeError` for a bad `now_ms`.
+#[cfg(feature = "host-aead")]
+pub fn open_sealed(
+    handle: &ReceiverHandle,
+    body: &[u8],
+    now_ms: Option<f64>,
+) -> Result<core::host_aead::SealedWebhook> {
+    let now = now_for(&handle.receiver, now_ms)?;
+    handle
+        .receiver
+        .open_sealed_at(body, now)
+        .map_err(|e| webhook_error(&e))
+}
+
+/// The rest of [`decrypt`] for a webhook of [`open_sealed`] whose payload object the host
+/// builds itself from the text (`JSON.parse`): the core checks the plaintext as [`decrypt`]
+/// does (UTF-8, a JSON object within the core's limits, the time window) without building
+/// anything, and gives the parts besides the payload ([`joined_parts`]).
+///
+/// # Errors
+/// As [`decrypt`] from AES-GCM on: `DECRYPTION_FAILED` (`plaintext` is `None`: the host
+/// refused the tag), `PAYLOAD_NOT_JSON`, `TIMESTAMP_OUT_OF_RANGE`, `INTERNAL` for a plaintext
+/// of the wrong length.
+#[cfg(feature = "host-aead")]
+pub fn check_opened(
+    sealed: core::host_aead::SealedWebhook,
+    plaintext: Option<Vec<u8>>,
+) -> Result<String> {
+    let opened = sealed.open_with(plaintext).map_err(|e| webhook_error(&e))?;
+    let (webhook, ()) = match opened.parse_into(&mut core::json::CheckOnly) {
+        Ok(done) => done,
+        Err(core::ParseIntoError::Webhook(e)) => return Err(webhook_error(&e)),
+        Err(core::ParseIntoError::Sink(never)) => match never {},
+    };
+    let (metadata, retry_count, _) = webhook.into_parts();
+    Ok(joined_parts(&metadata, retry_count))
 }
 
 /// The parts of a webhook besides its payload, as one string: a separator, then `id`,

@@ -27,6 +27,9 @@
 //!   not available on the edge build; `KompliantClient`, `CreatedWebhookKey`, the Redis and
 //!   PostgreSQL protocols are not exported. `Keyring.fromEnvVars(vars)` works (the caller
 //!   passes the variables: an edge runtime's `env`).
+//! - Beyond napi's names: `openSealed` / `openSealedString` and `checkOpened` split
+//!   `decrypt` around its AES-GCM step (the core's `host_aead`), for `decryptAsync`, which runs
+//!   that step on the host's WebCrypto (`node/edge/src/webcrypto.mjs`).
 //! - A panic cannot be caught on `wasm32-unknown-unknown` (it aborts the instance): the code
 //!   here has none on any input (clippy's `unwrap_used`, `expect_used`, `indexing_slicing`
 //!   and `panic` lints deny them), where the napi binding also catches them as a safety net.
@@ -41,5 +44,5 @@ mod seal;
 
 pub use guard::{GuardFlow, MemoryGuard};
 pub use keyring::Keyring;
-pub use receiver::{ReceiverHandle, WebhookReceiver};
+pub use receiver::{ReceiverHandle, SealedWebhook, WebhookReceiver};
 pub use seal::SealedEnvelope;

@@ -135,13 +135,24 @@ fn open(
     tape: &Float64Array,
     now_ms: Option<f64>,
 ) -> Result<Array> {
+    let scratch = sized_scratch(&mut handle.scratch, tape);
+    let d = shared::decrypt(&mut handle.inner, body, scratch, now_ms).map_err(thrown)?;
+    Ok(result(d, scratch, tape))
+}
+
+/// `scratch`, sized to the caller's tape array.
+fn sized_scratch<'a>(scratch: &'a mut Vec<f64>, tape: &Float64Array) -> &'a mut Vec<f64> {
     let slots = usize::try_from(tape.length()).unwrap_or(0);
-    let scratch = &mut handle.scratch;
     if scratch.len() != slots {
         scratch.clear();
         scratch.resize(slots, 0.0);
     }
-    let mut d = shared::decrypt(&mut handle.inner, body, scratch, now_ms).map_err(thrown)?;
+    scratch
+}
+
+/// A decrypt's JS result `[latin1, parts, text, wide?, spilled?]`, its tape copied from
+/// `scratch` into the caller's `tape`.
+fn result(mut d: shared::Decrypted, scratch: &[f64], tape: &Float64Array) -> Array {
     if d.spilled.is_none() {
         // tape[0] is the tape's length: copy only what was written. `copy_from` asserts
         // equal lengths, so they are compared first; should the caller's array not take the
@@ -172,7 +183,73 @@ fn open(
     if let Some(spilled) = &d.spilled {
         out.push(&Float64Array::from(spilled.as_slice()).into());
     }
-    Ok(out)
+    out
+}
+
+/// A webhook whose size, envelope and key checked, waiting for the host's AES-GCM (WebCrypto):
+/// what [`open_sealed`] gives and [`check_opened`] takes (and frees).
+#[wasm_bindgen]
+pub struct SealedWebhook {
+    inner: core::host_aead::SealedWebhook,
+}
+
+#[wasm_bindgen]
+impl SealedWebhook {
+    /// Unique per key entry in this instance: the host caches its imported key under it.
+    #[wasm_bindgen(getter, js_name = keyGeneration)]
+    pub fn key_generation(&self) -> f64 {
+        // Generations count key entries from 1: far below 2^53.
+        #[allow(clippy::cast_precision_loss)]
+        let generation = self.inner.key_generation() as f64;
+        generation
+    }
+
+    /// A copy of the key's secret, for `crypto.subtle.importKey` once per generation: the
+    /// caller wipes it (`fill(0)`) as soon as the import has taken it.
+    #[wasm_bindgen(js_name = keyBytes)]
+    pub fn key_bytes(&self) -> Uint8Array {
+        Uint8Array::from(self.inner.key_bytes().as_slice())
+    }
+
+    /// `[iv, additionalData, ciphertextAndTag]`, as `crypto.subtle.decrypt` takes them
+    /// (AES-GCM, 128-bit tag last), in one crossing.
+    pub fn parts(&self) -> Array {
+        let out = Array::new();
+        out.push(&Uint8Array::from(self.inner.nonce()).into());
+        out.push(&Uint8Array::from(self.inner.aad()).into());
+        out.push(&Uint8Array::from(self.inner.ciphertext_and_tag()).into());
+        out
+    }
+}
+
+/// Every check of [`decrypt`] up to AES-GCM, for a host that runs AES-GCM itself.
+#[wasm_bindgen(js_name = openSealed)]
+pub fn open_sealed(
+    handle: &ReceiverHandle,
+    body: &[u8],
+    now_ms: Option<f64>,
+) -> Result<SealedWebhook> {
+    let inner = shared::open_sealed(&handle.inner, body, now_ms).map_err(thrown)?;
+    Ok(SealedWebhook { inner })
+}
+
+/// As [`open_sealed`], for a body held as a string (its UTF-8 bytes are opened).
+#[wasm_bindgen(js_name = openSealedString)]
+pub fn open_sealed_string(
+    handle: &ReceiverHandle,
+    body: &str,
+    now_ms: Option<f64>,
+) -> Result<SealedWebhook> {
+    open_sealed(handle, body.as_bytes(), now_ms)
+}
+
+/// The rest of [`decrypt`] for `sealed` (consumed) after the host's AES-GCM: `plaintext`, or
+/// `undefined` when the host refused the tag. The core checks the plaintext as `decrypt` does
+/// without building the payload (the host parses the checked text); returns the parts string
+/// of a `decrypt` result.
+#[wasm_bindgen(js_name = checkOpened)]
+pub fn check_opened(sealed: SealedWebhook, plaintext: Option<Vec<u8>>) -> Result<String> {
+    shared::check_opened(sealed.inner, plaintext).map_err(thrown)
 }
 
 /// The exact payload text of a `decrypt` result, from its UTF-8 `text`.

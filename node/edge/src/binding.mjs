@@ -4,8 +4,11 @@
 // instantiated before this module runs (src/init-*.mjs). wasm-bindgen cannot export
 // constants: the core's values come as functions (bindings/wasm/src/lib.rs lists them) and
 // are read once here. What needs a file system throws an IoError saying so (the binding's
-// own, or these stubs where it has none).
+// own, or these stubs where it has none). Beyond napi's names: `openSealed`,
+// `checkOpened` and `hostAead` (src/webcrypto.mjs), which WebhookReceiver.decryptAsync
+// uses to run AES-GCM on the runtime's WebCrypto.
 import * as glue from '../wasm/kompliant_webhooks.js';
+export { hostAead } from './webcrypto.mjs';
 
 /** An error the JavaScript layer turns into an `IoError` (lib/errors.js, fromNative). */
 function unavailable(what, instead) {
@@ -23,6 +26,9 @@ export const WebhookReceiver = glue.WebhookReceiver;
 export const decrypt = glue.decrypt;
 export const decryptString = glue.decryptString;
 export const shapeKeys = glue.shapeKeys;
+export const openSealed = glue.openSealed;
+export const openSealedString = glue.openSealedString;
+export const checkOpened = glue.checkOpened;
 export const parseEvent = glue.parseEvent;
 export const payloadText = glue.payloadText;
 export const Keyring = glue.Keyring;

@@ -2,10 +2,17 @@
 // functions over plain Uint8Arrays, with no Buffer.
 
 const encoder = new TextEncoder();
+// ignoreBOM: a leading U+FEFF is text like any other (the core refuses it as JSON anyway).
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The UTF-8 bytes of `text`. */
 export function utf8(text) {
   return encoder.encode(text);
+}
+
+/** The text of UTF-8 `bytes` (checked as UTF-8 by the core before). */
+export function utf8Text(bytes) {
+  return decoder.decode(bytes);
 }
 
 /** The bytes of a string holding one byte per character (0-255). */

@@ -1,4 +1,4 @@
-// kompliant-webhooks/edge for Cloudflare Workers (workerd) and Next.js edge routes (edge-light).
+// kompliant-webhooks/edge for Cloudflare Workers (workerd).
 import './init-module.mjs';
 
 export * from './api.mjs';

@@ -17,6 +17,8 @@ import {
   HANDLER_FAILURE_STATUS,
   ERROR_CODES,
   webhookHandler,
+  sealWebhook,
+  generateWebhookSecret,
 } from 'kompliant-webhooks/edge';
 
 function base64Bytes(text) {
@@ -32,8 +34,27 @@ function sameBytes(a, b) {
   return true;
 }
 
-/** One conformance vector, checked as node/test/vectors.test.js checks it: null, or why it failed. */
-function checkVector(c, profile) {
+/**
+ * One conformance vector, checked as node/test/vectors.test.js checks it, through `decrypt`
+ * (the core's own AES-GCM, in WebAssembly) and `decryptAsync` (the runtime's WebCrypto):
+ * null, or why either failed.
+ */
+async function checkVector(c, profile) {
+  const payloads = [];
+  const keep = (webhook) => {
+    payloads.push(JSON.stringify(webhook.payload));
+    return webhook;
+  };
+  const sync = await checkOutcome(c, profile, (receiver, body, options) => keep(receiver.decrypt(body, options)));
+  const async_ = await checkOutcome(c, profile, async (receiver, body, options) => keep(await receiver.decryptAsync(body, options)));
+  const failures = [sync, async_].map((f, i) => f && `${i ? 'decryptAsync' : 'decrypt'}: ${f}`);
+  // decryptAsync's payload is JSON.parse of the checked text, decrypt's built from the core's tape: the same object.
+  if (payloads.length === 2 && payloads[0] !== payloads[1]) failures.push(`payloads differ: ${payloads[0]} vs ${payloads[1]}`);
+  return failures.filter(Boolean).join('; ') || null;
+}
+
+/** A vector's receiver, body and expectation, checked through one of the two decrypt calls. */
+async function checkOutcome(c, profile, decrypt) {
   const o = c.options ?? {};
   let receiver;
   let got;
@@ -50,7 +71,7 @@ function checkVector(c, profile) {
   }
   if (!got) {
     try {
-      got = { webhook: receiver.decrypt(base64Bytes(c.body_b64), o.now ? { now: new Date(o.now) } : undefined) };
+      got = { webhook: await decrypt(receiver, base64Bytes(c.body_b64), o.now ? { now: new Date(o.now) } : undefined) };
     } catch (err) {
       if (!(err instanceof WebhookError)) return `decrypt failed with a non-WebhookError: ${err}`;
       got = { error: err.code };
@@ -65,6 +86,36 @@ function checkVector(c, profile) {
   if (w.retryCount !== c.expect.retry_count) return `retryCount ${w.retryCount} != ${c.expect.retry_count}`;
   if (!sameBytes(new TextEncoder().encode(w.payloadText), base64Bytes(c.expect.payload_b64))) return 'payload bytes differ';
   return null;
+}
+
+/**
+ * A key id replaced by another secret while a receiver runs: decryptAsync (whose WebCrypto
+ * keys are cached per key entry) must open webhooks of the new secret and refuse the old
+ * one's, as decrypt does. The outcome of each call, by name.
+ */
+async function sameIdNewSecret() {
+  const keyId = 'whk_20251121_07';
+  const metadata = { id: 'wh_same_id', eventType: 'WORKFLOW_CREATED', timestamp: '2025-11-21T10:00:00Z', accountId: 'lv_1', schemaVersion: '2025-11-21', keyId };
+  const [first, second] = [generateWebhookSecret(), generateWebhookSecret()];
+  const keyring = new Keyring({ [keyId]: first });
+  const receiver = new WebhookReceiver(keyring);
+  const sealedFirst = sealWebhook(metadata, { n: 1 }, first).body();
+  const sealedSecond = sealWebhook(metadata, { n: 2 }, second).body();
+  const outcome = async (call) => {
+    try {
+      return (await call()).payload.n;
+    } catch (err) {
+      return err.code ?? String(err);
+    }
+  };
+  const out = { firstAsync: await outcome(() => receiver.decryptAsync(sealedFirst)) };
+  keyring.remove(keyId);
+  keyring.add(keyId, second);
+  out.secondAsync = await outcome(() => receiver.decryptAsync(sealedSecond));
+  out.secondSync = await outcome(() => receiver.decrypt(sealedSecond));
+  out.firstAsyncAfter = await outcome(() => receiver.decryptAsync(sealedFirst));
+  out.firstSyncAfter = await outcome(() => receiver.decrypt(sealedFirst));
+  return out;
 }
 
 const json = (value, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
@@ -93,8 +144,9 @@ export function createApp() {
     if (pathname === '/webhook') return handle(request);
     if (pathname === '/vectors') {
       const { cases, profile } = await request.json();
-      return json(cases.map((c) => ({ name: c.name, failure: checkVector(c, profile) })));
+      return json(await Promise.all(cases.map(async (c) => ({ name: c.name, failure: await checkVector(c, profile) }))));
     }
+    if (pathname === '/same-id-new-secret') return json(await sameIdNewSecret());
     if (pathname === '/control/add-key') {
       const { keyId, secret } = await request.json();
       keyring.add(keyId, secret);
@@ -113,7 +165,9 @@ export function createApp() {
       } catch (err) {
         fromFile = { name: err.name, code: err.code, message: err.message };
       }
-      return json({ fromFile, handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, errorName: probe.name, errorStatus: probe.httpStatus });
+      // Next.js's edge runtime names itself in the global EdgeRuntime (its Node runtime does not).
+      const edgeRuntime = typeof EdgeRuntime === 'string' ? EdgeRuntime : null;
+      return json({ fromFile, edgeRuntime, handlerFailureStatus: HANDLER_FAILURE_STATUS, errorCodes: ERROR_CODES.length, errorName: probe.name, errorStatus: probe.httpStatus });
     }
     return new Response('not found', { status: 404 });
   };

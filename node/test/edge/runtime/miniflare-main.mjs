@@ -1,8 +1,10 @@
 // The edge tests' receiver in workerd: worker.mjs bundled by esbuild the way wrangler bundles
 // a Worker (the `workerd` export condition, the .wasm left as a module of its own), then run
 // by miniflare with a CompiledWasm module rule and its HTTP server on a free loopback port.
-// Run by Node: node miniflare-main.mjs <bundle dir> (miniflare from KOMPLIANT_EDGE_TOOLS, esbuild
-// from node/'s devDependencies).
+// Run by Node: node miniflare-main.mjs <bundle dir> [<worker entry>, default worker.mjs]
+// (miniflare from KOMPLIANT_EDGE_TOOLS, esbuild from node/'s devDependencies). The
+// KOMPLIANT_WEBHOOK_SECRET_* variables of its environment become the Worker's secrets (its
+// `env`), as `wrangler secret put` makes them.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -17,7 +19,7 @@ const esbuild = createRequire(path.join(nodeDir, 'package.json'))('esbuild');
 const { Miniflare } = await import(pathToFileURL(createRequire(path.join(tools, 'package.json')).resolve('miniflare')).href);
 
 await esbuild.build({
-  entryPoints: [path.join(here, 'worker.mjs')],
+  entryPoints: [path.resolve(process.argv[3] ?? path.join(here, 'worker.mjs'))],
   outfile: path.join(outDir, 'worker.mjs'),
   bundle: true,
   format: 'esm',
@@ -46,6 +48,7 @@ const mf = new Miniflare({
   modulesRoot: outDir,
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
   compatibilityDate: '2025-01-01',
+  bindings: Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('KOMPLIANT_WEBHOOK_SECRET_'))),
   host: '127.0.0.1',
   port: 0,
 });
