@@ -18,7 +18,8 @@ const pkg = JSON.parse(fs.readFileSync(path.join(pkgRoot, 'package.json'), 'utf8
 const withoutEdge = process.env.KOMPLIANT_PACK_WITHOUT_EDGE === '1';
 
 // Built by edge_build / build:edge, not committed.
-const EDGE_BUILT = new Set(['edge/index.mjs', 'edge/workerd.mjs', 'edge/wasm/kompliant_webhooks.js', 'edge/wasm/kompliant_webhooks_bg.wasm']);
+const BUNDLES = ['edge/index.mjs', 'edge/workerd.mjs', 'edge/edge-light.mjs'];
+const EDGE_BUILT = new Set([...BUNDLES, 'edge/wasm/kompliant_webhooks.js', 'edge/wasm/kompliant_webhooks_bg.wasm']);
 // Made by the other prepack step (vendor-native.js), after this one.
 const VENDORED = new Set(['native/']);
 
@@ -52,7 +53,7 @@ if (!withoutEdge && !problems.length) {
     'edge/wasm/kompliant_webhooks.js',
   ];
   const mtime = (f) => fs.statSync(path.join(pkgRoot, f)).mtimeMs;
-  for (const bundle of ['edge/index.mjs', 'edge/workerd.mjs']) {
+  for (const bundle of BUNDLES) {
     const newer = sources.filter((s) => mtime(s) > mtime(bundle));
     if (newer.length) {
       problems.push(`${bundle} is older than ${newer.join(', ')}: run npm run build:edge again`);

@@ -20,10 +20,10 @@
 # shellcheck source=edge.sh
 source "$ROOT/scripts/packaging/edge.sh"
 
-# What the main tarball holds of the edge entry and its types, exactly: the bundles, the
+# What the main tarball holds of the edge entry and its types, exactly: the three bundles, the
 # wasm-bindgen glue and module they import, the types (the shared declarations included) and
 # the `"type": "module"` marker; not edge/src (bundled in) nor the glue's own .d.ts files.
-NODE_EDGE_FILES=(edge/index.mjs edge/workerd.mjs edge/index.d.ts edge/package.json
+NODE_EDGE_FILES=(edge/index.mjs edge/workerd.mjs edge/edge-light.mjs edge/index.d.ts edge/package.json
   edge/wasm/kompliant_webhooks.js edge/wasm/kompliant_webhooks_bg.wasm types/receive.d.ts)
 
 package_node() {
