@@ -10,7 +10,8 @@
 #   (c) aarch64 for real: the project installed on the host for arm64 (npm --cpu/--os/--libc)
 #       into the emulated arm64 Debian root (arm64-common.sh), the vectors run by its Node;
 #   (d) kompliant-webhooks/edge from the installed main tarball: Deno and Bun (the edge
-#       suite's runtimes, KOMPLIANT_EDGE_TOOLS) seal, decrypt and serve webhooks through
+#       suite's runtimes, KOMPLIANT_EDGE_TOOLS) seal, decrypt (decrypt and decryptAsync) and
+#       serve webhooks through
 #       node_modules/kompliant-webhooks/edge, and tsc compiles an edge usage against the
 #       installed types with no @types/node.
 # Each run also checks WHICH binary was loaded (the platform package's .node, or the wasm
@@ -349,6 +350,12 @@ const forged = sealWebhook(meta('wh_edge_2'), payload, generateWebhookSecret()).
 let refused;
 try { receiver.decrypt(forged); } catch (err) { refused = err; }
 check(refused instanceof DecryptionError && refused.code === 'DECRYPTION_FAILED' && refused.httpStatus === 400, `a forged body is a DecryptionError (${refused})`);
+// decryptAsync (AES-GCM on the runtime's WebCrypto): what decrypt gives, and the same refusal.
+const viaWebCrypto = await receiver.decryptAsync(body);
+check(viaWebCrypto.id === 'wh_edge_1' && viaWebCrypto.payloadText === webhook.payloadText, 'decryptAsync gives what decrypt gives');
+let rejected;
+try { await receiver.decryptAsync(forged); } catch (err) { rejected = err; }
+check(rejected instanceof DecryptionError && rejected.code === 'DECRYPTION_FAILED', `decryptAsync rejects a forged body with a DecryptionError (${rejected})`);
 let noFs;
 try { Keyring.fromFile('keys.json'); } catch (err) { noFs = err; }
 check(noFs instanceof IoError && noFs.code === 'IO_ERROR', `Keyring.fromFile is an IoError (${noFs})`);
@@ -371,7 +378,7 @@ const get = await handler(new Request('http://127.0.0.1/webhooks'));
 check(get.status === 405, `a GET is answered ${get.status}, not 405`);
 check(JSON.stringify(seen) === JSON.stringify([['wh_edge_1', 42.5]]), `onWebhook ran once for the delivery and not for its duplicate: ${JSON.stringify(seen)}`);
 check(JSON.stringify(refusals) === '["DECRYPTION_FAILED","UNKNOWN_KEY"]', `onError saw ${JSON.stringify(refusals)}`);
-console.log(`${runtime}: sealed, decrypted, refused a forged body, webhookHandler ${answers.join('/')}, GET 405, duplicate not re-run`);
+console.log(`${runtime}: sealed, decrypt and decryptAsync opened it and refused a forged body, webhookHandler ${answers.join('/')}, GET 405, duplicate not re-run`);
 EOF2
   cat >"$app/edge-usage.mts" <<'EOF2'
 // An edge project's use of the installed types: no @types/node ("types": []).
