@@ -7,6 +7,23 @@ DIST_CACHE="${KOMPLIANT_DIST_CACHE:-/var/cache/kompliant-webhooks}"
 # cargo's build directory for release artifacts: one per cache, shared by every artifact kind
 # (cargo locks it; the dependencies compile once per target and are then reused).
 DIST_TARGET_DIR="${KOMPLIANT_DIST_TARGET_DIR:-$DIST_CACHE/target-dist}"
+
+# The build directory outlives checkouts (every clean clone reuses it), but cargo names this
+# workspace's crates the same in every checkout and judges them fresh by the mtimes of the
+# source paths recorded at their last build, which are another checkout's after a switch: a
+# build here could then reuse, and ship, another checkout's code. So when the checkout using
+# the directory changes, the fingerprints of the workspace's own crates (kompliant-*,
+# uniffi-bindgen) are dropped and those crates rebuild; the dependencies stay compiled.
+# Two checkouts building at the same time still need a directory each (KOMPLIANT_DIST_TARGET_DIR).
+dist_target_for_this_checkout() {
+  local stamp="$DIST_TARGET_DIR/.checkout"
+  [ "$(cat "$stamp" 2>/dev/null)" = "$ROOT" ] && return 0
+  mkdir -p "$DIST_TARGET_DIR" || return 1
+  find "$DIST_TARGET_DIR" -maxdepth 4 -type d -path '*/.fingerprint/*' \
+    \( -name 'kompliant-*' -o -name 'uniffi-bindgen-*' \) -prune -exec rm -rf {} + || return 1
+  printf '%s\n' "$ROOT" >"$stamp"
+}
+dist_target_for_this_checkout || echo "warning: could not reset $DIST_TARGET_DIR for this checkout" >&2
 DIST_VENV="$DIST_CACHE/pkg-venv"
 # A virtualenv keeps its programs in bin/, or Scripts/ on Windows (release workflow runners).
 # The host's Python: python3, or on Windows `python` (where `python3` may be the Store stub).
