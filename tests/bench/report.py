@@ -32,6 +32,8 @@ RUST_DECRYPT_1K_US = 2.0
 # kompliant-webhooks/edge, measured in Deno and Bun (tests/bench/bench_edge.mjs); issue 17: what a
 # deployment ships of the core (the .wasm and its glue), gzipped.
 EDGE = ("edge-deno", "edge-bun")
+# The many-small-objects shape (fixtures/people) of the languages that run it (issue 16).
+PEOPLE = ("python-people", "node-people")
 EDGE_SHIPPED_KIB = 300
 MEMORY_RATIO = 3.0
 
@@ -107,7 +109,7 @@ def fmt_us(us: float) -> str:
 
 def load(out: Path) -> Dict[str, Dict[str, Any]]:
     return {name: json.loads((out / f"{name}.json").read_text())
-            for name in ("rust", "python", "node", "kotlin", "swift") + EDGE if (out / f"{name}.json").exists()}
+            for name in ("rust", "python", "node", "kotlin", "swift") + PEOPLE + EDGE if (out / f"{name}.json").exists()}
 
 
 def checks(results: Dict[str, Dict[str, Any]]) -> List[Tuple[str, str, Optional[bool], str]]:
@@ -126,7 +128,7 @@ def checks(results: Dict[str, Dict[str, Any]]) -> List[Tuple[str, str, Optional[
         rows.append(("rust", "peak memory of a 4 MiB decrypt ≤ 3x body", m["ratio"] <= MEMORY_RATIO,
                      f"{m['ratio']:.2f}x ({m['peak_bytes'] / 2**20:.1f} MiB for a {m['body_bytes'] / 2**20:.1f} MiB body)"))
     # Swift's file has no "targets": its ratios are reported, not checked.
-    for lang in ("python", "node", "kotlin", "swift") + EDGE:
+    for lang in ("python", "node", "kotlin", "swift") + PEOPLE + EDGE:
         if lang not in results:
             continue
         r = results[lang]
@@ -153,7 +155,8 @@ def checks(results: Dict[str, Dict[str, Any]]) -> List[Tuple[str, str, Optional[
 def language_table(name: str, r: Dict[str, Any]) -> List[str]:
     """Markdown: per size, each implementation's median (p10-p90) and the ratios."""
     impls = list(r["median_us"].keys())
-    lines = [f"**{r['language']}**", "",
+    shape = ", many small objects (fixtures/people)" if name in PEOPLE else ""
+    lines = [f"**{r['language']}{shape}**", "",
              "| payload | " + " | ".join(impls) + " | " + " | ".join(r.get("ratios", {}).keys()) + " |",
              "|---|" + "---|" * (len(impls) + len(r.get("ratios", {})))]
     for size in SIZES:
@@ -198,7 +201,7 @@ def chart(results: Dict[str, Dict[str, Any]], path: Path) -> None:
                   "handwritten+jackson": " + Jackson", "handwritten+jsonserialization": " + JSONSerialization"}
     sdk_label = {"python": "", "node": "", "kotlin": " + Jackson", "swift": " + JSONSerialization"}
     for lang, r in results.items():
-        if lang in EDGE:
+        if lang in EDGE + PEOPLE:
             continue  # tables only: the chart compares each language's SDK with its hand-written receiver
         if lang == "rust":
             series.append(("Rust core decrypt", colours[lang], True,
@@ -247,7 +250,7 @@ def summary(out: Path, chart_path: Path, update_docs: bool) -> int:
     lines = [f"Run of {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}.", ""]
     if "rust" in results:
         lines += rust_table(results["rust"])
-    for lang in ("python", "node", "kotlin", "swift") + EDGE:
+    for lang in ("python", "node", "kotlin", "swift") + PEOPLE + EDGE:
         if lang in results:
             lines += language_table(lang, results[lang])
     lines += ["**Targets**", "", "| language | target | result | met |", "|---|---|---|---|"]
