@@ -59,6 +59,22 @@ function cli(...argv) {
 }
 
 /** Waits until `predicate()` (run in the page) is true. */
+/**
+ * Clicks `selector` as a user would. The pages re-render their tables as state arrives, so
+ * the element puppeteer found can be replaced before its click lands ("Node is detached from
+ * document"): then the click is tried again on the element now matching, up to 5 times.
+ */
+async function click(page, selector) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.click(selector);
+    } catch (err) {
+      if (attempt >= 5 || !/detached|not clickable|no node found/i.test(String(err?.message))) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 async function until(page, predicate, arg, what, ms = 15_000) {
   try {
     await page.waitForFunction(predicate, { timeout: ms, polling: 100 }, arg);
@@ -106,16 +122,16 @@ async function main() {
     check('sim: key ACTIVE with its timeline, 1 of 100 keys today, the endpoint');
 
     // Trigger an event with the page's button: delivered to listen.
-    await page.click(`button.trigger[data-event-type="WORKFLOW_CREATED"][data-account-id="${account}"]`);
+    await click(page, `button.trigger[data-event-type="WORKFLOW_CREATED"][data-account-id="${account}"]`);
     await until(page, () => document.querySelector('tr.delivery[data-outcome="DELIVERED"]') !== null, null, 'a delivered webhook');
     const delivered = await page.$eval('tr.delivery[data-outcome="DELIVERED"]', (tr) => tr.dataset.webhookId);
     check('sim: trigger button → delivery DELIVERED');
 
     // Arm a tampered tag for the next event: every attempt fails, and is shown so.
     await page.$eval(`#fault-tamper_tag-${account}`, (input) => { input.value = '1'; });
-    await page.click(`button.set-faults[data-account-id="${account}"]`);
+    await click(page, `button.set-faults[data-account-id="${account}"]`);
     await until(page, () => /faults armed/.test(document.getElementById('message').textContent), null, 'the faults armed');
-    await page.click(`button.trigger[data-event-type="SUBJECT_RECORD_DATA_UPDATED"][data-account-id="${account}"]`);
+    await click(page, `button.trigger[data-event-type="SUBJECT_RECORD_DATA_UPDATED"][data-account-id="${account}"]`);
     await until(page, () => [...document.querySelectorAll('tr.delivery[data-outcome="FAILED"]')].some((tr) => Number(tr.dataset.attempt) >= 2), null, 'a tampered delivery failing and retried');
     check('sim: tamper_tag fault → FAILED attempts, retried');
 
@@ -128,11 +144,11 @@ async function main() {
     if (!/INACTIVE .* → ACTIVE .* → DELETED /.test(timeline)) fail(`timeline of ${first}: ${timeline}`);
     check('sim: rotation through the API → old key DELETED (INACTIVE → ACTIVE → DELETED timeline), new ACTIVE, 2 of 100');
     // An event after the rotation is sealed with the new key (listen's watched keyring has it).
-    await page.click(`button.trigger[data-event-type="WORKFLOW_COMPLETED"][data-account-id="${account}"]`);
+    await click(page, `button.trigger[data-event-type="WORKFLOW_COMPLETED"][data-account-id="${account}"]`);
 
     // Redeliver the first webhook with its button: a new attempt 1 for the same id.
     const before = await page.$$eval(`tr.delivery[data-webhook-id="${delivered}"]`, (rows) => rows.length);
-    await page.click(`button.redeliver[data-webhook-id="${delivered}"]`);
+    await click(page, `button.redeliver[data-webhook-id="${delivered}"]`);
     await until(page, ([id, n]) => document.querySelectorAll(`tr.delivery[data-webhook-id="${id}"][data-outcome="DELIVERED"]`).length > n - 0 && document.querySelectorAll(`tr.delivery[data-webhook-id="${id}"]`).length > n, [delivered, before], 'the redelivery');
     check('sim: redeliver button → the same webhook delivered again');
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -158,7 +174,7 @@ async function main() {
     await until(page, (k) => [...document.querySelectorAll('tr.delivery[data-verdict="ok"] dd[data-field="key_id"]')].some((dd) => dd.textContent === k), second, `a webhook under the new key ${second} ok`);
     check('listen: after the rotation, a webhook under the new key decrypted (the keyring file is watched)');
     const replays = await page.$$eval(`tr.delivery[data-webhook-id="${delivered}"]`, (rows) => rows.length);
-    await page.click(`tr.delivery[data-webhook-id="${delivered}"][data-verdict="ok"] button.replay`);
+    await click(page, `tr.delivery[data-webhook-id="${delivered}"][data-verdict="ok"] button.replay`);
     await until(page, ([id, n]) => document.querySelectorAll(`tr.delivery[data-webhook-id="${id}"]`).length > n
       && document.querySelector(`tr.delivery[data-webhook-id="${id}"][data-verdict="duplicate"]`) !== null, [delivered, replays], 'the replay, as a duplicate');
     check('listen: replay button → the same body again, a duplicate');
