@@ -196,35 +196,8 @@ pub fn decrypt(
         .receiver
         .open_at(body, now)
         .map_err(|e| webhook_error(&e))?;
-    finish(handle, opened, tape, body.len() * 3 / 4)
-}
-
-/// The time `receiver` checks a webhook at: `now_ms`, else the clock (read only when the
-/// receiver has a time window).
-fn now_for(receiver: &core::WebhookReceiver, now_ms: Option<f64>) -> Result<SystemTime> {
-    let options = receiver.options();
-    Ok(match now_ms {
-        Some(ms) => time_from_ms(ms)?,
-        // The core reads `now` only for a time window: without one, no clock read.
-        None if options.max_age.is_none() && options.max_future_skew.is_none() => UNIX_EPOCH,
-        None => core::SystemClock.system_now(),
-    })
-}
-
-/// The part of [`decrypt`] after AES-GCM: the payload parsed into the tape, the parts the JS
-/// layer reads. `payload_len`: about the payload's length (the sink's capacity hint).
-fn finish(
-    handle: &mut ReceiverHandle,
-    opened: core::OpenedWebhook,
-    tape: &mut [f64],
-    payload_len: usize,
-) -> Result<Decrypted> {
-    let mut sink = TapeSink::new(tape, &mut handle.shapes, payload_len);
-    let (webhook, ()) = match opened.parse_into(&mut sink) {
-        Ok(done) => done,
-        Err(core::ParseIntoError::Webhook(e)) => return Err(webhook_error(&e)),
-        Err(core::ParseIntoError::Sink(never)) => match never {},
-    };
+    let mut sink = TapeSink::new(tape, &mut handle.shapes, body.len() * 3 / 4);
+    let (webhook, ()) = parsed(opened, &mut sink)?;
     let finished = sink.finish();
     let (metadata, retry_count, payload) = webhook.into_parts();
     let mut latin1 = finished.latin1;
@@ -241,6 +214,30 @@ fn finish(
         text,
         wide: finished.wide,
         spilled: finished.spilled,
+    })
+}
+
+/// `opened`'s payload checked as a JSON object by the core, through `sink` (which cannot fail).
+fn parsed<S: core::json::JsonSink<Error = std::convert::Infallible>>(
+    opened: core::OpenedWebhook,
+    sink: &mut S,
+) -> Result<(core::Webhook, S::Value)> {
+    match opened.parse_into(sink) {
+        Ok(done) => Ok(done),
+        Err(core::ParseIntoError::Webhook(e)) => Err(webhook_error(&e)),
+        Err(core::ParseIntoError::Sink(never)) => match never {},
+    }
+}
+
+/// The time `receiver` checks a webhook at: `now_ms`, else the clock (read only when the
+/// receiver has a time window).
+fn now_for(receiver: &core::WebhookReceiver, now_ms: Option<f64>) -> Result<SystemTime> {
+    let options = receiver.options();
+    Ok(match now_ms {
+        Some(ms) => time_from_ms(ms)?,
+        // The core reads `now` only for a time window: without one, no clock read.
+        None if options.max_age.is_none() && options.max_future_skew.is_none() => UNIX_EPOCH,
+        None => core::SystemClock.system_now(),
     })
 }
 
@@ -278,11 +275,7 @@ pub fn check_opened(
     plaintext: Option<Vec<u8>>,
 ) -> Result<String> {
     let opened = sealed.open_with(plaintext).map_err(|e| webhook_error(&e))?;
-    let (webhook, ()) = match opened.parse_into(&mut core::json::CheckOnly) {
-        Ok(done) => done,
-        Err(core::ParseIntoError::Webhook(e)) => return Err(webhook_error(&e)),
-        Err(core::ParseIntoError::Sink(never)) => match never {},
-    };
+    let (webhook, ()) = parsed(opened, &mut core::json::CheckOnly)?;
     let (metadata, retry_count, _) = webhook.into_parts();
     Ok(joined_parts(&metadata, retry_count))
 }

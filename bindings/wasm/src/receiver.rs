@@ -135,24 +135,13 @@ fn open(
     tape: &Float64Array,
     now_ms: Option<f64>,
 ) -> Result<Array> {
-    let scratch = sized_scratch(&mut handle.scratch, tape);
-    let d = shared::decrypt(&mut handle.inner, body, scratch, now_ms).map_err(thrown)?;
-    Ok(result(d, scratch, tape))
-}
-
-/// `scratch`, sized to the caller's tape array.
-fn sized_scratch<'a>(scratch: &'a mut Vec<f64>, tape: &Float64Array) -> &'a mut Vec<f64> {
     let slots = usize::try_from(tape.length()).unwrap_or(0);
+    let scratch = &mut handle.scratch;
     if scratch.len() != slots {
         scratch.clear();
         scratch.resize(slots, 0.0);
     }
-    scratch
-}
-
-/// A decrypt's JS result `[latin1, parts, text, wide?, spilled?]`, its tape copied from
-/// `scratch` into the caller's `tape`.
-fn result(mut d: shared::Decrypted, scratch: &[f64], tape: &Float64Array) -> Array {
+    let mut d = shared::decrypt(&mut handle.inner, body, scratch, now_ms).map_err(thrown)?;
     if d.spilled.is_none() {
         // tape[0] is the tape's length: copy only what was written. `copy_from` asserts
         // equal lengths, so they are compared first; should the caller's array not take the
@@ -183,7 +172,7 @@ fn result(mut d: shared::Decrypted, scratch: &[f64], tape: &Float64Array) -> Arr
     if let Some(spilled) = &d.spilled {
         out.push(&Float64Array::from(spilled.as_slice()).into());
     }
-    out
+    Ok(out)
 }
 
 /// A webhook whose size, envelope and key checked, waiting for the host's AES-GCM (WebCrypto):
