@@ -25,6 +25,7 @@ suite_edge() {
   npm_ci_cached "$ROOT/node" || return 1
   step "edge: the WebAssembly core (edge_build → node/edge/wasm/)"
   edge_build || { SUMMARY+=("edge: FAIL - the WebAssembly build (edge_build) failed"); return 1; }
+  edge_clippy || { SUMMARY+=("edge: FAIL - clippy of bindings/wasm for wasm32-unknown-unknown (edge_clippy)"); return 1; }
   step "edge: the edge bundles (npm run build:edge → node/edge/index.mjs, workerd.mjs)"
   (cd "$ROOT/node" && npm run --silent build:edge) || { SUMMARY+=("edge: FAIL - npm run build:edge failed"); return 1; }
   step "edge: the runtimes (deno, bun, miniflare/workerd, next from node/test/edge/tools) in $KOMPLIANT_EDGE_TOOLS"

@@ -49,7 +49,12 @@ async function hostOpen(sealed) {
   // A thenable, not `instanceof Promise`: in Next.js's edge sandbox WebCrypto's promises
   // come from another realm (the host's), so they are not this realm's Promise.
   if (typeof key.then === 'function') key = await key;
-  const [iv, additionalData, data] = sealed.parts();
+  // iv || ciphertext || tag || additional data, in one array (src/receiver.rs of bindings/wasm).
+  const parts = sealed.parts();
+  const aadAt = parts.length - sealed.aadLength;
+  const iv = parts.subarray(0, 12);
+  const data = parts.subarray(12, aadAt);
+  const additionalData = parts.subarray(aadAt);
   try {
     return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, data));
   } catch (err) {
