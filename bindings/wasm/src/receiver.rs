@@ -218,6 +218,13 @@ impl SealedWebhook {
         Uint8Array::from(out.as_slice())
     }
 
+    /// How many bytes at the start of [`SealedWebhook::parts`] are the IV (the core's nonce
+    /// length: read here, not written again in JavaScript).
+    #[wasm_bindgen(getter, js_name = ivLength)]
+    pub fn iv_length(&self) -> u32 {
+        u32::try_from(self.inner.nonce().len()).unwrap_or(u32::MAX)
+    }
+
     /// How many bytes at the end of [`SealedWebhook::parts`] are the additional data.
     #[wasm_bindgen(getter, js_name = aadLength)]
     pub fn aad_length(&self) -> u32 {

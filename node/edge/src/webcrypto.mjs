@@ -51,9 +51,10 @@ async function hostOpen(sealed) {
   if (typeof key.then === 'function') key = await key;
   // iv || ciphertext || tag || additional data, in one array (src/receiver.rs of bindings/wasm).
   const parts = sealed.parts();
+  const ivEnd = sealed.ivLength;
   const aadAt = parts.length - sealed.aadLength;
-  const iv = parts.subarray(0, 12);
-  const data = parts.subarray(12, aadAt);
+  const iv = parts.subarray(0, ivEnd);
+  const data = parts.subarray(ivEnd, aadAt);
   const additionalData = parts.subarray(aadAt);
   try {
     return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, data));
