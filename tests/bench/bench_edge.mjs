@@ -6,24 +6,18 @@
 //     --fixtures DIR --json OUT [--quick] [--leak-iterations N]
 //   bun tests/bench/bench_edge.mjs --fixtures DIR --json OUT [--quick]
 //
-// DIR holds the fixtures of tests/bench/fixtures.py. Three implementations, each giving a
-// payload deep-equal to the fixture's before anything is timed:
-//   sdkAsync     `(await receiver.decryptAsync(body)).payload`: the core's checks in
-//                WebAssembly, AES-GCM on WebCrypto (what webhookHandler runs);
-//   sdk          `receiver.decrypt(body).payload`: all in WebAssembly (ring's software AES);
-//   handwritten  WebCrypto AES-GCM with the key imported once, JSON.parse of the body,
-//                Uint8Array.fromBase64 (or atob) of `data`, the six fields joined by '|' as
-//                AAD, JSON.parse of the plaintext.
+// DIR holds the fixtures of tests/bench/fixtures.py. The three receivers of edge_common.mjs
+// (decryptAsync, decrypt, a hand-written WebCrypto receiver) each give a payload deep-equal to
+// the fixture's before anything is timed. workerd has its own driver (bench_edge_workerd.mjs).
 // Each round times a batch (~4 ms) of each, in rotating order; medians and p10-p90 over the
 // rounds. Then the size of what a deployment ships (wasm + glue, gzipped), and a leak check:
 // N decryptAsync calls of the 1k body (default 200,000; --quick 50,000), RSS after a 10%
 // warm-up and at the end, each after a full GC.
 
+import { receivers, same, stats, report, round2, SIZES } from './edge_common.mjs';
+
 const isDeno = typeof Deno !== 'undefined';
 const argv = isDeno ? Deno.args : Bun.argv.slice(2);
-const SIZES = ['1k', '16k', '256k', '4m'];
-/** Issue 17: the WebCrypto path at least as fast as the hand-written receiver at 1 KiB; reported at every size. */
-const TARGETS = { 'handwritten/sdkAsync': { '1k': 1.0 } };
 const BATCH_MS = 4;
 const ROUNDS = { full: { '1k': 300, '16k': 200, '256k': 60, '4m': 12 }, quick: { '1k': 60, '16k': 40, '256k': 15, '4m': 4 } };
 const WARMUP_MS = { full: 600, quick: 150 };
@@ -70,56 +64,10 @@ const edgeDir = new URL('../../node/edge/', import.meta.url);
 const { Keyring, WebhookReceiver } = await import(new URL('index.mjs', edgeDir).href);
 
 const td = new TextDecoder();
-const te = new TextEncoder();
 const key = JSON.parse(td.decode(await read(`${args.fixtures}/key.json`)));
+const IMPLEMENTATIONS = await receivers({ Keyring, WebhookReceiver }, key);
 const receiver = new WebhookReceiver(new Keyring({ [key.key_id]: key.secret }));
-
-const fromBase64 =
-  typeof Uint8Array.fromBase64 === 'function'
-    ? (text) => Uint8Array.fromBase64(text)
-    : (text) => {
-        const bin = atob(text);
-        const out = new Uint8Array(bin.length);
-        for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-        return out;
-      };
-const cryptoKey = await crypto.subtle.importKey('raw', fromBase64(key.secret), { name: 'AES-GCM' }, false, ['decrypt']);
-
-async function handwritten(body) {
-  const env = JSON.parse(td.decode(body));
-  const data = fromBase64(env.data);
-  const additionalData = te.encode([env.id, env.event_type, env.timestamp, env.account_id, env.schema_version, env.key_id].join('|'));
-  const plaintext = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: data.subarray(0, 12), additionalData }, cryptoKey, data.subarray(12));
-  return JSON.parse(td.decode(plaintext));
-}
-
-const IMPLEMENTATIONS = {
-  sdkAsync: {
-    fn: async (body) => (await receiver.decryptAsync(body)).payload,
-    description: 'kompliant-webhooks/edge: (await receiver.decryptAsync(body)).payload (core checks in WebAssembly, AES-GCM on WebCrypto; what webhookHandler runs)',
-  },
-  sdk: {
-    fn: async (body) => receiver.decrypt(body).payload,
-    description: "kompliant-webhooks/edge: receiver.decrypt(body).payload (synchronous, all in WebAssembly: ring's software AES-GCM)",
-  },
-  handwritten: {
-    fn: handwritten,
-    description:
-      `WebCrypto: JSON.parse of the body, ${typeof Uint8Array.fromBase64 === 'function' ? 'Uint8Array.fromBase64' : 'atob'} of data, ` +
-      "crypto.subtle.decrypt (AES-GCM, key imported once, the six fields joined by '|' as AAD), JSON.parse of the plaintext",
-  },
-};
 const NAMES = Object.keys(IMPLEMENTATIONS);
-
-/** Deep equality of JSON values (the fixtures' payloads: objects, arrays, scalars). */
-function same(a, b) {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && same(a[k], b[k]));
-}
 
 async function runFor(fn, body, ms) {
   let calls = 0;
@@ -131,13 +79,6 @@ async function runFor(fn, body, ms) {
     elapsed = performance.now() - start;
   } while (elapsed < ms);
   return { calls, ms: elapsed };
-}
-
-function percentile(sorted, p) {
-  const at = (sorted.length - 1) * p;
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
 async function measureSize(size, mode) {
@@ -165,13 +106,9 @@ async function measureSize(size, mode) {
       perCall[name].push(((performance.now() - start) * 1000) / n);
     }
   }
-  const stats = {};
-  for (const name of NAMES) {
-    const sorted = perCall[name].sort((a, b) => a - b);
-    stats[name] = { median: percentile(sorted, 0.5), p10: percentile(sorted, 0.1), p90: percentile(sorted, 0.9) };
-  }
-  log(`  ${size}: ${rounds} rounds; median ${NAMES.map((n) => `${n} ${stats[n].median.toFixed(2)} µs`).join(', ')}`);
-  return stats;
+  const out = Object.fromEntries(NAMES.map((name) => [name, stats(perCall[name])]));
+  log(`  ${size}: ${rounds} rounds; median ${NAMES.map((n) => `${n} ${out[n].median.toFixed(2)} µs`).join(', ')}`);
+  return out;
 }
 
 async function gzipBytes(bytes) {
@@ -212,8 +149,6 @@ async function leakCheck(iterations) {
   return { iterations, rss_mb_after_warmup: round2(after), rss_mb_end: round2(end), growth_mb: round2(end - after) };
 }
 
-const round2 = (x) => Math.round(x * 100) / 100;
-
 async function main() {
   const mode = args.quick ? 'quick' : 'full';
   if (isDeno && typeof globalThis.gc !== 'function') log('bench_edge: no gc() (run deno with --v8-flags=--expose-gc): the leak check is noisier');
@@ -226,29 +161,10 @@ async function main() {
   const leak = await leakCheck(args.leakIterations);
   log(`  RSS ${leak.rss_mb_after_warmup} MB after warm-up, ${leak.rss_mb_end} MB at the end (${leak.growth_mb >= 0 ? '+' : ''}${leak.growth_mb} MB)`);
 
-  const pick = (field) => Object.fromEntries(NAMES.map((n) => [n, Object.fromEntries(SIZES.map((s) => [s, round2(results[s][n][field])]))]));
-  const ratio = (sdk) => Object.fromEntries(SIZES.map((s) => [s, round2(results[s].handwritten.median / results[s][sdk].median)]));
-  const report = {
-    language: `${runtime} (kompliant-webhooks/edge)`,
-    implementations: Object.fromEntries(NAMES.map((n) => [n, IMPLEMENTATIONS[n].description])),
-    sizes: SIZES,
-    median_us: pick('median'),
-    p10_us: pick('p10'),
-    p90_us: pick('p90'),
-    ratios: { 'handwritten/sdkAsync': ratio('sdkAsync'), 'handwritten/sdk': ratio('sdk') },
-    targets: TARGETS,
-    shipped: size,
-    leak,
-  };
-  await write(args.json, `${JSON.stringify(report, null, 2)}\n`);
-  const rows = [['size', 'decryptAsync µs', 'decrypt µs', 'WebCrypto hand-written µs', 'hand/decryptAsync', 'hand/decrypt']];
-  for (const s of SIZES) {
-    const cell = (n) => `${results[s][n].median.toFixed(1)} (${results[s][n].p10.toFixed(1)}–${results[s][n].p90.toFixed(1)})`;
-    rows.push([s, cell('sdkAsync'), cell('sdk'), cell('handwritten'), `${report.ratios['handwritten/sdkAsync'][s].toFixed(2)}×`, `${report.ratios['handwritten/sdk'][s].toFixed(2)}×`]);
-  }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r) => `| ${r.map((v, c) => v.padEnd(widths[c])).join(' | ')} |`;
-  console.log([`${runtime}`, line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n'));
+  const descriptions = Object.fromEntries(NAMES.map((n) => [n, IMPLEMENTATIONS[n].description]));
+  const { json, table } = report(runtime, descriptions, results, { shipped: size, leak });
+  await write(args.json, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(table);
   console.log(`shipped: wasm ${size.wasm.gzip_bytes} B + glue ${size.glue.gzip_bytes} B gzipped = ${size.wasm_plus_glue_gzip_kib} KiB (target < 300 KiB)`);
 }
 

@@ -29,9 +29,10 @@ LABEL = {"1k": "1 KiB", "16k": "16 KiB", "256k": "256 KiB", "4m": "4 MiB"}
 STAGES = ["decrypt (whole)", "decrypt (watched)", "envelope parse", "base64 decode", "AEAD open", "payload check"]
 #: Rust targets of issue 7.
 RUST_DECRYPT_1K_US = 2.0
-# kompliant-webhooks/edge, measured in Deno and Bun (tests/bench/bench_edge.mjs); issue 17: what a
-# deployment ships of the core (the .wasm and its glue), gzipped.
-EDGE = ("edge-deno", "edge-bun")
+# kompliant-webhooks/edge, measured in Deno and Bun (tests/bench/bench_edge.mjs) and in workerd
+# (bench_edge_workerd.mjs); issue 17. The Deno and Bun runs also weigh what a deployment ships
+# of the core (the .wasm and its glue), gzipped.
+EDGE = ("edge-deno", "edge-bun", "edge-workerd")
 # The many-small-objects shape (fixtures/people) of the languages that run it (issue 16).
 PEOPLE = ("python-people", "node-people")
 EDGE_SHIPPED_KIB = 300
