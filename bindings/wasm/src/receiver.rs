@@ -206,15 +206,12 @@ impl SealedWebhook {
     /// a call out to JavaScript, and three cost more than the core's checks at 1 KiB
     /// (docs/benchmarks.md, "Edge").
     pub fn parts(&self) -> Uint8Array {
-        let (nonce, data, aad) = (
+        let out = [
             self.inner.nonce(),
             self.inner.ciphertext_and_tag(),
             self.inner.aad(),
-        );
-        let mut out = Vec::with_capacity(nonce.len() + data.len() + aad.len());
-        out.extend_from_slice(nonce);
-        out.extend_from_slice(data);
-        out.extend_from_slice(aad);
+        ]
+        .concat();
         Uint8Array::from(out.as_slice())
     }
 
