@@ -3,8 +3,8 @@
 // interleaved, in Deno or Bun (the same file runs in both).
 //
 //   deno run --allow-read --allow-write --v8-flags=--expose-gc tests/bench/bench_edge.mjs \
-//     --fixtures DIR --json OUT [--quick] [--leak-iterations N]
-//   bun tests/bench/bench_edge.mjs --fixtures DIR --json OUT [--quick]
+//     --fixtures DIR --json OUT [--quick] [--leak-iterations N] [--in-flight K]
+//   bun tests/bench/bench_edge.mjs --fixtures DIR --json OUT [--quick] [--in-flight K]
 //
 // DIR holds the fixtures of tests/bench/fixtures.py. The three receivers of edge_common.mjs
 // (decryptAsync, decrypt, a hand-written WebCrypto receiver) each give a payload deep-equal to
@@ -13,6 +13,9 @@
 // rounds. Then the size of what a deployment ships (wasm + glue, gzipped), and a leak check:
 // N decryptAsync calls of the 1k body (default 200,000; --quick 50,000), RSS after a 10%
 // warm-up and at the end, each after a full GC.
+// --in-flight K (default 1: one call after another, the latency of one webhook) keeps K calls
+// in flight through each batch, as a server does under a burst: the time per call is then the
+// batch's time over its calls (throughput). scripts/bench runs the default; K is by hand.
 
 import { receivers, same, stats, report, round2, SIZES } from './edge_common.mjs';
 
@@ -24,7 +27,7 @@ const WARMUP_MS = { full: 600, quick: 150 };
 
 function usage(message) {
   if (message) console.error(`bench_edge: ${message}`);
-  console.error('usage: bench_edge.mjs --fixtures DIR --json OUT [--quick] [--leak-iterations N]');
+  console.error('usage: bench_edge.mjs --fixtures DIR --json OUT [--quick] [--leak-iterations N] [--in-flight K]');
   exit(2);
 }
 
@@ -34,7 +37,7 @@ function exit(code) {
 }
 
 function parseArgs() {
-  const args = { fixtures: null, json: null, quick: false, leakIterations: null };
+  const args = { fixtures: null, json: null, quick: false, leakIterations: null, inFlight: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => (i + 1 < argv.length ? argv[++i] : usage(`${a} needs a value`));
@@ -44,6 +47,9 @@ function parseArgs() {
     else if (a === '--leak-iterations') {
       args.leakIterations = Number(value());
       if (!Number.isSafeInteger(args.leakIterations) || args.leakIterations < 10) usage('--leak-iterations must be an integer >= 10');
+    } else if (a === '--in-flight') {
+      args.inFlight = Number(value());
+      if (!Number.isSafeInteger(args.inFlight) || args.inFlight < 1) usage('--in-flight must be an integer >= 1');
     } else usage(`unknown argument ${a}`);
   }
   if (!args.fixtures) usage('--fixtures DIR is required');
@@ -56,7 +62,7 @@ const args = parseArgs();
 const read = async (p) => (isDeno ? Deno.readFile(p) : new Uint8Array(await Bun.file(p).arrayBuffer()));
 const write = async (p, text) => (isDeno ? Deno.writeTextFile(p, text) : Bun.write(p, text));
 const log = (line) => console.error(line);
-const runtime = isDeno ? `Deno ${Deno.version.deno}` : `Bun ${Bun.version}`;
+const runtime = `${isDeno ? `Deno ${Deno.version.deno}` : `Bun ${Bun.version}`}${args.inFlight > 1 ? `, ${args.inFlight} calls in flight` : ''}`;
 
 // The package as a user installs it: node/ is the package, its edge entry the bundle
 // (`npm run build:edge`) over the WebAssembly core (edge_build).
@@ -69,13 +75,29 @@ const IMPLEMENTATIONS = await receivers({ Keyring, WebhookReceiver }, key);
 const receiver = new WebhookReceiver(new Keyring({ [key.key_id]: key.secret }));
 const NAMES = Object.keys(IMPLEMENTATIONS);
 
+/** `n` calls of `fn(body)`, `args.inFlight` at a time. */
+async function batchOf(fn, body, n) {
+  if (args.inFlight === 1) {
+    for (let i = 0; i < n; i++) await fn(body);
+    return;
+  }
+  let started = 0;
+  const lane = async () => {
+    while (started < n) {
+      started++;
+      await fn(body);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(args.inFlight, n) }, lane));
+}
+
 async function runFor(fn, body, ms) {
   let calls = 0;
   const start = performance.now();
   let elapsed = 0;
   do {
-    await fn(body);
-    calls++;
+    await batchOf(fn, body, args.inFlight);
+    calls += args.inFlight;
     elapsed = performance.now() - start;
   } while (elapsed < ms);
   return { calls, ms: elapsed };
@@ -102,7 +124,7 @@ async function measureSize(size, mode) {
       const fn = IMPLEMENTATIONS[name].fn;
       const n = batch[name];
       const start = performance.now();
-      for (let i = 0; i < n; i++) await fn(body);
+      await batchOf(fn, body, n);
       perCall[name].push(((performance.now() - start) * 1000) / n);
     }
   }
