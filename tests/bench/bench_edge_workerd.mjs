@@ -23,8 +23,7 @@ const NODE_DIR = path.resolve(HERE, '..', '..', 'node');
 const BATCH_MS = 40;
 const ROUNDS = { full: { '1k': 60, '16k': 40, '256k': 15, '4m': 6 }, quick: { '1k': 15, '16k': 10, '256k': 5, '4m': 3 } };
 const WARMUP_MS = { full: 600, quick: 200 };
-/** The receivers of edge_common.mjs, by name. */
-const NAMES = ['sdkAsync', 'sdk', 'handwritten'];
+
 function usage(message) {
   console.error(`bench_edge_workerd: ${message}`);
   console.error('usage: bench_edge_workerd.mjs --fixtures DIR --json OUT [--quick]');
@@ -87,11 +86,12 @@ async function timed(url, impl, size, n) {
   return performance.now() - start;
 }
 
-async function measureSize(url, size, mode) {
+/** Per receiver (`names`, as the Worker's /setup answered them): `{ median, p10, p90 }` µs per call. */
+async function measureSize(url, names, size, mode) {
   await call(url, `/body?size=${size}`, fs.readFileSync(path.join(args.fixtures, `${size}.body.json`)));
   await call(url, `/check?size=${size}`, fs.readFileSync(path.join(args.fixtures, `${size}.payload.json`)));
   const batch = {};
-  for (const name of NAMES) {
+  for (const name of names) {
     let n = 1;
     let ms = await timed(url, name, size, n);
     const deadline = performance.now() + WARMUP_MS[mode];
@@ -101,19 +101,19 @@ async function measureSize(url, size, mode) {
     }
     batch[name] = Math.max(1, Math.round((n * BATCH_MS) / ms));
   }
-  const perCall = Object.fromEntries(NAMES.map((n) => [n, []]));
-  const raw = Object.fromEntries(NAMES.map((n) => [n, []]));
+  const perCall = Object.fromEntries(names.map((n) => [n, []]));
+  const raw = Object.fromEntries(names.map((n) => [n, []]));
   const empty = [];
   const rounds = ROUNDS[mode][size];
   for (let round = 0; round < rounds; round++) {
-    const order = NAMES.map((_, i) => NAMES[(i + round) % NAMES.length]);
+    const order = names.map((_, i) => names[(i + round) % names.length]);
     for (const name of order) raw[name].push(await timed(url, name, size, batch[name]));
-    empty.push(await timed(url, 'sdkAsync', size, 0));
+    empty.push(await timed(url, names[0], size, 0));
   }
   const overhead = stats(empty).median;
-  for (const name of NAMES) for (const ms of raw[name]) perCall[name].push((Math.max(0, ms - overhead) * 1000) / batch[name]);
-  const out = Object.fromEntries(NAMES.map((name) => [name, stats(perCall[name])]));
-  log(`  ${size}: ${rounds} rounds (request overhead ${overhead.toFixed(2)} ms subtracted); median ${NAMES.map((n) => `${n} ${out[n].median.toFixed(2)} µs`).join(', ')}`);
+  for (const name of names) for (const ms of raw[name]) perCall[name].push((Math.max(0, ms - overhead) * 1000) / batch[name]);
+  const out = Object.fromEntries(names.map((name) => [name, stats(perCall[name])]));
+  log(`  ${size}: ${rounds} rounds (request overhead ${overhead.toFixed(2)} ms subtracted); median ${names.map((n) => `${n} ${out[n].median.toFixed(2)} µs`).join(', ')}`);
   return out;
 }
 
@@ -128,7 +128,7 @@ async function main() {
   try {
     const descriptions = JSON.parse(await call(server.url, '/setup', fs.readFileSync(path.join(args.fixtures, 'key.json'))));
     const results = {};
-    for (const size of SIZES) results[size] = await measureSize(server.url, size, mode);
+    for (const size of SIZES) results[size] = await measureSize(server.url, Object.keys(descriptions), size, mode);
     const { json, table } = report(runtime, descriptions, results, {});
     fs.writeFileSync(args.json, `${JSON.stringify(json, null, 2)}\n`);
     console.log(table);
