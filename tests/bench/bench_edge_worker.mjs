@@ -7,7 +7,7 @@
 //   POST /check?size=S     body: that size's payload → 200 when every receiver gives it
 //   POST /run?impl=I&size=S&n=N   N calls of receiver I on body S, one after another
 import { Keyring, WebhookReceiver } from 'kompliant-webhooks/edge';
-import { receivers, same } from './edge_common.mjs';
+import { receivers, descriptionsOf, same } from './edge_common.mjs';
 
 let impls;
 const bodies = new Map();
@@ -17,7 +17,7 @@ async function route(request, url) {
   switch (url.pathname) {
     case '/setup':
       impls = await receivers({ Keyring, WebhookReceiver }, await request.json());
-      return JSON.stringify(Object.fromEntries(Object.entries(impls).map(([name, { description }]) => [name, description])));
+      return JSON.stringify(descriptionsOf(impls));
     case '/body':
       bodies.set(size, new Uint8Array(await request.arrayBuffer()));
       return `${bodies.get(size).length} bytes`;

@@ -57,6 +57,11 @@ export async function receivers({ Keyring, WebhookReceiver }, key) {
   };
 }
 
+/** `{ name: description }` of the receivers `receivers` made (what `report` takes). */
+export function descriptionsOf(impls) {
+  return Object.fromEntries(Object.entries(impls).map(([name, { description }]) => [name, description]));
+}
+
 /** Deep equality of JSON values (the fixtures' payloads: objects, arrays, scalars). */
 export function same(a, b) {
   if (a === b) return true;
@@ -68,7 +73,7 @@ export function same(a, b) {
 }
 
 /** The value at fraction `p` of sorted numbers, interpolated. */
-export function percentile(sorted, p) {
+function percentile(sorted, p) {
   const at = (sorted.length - 1) * p;
   const lo = Math.floor(at);
   const hi = Math.ceil(at);
