@@ -91,6 +91,12 @@ impl SealedWebhook {
         &self.sealed.aad
     }
 
+    /// `nonce || ciphertext || tag` in one slice: [`SealedWebhook::nonce`] followed by
+    /// [`SealedWebhook::ciphertext_and_tag`], for a host that reads both from one place.
+    pub fn nonce_ciphertext_and_tag(&self) -> &[u8] {
+        &self.data
+    }
+
     /// `ciphertext || tag` (16-byte tag last), as WebCrypto's AES-GCM `decrypt` takes it.
     pub fn ciphertext_and_tag(&self) -> &[u8] {
         self.data.get(NONCE_LEN..).unwrap_or_default()
@@ -183,11 +189,14 @@ mod tests {
         WebhookReceiver::with_options(keyring, options)
     }
 
-    /// The host's AES-GCM, as WebCrypto runs it: key bytes, nonce, AAD, ciphertext || tag.
+    /// The host's AES-GCM, as the edge build runs it on WebCrypto: key bytes, the nonce and
+    /// `ciphertext || tag` cut from the one `nonce || ciphertext || tag` slice, AAD.
     fn host_decrypt(sealed: &SealedWebhook) -> Option<Vec<u8>> {
         let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, sealed.key_bytes()).unwrap());
-        let mut in_out = sealed.ciphertext_and_tag().to_vec();
-        let nonce = Nonce::try_assume_unique_for_key(sealed.nonce()).unwrap();
+        let (nonce, data) = sealed.nonce_ciphertext_and_tag().split_at(NONCE_LEN);
+        assert_eq!((nonce, data), (sealed.nonce(), sealed.ciphertext_and_tag()));
+        let mut in_out = data.to_vec();
+        let nonce = Nonce::try_assume_unique_for_key(nonce).unwrap();
         let len = key
             .open_in_place(nonce, Aad::from(sealed.aad()), &mut in_out)
             .ok()?

@@ -200,35 +200,62 @@ impl SealedWebhook {
         Uint8Array::from(self.inner.key_bytes().as_slice())
     }
 
-    /// What `crypto.subtle.decrypt` takes (AES-GCM, 128-bit tag last) in one array, one copy:
-    /// `iv || ciphertextAndTag || additionalData`, the last [`SealedWebhook::aad_length`]
-    /// bytes the additional data. One array rather than three: each array made from here is
-    /// a call out to JavaScript, and three cost more than the core's checks at 1 KiB
-    /// (docs/benchmarks.md, "Edge").
-    pub fn parts(&self) -> Uint8Array {
-        let out = [
-            self.inner.nonce(),
-            self.inner.ciphertext_and_tag(),
-            self.inner.aad(),
-        ]
-        .concat();
-        Uint8Array::from(out.as_slice())
+    /// Where `nonce || ciphertext || tag` (the 128-bit tag last, as `crypto.subtle.decrypt`
+    /// takes it) starts in this module's memory ([`wasm_memory`]): [`SealedWebhook::data_length`]
+    /// bytes, the first [`SealedWebhook::iv_length`] of them the IV. The host reads them
+    /// through a view, with no copy out of WebAssembly: WebCrypto copies its arguments when
+    /// called, and each `ArrayBuffer` made here costs about a microsecond in V8 (workerd,
+    /// Deno), as much as the core's checks at 1 KiB (docs/benchmarks.md, "Edge"). The bytes
+    /// stay put until this webhook is consumed or freed.
+    #[wasm_bindgen(getter, js_name = dataAt)]
+    pub fn data_at(&self) -> u32 {
+        address(self.inner.nonce_ciphertext_and_tag())
     }
 
-    /// How many bytes at the start of [`SealedWebhook::parts`] are the IV (the core's nonce
-    /// length: read here, not written again in JavaScript).
+    /// How many bytes at [`SealedWebhook::data_at`]: IV, ciphertext and tag.
+    #[wasm_bindgen(getter, js_name = dataLength)]
+    pub fn data_length(&self) -> u32 {
+        length(self.inner.nonce_ciphertext_and_tag())
+    }
+
+    /// How many bytes at the start of the data are the IV (the core's nonce length: read
+    /// here, not written again in JavaScript).
     #[wasm_bindgen(getter, js_name = ivLength)]
     pub fn iv_length(&self) -> u32 {
-        u32::try_from(self.inner.nonce().len()).unwrap_or(u32::MAX)
+        length(self.inner.nonce())
     }
 
-    /// How many bytes at the end of [`SealedWebhook::parts`] are the additional data.
+    /// Where the additional data starts in this module's memory, as [`SealedWebhook::data_at`].
+    #[wasm_bindgen(getter, js_name = aadAt)]
+    pub fn aad_at(&self) -> u32 {
+        address(self.inner.aad())
+    }
+
+    /// How many bytes of additional data at [`SealedWebhook::aad_at`].
     #[wasm_bindgen(getter, js_name = aadLength)]
     pub fn aad_length(&self) -> u32 {
-        // The AAD is made of envelope fields of a body the receiver accepted (at most its
-        // max_body_bytes, far below 4 GiB).
-        u32::try_from(self.inner.aad().len()).unwrap_or(u32::MAX)
+        length(self.inner.aad())
     }
+}
+
+/// This module's memory (a `WebAssembly.Memory`): where [`SealedWebhook::data_at`] and
+/// [`SealedWebhook::aad_at`] point. Its `buffer` changes when the memory grows: read it after
+/// the last call into the module, just before making the views.
+#[wasm_bindgen(js_name = wasmMemory)]
+#[must_use]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// The address of `bytes` in this module's memory (wasm32: addresses are 32 bits).
+fn address(bytes: &[u8]) -> u32 {
+    u32::try_from(bytes.as_ptr().addr()).unwrap_or(u32::MAX)
+}
+
+/// The length of `bytes`: parts of a body the receiver accepted (at most its max_body_bytes,
+/// far below 4 GiB).
+fn length(bytes: &[u8]) -> u32 {
+    u32::try_from(bytes.len()).unwrap_or(u32::MAX)
 }
 
 /// Every check of [`decrypt`] up to AES-GCM, for a host that runs AES-GCM itself.

@@ -6,7 +6,11 @@
 // entry of a keyring: a key id re-added with another secret gets a new one), as
 // non-extractable CryptoKeys; the secret's copy handed out for the import is wiped at once.
 
+import { wasmMemory } from '../wasm/kompliant_webhooks.js';
+
 const subtle = globalThis.crypto?.subtle;
+/** The WebAssembly core's memory, where a SealedWebhook's IV, data and AAD are. */
+const memory = wasmMemory();
 
 /** Imported keys by generation; at most MAX_KEYS (a keyring holds a handful), oldest out first. */
 const keys = new Map();
@@ -49,13 +53,19 @@ async function hostOpen(sealed) {
   // A thenable, not `instanceof Promise`: in Next.js's edge sandbox WebCrypto's promises
   // come from another realm (the host's), so they are not this realm's Promise.
   if (typeof key.then === 'function') key = await key;
-  // iv || ciphertext || tag || additional data, in one array (src/receiver.rs of bindings/wasm).
-  const parts = sealed.parts();
-  const ivEnd = sealed.ivLength;
-  const aadAt = parts.length - sealed.aadLength;
-  const iv = parts.subarray(0, ivEnd);
-  const data = parts.subarray(ivEnd, aadAt);
-  const additionalData = parts.subarray(aadAt);
+  // Views of the core's own bytes in the module's memory (src/receiver.rs of bindings/wasm):
+  // nothing is copied out of WebAssembly, since WebCrypto copies its arguments as it is
+  // called. The memory's buffer is read after the last call into the module (a call may grow
+  // the memory, which replaces the buffer) and the views are used at once.
+  const dataAt = sealed.dataAt;
+  const ivEnd = dataAt + sealed.ivLength;
+  const dataEnd = dataAt + sealed.dataLength;
+  const aadAt = sealed.aadAt;
+  const aadEnd = aadAt + sealed.aadLength;
+  const heap = new Uint8Array(memory.buffer);
+  const iv = heap.subarray(dataAt, ivEnd);
+  const data = heap.subarray(ivEnd, dataEnd);
+  const additionalData = heap.subarray(aadAt, aadEnd);
   try {
     return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv, additionalData, tagLength: 128 }, key, data));
   } catch (err) {

@@ -355,6 +355,10 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
       });
     });
 
+    test('a burst of large decryptAsync calls in flight at once: each gives its own webhook', async () => {
+      assert.deepEqual(await post('/burst', {}), { calls: 48, ownWebhook: 48, firstFailure: null });
+    });
+
     test('a request other than POST is answered 405', async () => {
       const res = await fetch(`${server.url}/webhook`);
       assert.equal(res.status, 405);

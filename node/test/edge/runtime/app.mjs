@@ -3,6 +3,8 @@
 // a MemoryGuard (a duplicate delivery is answered as the Node adapters answer it, without
 // running the handler again), and routes the test drives:
 //   POST /vectors          body: tests/vectors/webhooks.json → one result per case
+//   POST /same-id-new-secret  a key id re-added with another secret (decryptAsync's key cache)
+//   POST /burst            48 decryptAsync calls of 1 MiB in flight at once
 //   POST /control/add-key  {keyId, secret}: a rotation while running
 //   POST /control/fail     {eventType}: the handler throws on the first attempt of that type
 //   GET  /control/received the webhooks the handler saw
@@ -118,6 +120,35 @@ async function sameIdNewSecret() {
   return out;
 }
 
+/**
+ * A burst of decryptAsync calls all in flight at once: 48 calls over 8 distinct bodies of
+ * 1 MiB, whose data the core holds until WebCrypto answers (48 MiB), so the later calls grow
+ * the WebAssembly memory while the earlier ones wait on WebCrypto, whose arguments are views
+ * of that memory (src/webcrypto.mjs): how many calls gave their own webhook, and the first
+ * that did not.
+ */
+async function burst() {
+  const keyId = 'whk_20251121_08';
+  const secret = generateWebhookSecret();
+  const receiver = new WebhookReceiver(new Keyring({ [keyId]: secret }));
+  const filler = 'x'.repeat(1024 * 1024);
+  const metadata = (i) => ({ id: `wh_burst_${i}`, eventType: 'WORKFLOW_CREATED', timestamp: new Date().toISOString(), accountId: 'lv_1', schemaVersion: '2025-11-21', keyId });
+  const bodies = Array.from({ length: 8 }, (_, i) => sealWebhook(metadata(i), { n: i, filler: filler.slice(i) }, secret).body());
+  // The key imported first, so that each call reaches WebCrypto before the next one starts.
+  await receiver.decryptAsync(sealWebhook(metadata('warm'), {}, secret).body());
+  const outcomes = await Promise.all(
+    Array.from({ length: 48 }, (_, call) => {
+      const i = call % bodies.length;
+      return receiver.decryptAsync(bodies[i]).then(
+        (w) => (w.id === `wh_burst_${i}` && w.payload.n === i && w.payload.filler.length === filler.length - i ? null : `call ${call} got ${w.id}`),
+        (err) => `call ${call}: ${err.code ?? err}`,
+      );
+    }),
+  );
+  const failures = outcomes.filter(Boolean);
+  return { calls: outcomes.length, ownWebhook: outcomes.length - failures.length, firstFailure: failures[0] ?? null };
+}
+
 const json = (value, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
 
 export function createApp() {
@@ -147,6 +178,7 @@ export function createApp() {
       return json(await Promise.all(cases.map(async (c) => ({ name: c.name, failure: await checkVector(c, profile) }))));
     }
     if (pathname === '/same-id-new-secret') return json(await sameIdNewSecret());
+    if (pathname === '/burst') return json(await burst());
     if (pathname === '/control/add-key') {
       const { keyId, secret } = await request.json();
       keyring.add(keyId, secret);
