@@ -203,10 +203,10 @@ impl SealedWebhook {
     /// Where `nonce || ciphertext || tag` (the 128-bit tag last, as `crypto.subtle.decrypt`
     /// takes it) starts in this module's memory ([`wasm_memory`]): [`SealedWebhook::data_length`]
     /// bytes, the first [`SealedWebhook::iv_length`] of them the IV. The host reads them
-    /// through a view, with no copy out of WebAssembly: WebCrypto copies its arguments when
-    /// called, and each `ArrayBuffer` made here costs about a microsecond in V8 (workerd,
-    /// Deno), as much as the core's checks at 1 KiB (docs/benchmarks.md, "Edge"). The bytes
-    /// stay put until this webhook is consumed or freed.
+    /// through a view, with no copy out of WebAssembly: each `ArrayBuffer` made for it would
+    /// cost 0.4-1 µs in V8 (workerd, Deno), as much as the core's envelope checks at 1 KiB
+    /// (docs/decided.md, "AES-GCM on the edge"). The bytes are this webhook's own and stay
+    /// put until it is consumed ([`check_opened`]) or freed, while WebCrypto works.
     #[wasm_bindgen(getter, js_name = dataAt)]
     pub fn data_at(&self) -> u32 {
         address(self.inner.nonce_ciphertext_and_tag())
@@ -238,7 +238,8 @@ impl SealedWebhook {
     }
 }
 
-/// This module's memory (a `WebAssembly.Memory`): where [`SealedWebhook::data_at`] and
+/// This module's memory (a `WebAssembly.Memory`, the one wasm-bindgen's glue reads; the
+/// package's entry does not export it): where [`SealedWebhook::data_at`] and
 /// [`SealedWebhook::aad_at`] point. Its `buffer` changes when the memory grows: read it after
 /// the last call into the module, just before making the views.
 #[wasm_bindgen(js_name = wasmMemory)]

@@ -53,10 +53,11 @@ async function hostOpen(sealed) {
   // A thenable, not `instanceof Promise`: in Next.js's edge sandbox WebCrypto's promises
   // come from another realm (the host's), so they are not this realm's Promise.
   if (typeof key.then === 'function') key = await key;
-  // Views of the core's own bytes in the module's memory (src/receiver.rs of bindings/wasm):
-  // nothing is copied out of WebAssembly, since WebCrypto copies its arguments as it is
-  // called. The memory's buffer is read after the last call into the module (a call may grow
-  // the memory, which replaces the buffer) and the views are used at once.
+  // Views of this webhook's own bytes in the module's memory (src/receiver.rs of
+  // bindings/wasm), which the core holds until checkOpened: nothing is copied out of
+  // WebAssembly (an ArrayBuffer costs V8 about a microsecond). The memory's buffer is read
+  // after the last call into the module (a call may grow the memory, which replaces the
+  // buffer), and the views go to WebCrypto at once.
   const dataAt = sealed.dataAt;
   const ivEnd = dataAt + sealed.ivLength;
   const dataEnd = dataAt + sealed.dataLength;
