@@ -12,14 +12,13 @@
 // ones bench_edge.mjs weighs, and workerd's memory is not this process's.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { appDir, NODE_DIR } from '../../node/test/edge/app-dir.mjs';
 import { report, stats, SIZES } from './edge_common.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const NODE_DIR = path.resolve(HERE, '..', '..', 'node');
 const BATCH_MS = 40;
 const ROUNDS = { full: { '1k': 60, '16k': 40, '256k': 15, '4m': 6 }, quick: { '1k': 15, '16k': 10, '256k': 5, '4m': 3 } };
 const WARMUP_MS = { full: 600, quick: 200 };
@@ -43,16 +42,6 @@ if (!args.fixtures || !args.json) usage('--fixtures DIR and --json OUT are requi
 const tools = process.env.KOMPLIANT_EDGE_TOOLS;
 if (!tools) usage('KOMPLIANT_EDGE_TOOLS must name the directory edge_tools_install fills (scripts/suites/edge.sh)');
 const log = (line) => console.error(line);
-
-/** A project directory as a user has it: the Worker, and the package as node_modules/kompliant-webhooks. */
-function appDir() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kompliant-bench-workerd-'));
-  fs.mkdirSync(path.join(dir, 'node_modules'));
-  fs.symlinkSync(NODE_DIR, path.join(dir, 'node_modules', 'kompliant-webhooks'), 'dir');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bench-worker', private: true, type: 'module' }));
-  for (const f of ['bench_edge_worker.mjs', 'edge_common.mjs']) fs.copyFileSync(path.join(HERE, f), path.join(dir, f));
-  return dir;
-}
 
 /** miniflare serving the Worker; resolves to { url, stop } once it listens. */
 function serve(dir) {
@@ -101,7 +90,6 @@ async function measureSize(url, names, size, mode) {
     }
     batch[name] = Math.max(1, Math.round((n * BATCH_MS) / ms));
   }
-  const perCall = Object.fromEntries(names.map((n) => [n, []]));
   const raw = Object.fromEntries(names.map((n) => [n, []]));
   const empty = [];
   const rounds = ROUNDS[mode][size];
@@ -111,8 +99,8 @@ async function measureSize(url, names, size, mode) {
     empty.push(await timed(url, names[0], size, 0));
   }
   const overhead = stats(empty).median;
-  for (const name of names) for (const ms of raw[name]) perCall[name].push((Math.max(0, ms - overhead) * 1000) / batch[name]);
-  const out = Object.fromEntries(names.map((name) => [name, stats(perCall[name])]));
+  const perCall = (name) => raw[name].map((ms) => (Math.max(0, ms - overhead) * 1000) / batch[name]);
+  const out = Object.fromEntries(names.map((name) => [name, stats(perCall(name))]));
   log(`  ${size}: ${rounds} rounds (request overhead ${overhead.toFixed(2)} ms subtracted); median ${names.map((n) => `${n} ${out[n].median.toFixed(2)} µs`).join(', ')}`);
   return out;
 }
@@ -123,7 +111,8 @@ async function main() {
   const miniflare = JSON.parse(fs.readFileSync(path.join(tools, 'node_modules', 'miniflare', 'package.json'), 'utf8')).version;
   const runtime = `${execFileSync(path.join(bin, 'workerd'), ['--version'], { encoding: 'utf8' }).trim()} (miniflare ${miniflare})`;
   log(`bench_edge_workerd: ${runtime}, ${mode} run, fixtures ${args.fixtures}`);
-  const dir = appDir();
+  // The Worker and what it imports, in a project with the package installed as a dependency.
+  const dir = appDir('kompliant-bench-workerd-', 'bench-worker', ['bench_edge_worker.mjs', 'edge_common.mjs'].map((f) => path.join(HERE, f)));
   const server = await serve(dir);
   try {
     const descriptions = JSON.parse(await call(server.url, '/setup', fs.readFileSync(path.join(args.fixtures, 'key.json'))));

@@ -26,16 +26,15 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import helpers from '../helpers.js';
+import { appDir, NODE_DIR } from './app-dir.mjs';
 
 const { stopChild, eventually, REPO, KOMPLIANT_BIN } = helpers;
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const NODE_DIR = path.resolve(HERE, '..', '..');
 const TOOLS = process.env.KOMPLIANT_EDGE_TOOLS ?? '/var/cache/kompliant-webhooks/edge-tools';
 const VECTORS_TEXT = fs.readFileSync(path.join(REPO, 'tests', 'vectors', 'webhooks.json'), 'utf8');
 const VECTOR_CASES = JSON.parse(VECTORS_TEXT).cases;
@@ -79,17 +78,10 @@ function nextVersion() {
 
 const only = process.env.KOMPLIANT_EDGE_RUNTIMES?.split(',').filter(Boolean);
 
-/**
- * A project directory as a user has it: node_modules/kompliant-webhooks is the package (a
- * symlink to node/), so `kompliant-webhooks/edge` resolves through its export conditions.
- */
-function appDir() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kompliant-edge-'));
-  fs.mkdirSync(path.join(dir, 'node_modules'));
-  fs.symlinkSync(NODE_DIR, path.join(dir, 'node_modules', 'kompliant-webhooks'), 'dir');
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'edge-app', private: true, type: 'module' }));
-  for (const f of fs.readdirSync(path.join(HERE, 'runtime'))) fs.copyFileSync(path.join(HERE, 'runtime', f), path.join(dir, f));
-  return dir;
+/** A project directory holding the runtime apps (runtime/) and the package (app-dir.mjs). */
+function runtimeAppDir() {
+  const runtime = path.join(HERE, 'runtime');
+  return appDir('kompliant-edge-', 'edge-app', fs.readdirSync(runtime).map((f) => path.join(runtime, f)));
 }
 
 /**
@@ -311,7 +303,7 @@ for (const [name, runtime] of Object.entries(RUNTIMES)) {
     const post = async (p, body) => (await fetch(`${server.url}${p}`, { method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body) })).json();
 
     before(async () => {
-      dir = appDir();
+      dir = runtimeAppDir();
       console.log(`# runtime ${name}: ${runtime.version()}`);
       server = runtime.start ? await runtime.start(dir) : await startServer(name, runtime.command, dir);
     });
@@ -470,7 +462,7 @@ describe('docs/edge.md examples', () => {
     test(`${name}: ${DOC_EXAMPLES[runner.doc]?.file} receives simulator deliveries`, async (t) => {
       const example = DOC_EXAMPLES[runner.doc];
       assert.ok(example, `docs/edge.md has no <!-- example: ${runner.doc} FILE --> block`);
-      const dir = appDir();
+      const dir = runtimeAppDir();
       let sim;
       let server;
       try {
